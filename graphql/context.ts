@@ -1,0 +1,18 @@
+import type { DbIdentity, Sql } from "@/lib/db/client";
+import { withUser } from "@/lib/db/client";
+
+export type GraphQLContext = {
+  requestId: string;
+  /** The signed-in caller, or null for anonymous requests. */
+  identity: DbIdentity | null;
+  /** Runs SQL as the caller under row-level security; the only database access resolvers have. */
+  db: <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+};
+
+export function createContext(requestId: string, identity: DbIdentity | null): GraphQLContext {
+  return {
+    requestId,
+    identity,
+    db: (fn) => withUser(identity, fn),
+  };
+}

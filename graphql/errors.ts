@@ -1,0 +1,49 @@
+/**
+ * The two tiers of errors. Expected failures (lib/errors AppError, GraphQL
+ * validation, zod input errors) reach the client with a stable
+ * `extensions.code`. Anything else is logged with the request id and
+ * replaced by a masked error that carries only that id.
+ */
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { GraphQLContext } from "@/graphql/context";
+import { AppError } from "@/lib/errors";
+import { logger } from "@/lib/log";
+
+const log = logger.child({ source: "graphql" });
+
+export function toClientError(error: GraphQLError, requestId: string): GraphQLError {
+  const original = error.originalError;
+  if (!original || original instanceof GraphQLError) {
+    if (original instanceof GraphQLError) {
+      return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: original.extensions });
+    }
+    return error;
+  }
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: original.code, ...original.details },
+    });
+  }
+  log.error("unexpected error while executing", { requestId, path: error.path?.join("."), error: original });
+  return new GraphQLError(`Unexpected error. If it persists, contact support with request id ${requestId}.`, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+  });
+}
+
+export function useClientErrors(): Plugin<GraphQLContext> {
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (Symbol.asyncIterator in result) return;
+        if (!result.errors?.length) return;
+        const requestId = (args.contextValue as GraphQLContext).requestId;
+        setResult({ ...result, errors: result.errors.map((error) => toClientError(error, requestId)) });
+      },
+    }),
+  };
+}

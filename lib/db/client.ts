@@ -1,0 +1,131 @@
+/**
+ * The database, with exactly two ways in:
+ *
+ * - withUser(identity, fn): one transaction as the `authenticated` role (or
+ *   `anon` for null) with the caller's JWT claims set the way PostgREST sets
+ *   them, so row-level security decides what the SQL can see. Resolvers use
+ *   only this.
+ * - asService(fn): the privileged path for webhooks and system jobs. It runs
+ *   as the connection's own role, which owns the tables and bypasses RLS.
+ *
+ * The connection string may point at the Supabase pooler in transaction mode,
+ * which cannot keep prepared statements, so none are used.
+ */
+import postgres from "postgres";
+import { getEnv } from "@/lib/env";
+
+/** A transaction handle: tagged-template SQL bound to one connection. */
+export type Sql = postgres.Sql;
+
+/** Who the SQL runs as: the Clerk user id becomes the JWT's `sub` claim. */
+export type DbIdentity = {
+  clerkUserId: string;
+  email?: string | null;
+  sessionId?: string | null;
+};
+
+type QueryListener = (query: string) => void;
+const queryListeners = new Set<QueryListener>();
+
+/** Observe every statement sent (tests count statements to catch N+1). */
+export function onQuery(listener: QueryListener): () => void {
+  queryListeners.add(listener);
+  return () => queryListeners.delete(listener);
+}
+
+export function createPool(url: string, options: { max?: number } = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    prepare: false,
+    idle_timeout: 20,
+    connect_timeout: 10,
+    onnotice: () => {},
+    transform: { column: { from: postgres.toCamel } },
+    connection: { application_name: "postora-api" },
+    debug: (_connection, query) => {
+      for (const listener of queryListeners) listener(query);
+    },
+  });
+}
+
+// Next.js dev reloads modules on every change; keep one pool per process.
+const globalForDb = globalThis as unknown as { postoraPool?: Sql; postoraPoolUrl?: string };
+
+function pool(): Sql {
+  const url = getEnv().databaseUrl;
+  if (!url) {
+    throw new Error(
+      "DATABASE_URL is not set. Start the app with `npm run dev` (it starts the embedded Postgres and sets it) or set DATABASE_URL.",
+    );
+  }
+  if (!globalForDb.postoraPool || globalForDb.postoraPoolUrl !== url) {
+    globalForDb.postoraPool = createPool(url);
+    globalForDb.postoraPoolUrl = url;
+  }
+  return globalForDb.postoraPool;
+}
+
+/** Closes the process's pool (tests and scripts call this before exiting). */
+export async function closePool(): Promise<void> {
+  const current = globalForDb.postoraPool;
+  globalForDb.postoraPool = undefined;
+  globalForDb.postoraPoolUrl = undefined;
+  await current?.end({ timeout: 5 });
+}
+
+export function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
+  if (!identity) return { role: "anon" };
+  return {
+    sub: identity.clerkUserId,
+    role: "authenticated",
+    aud: "authenticated",
+    ...(identity.email ? { email: identity.email } : {}),
+    ...(identity.sessionId ? { session_id: identity.sessionId } : {}),
+  };
+}
+
+/** The RLS context of a transaction: a role to switch to and the claims it sees. */
+type RlsContext = { role: "authenticated" | "anon"; claims: string };
+
+/**
+ * Runs fn in one transaction on one reserved connection. BEGIN and the
+ * role/claims set-up are pipelined (sent together, answered together), so
+ * the RLS context costs one round trip, and the claims travel as a bound
+ * parameter rather than spliced text. set_config(..., true) is local to the
+ * transaction, so nothing leaks to the next user of the pooled connection.
+ */
+async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const connection = await db.reserve();
+  try {
+    await Promise.all([
+      connection`begin`,
+      ...(rls
+        ? [connection`select set_config('role', ${rls.role}, true), set_config('request.jwt.claims', ${rls.claims}, true)`]
+        : []),
+    ]);
+    const result = await fn(connection);
+    await connection`commit`;
+    return result;
+  } catch (error) {
+    // Never hand a connection back mid-transaction (a failed set-up or commit
+    // included); a rollback outside a transaction is only a warning.
+    await connection`rollback`.catch(() => {});
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
+
+/** Runs fn as the given user (or anonymous for null), with RLS enforced. */
+export function withUser<T>(identity: DbIdentity | null, fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Promise<T> {
+  const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
+  return inTransaction(db, rls, fn);
+}
+
+/**
+ * The privileged path: bypasses row-level security. Only webhooks, user
+ * provisioning and system jobs may call it; lint forbids it under graphql/.
+ */
+export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Promise<T> {
+  return inTransaction(db, null, fn);
+}

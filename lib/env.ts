@@ -1,0 +1,147 @@
+/**
+ * Typed configuration: the only reader of process.env in the app.
+ *
+ * Every integration is configured on its own, so a webhook secret can be set
+ * without Clerk keys and so on. Empty strings count as unset, because that is
+ * what `FOO=` in a .env file means to a person. All problems are reported at
+ * once, one line each, naming the variable and how to fix it.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const blankAsUnset = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string");
+
+// Clerk's dashboard shows the JWT public key as PEM; hosting providers often
+// store it with literal "\n" sequences, so accept both.
+const pemPublicKey = z
+  .string()
+  .transform((value) => value.replace(/\\n/g, "\n"))
+  .refine((value) => value.includes("-----BEGIN PUBLIC KEY-----"), {
+    message: "must be a PEM public key (-----BEGIN PUBLIC KEY----- ...), copied from Clerk's API keys page",
+  });
+
+const rawSchema = z.object({
+  NODE_ENV: z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development")),
+  PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
+  APP_URL: optional(z.url({ message: "must be an absolute URL such as https://api.postora.app" })),
+  POSTORA_DATA_DIR: optional(z.string()),
+  POSTORA_DB_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(54322)),
+  LOG_LEVEL: z.preprocess(blankAsUnset, z.enum(["debug", "info", "warn", "error", "silent"]).default("info")),
+
+  DATABASE_URL: optional(postgresUrl),
+
+  SUPABASE_URL: optional(z.url({ message: "must be your project URL, e.g. https://abcd.supabase.co" })),
+  SUPABASE_SERVICE_ROLE_KEY: optional(z.string().min(20, "looks too short to be a Supabase service role key")),
+
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: optional(z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_")),
+  CLERK_SECRET_KEY: optional(z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_")),
+  CLERK_JWT_KEY: optional(pemPublicKey),
+  CLERK_AUTHORIZED_PARTIES: optional(z.string()),
+  CLERK_WEBHOOK_SIGNING_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Clerk dashboard > Webhooks > Signing Secret)")),
+
+  STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
+  STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
+});
+
+export type Env = ReturnType<typeof buildEnv>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function pairProblems(raw: Record<string, unknown>, names: string[], purpose: string): string[] {
+  const set = names.filter((name) => raw[name] !== undefined);
+  if (set.length === 0 || set.length === names.length) return [];
+  const missing = names.filter((name) => raw[name] === undefined);
+  return missing.map(
+    (name) => `${name} is missing: ${purpose} needs ${names.join(" and ")} together (set it, or unset ${set.join(", ")}).`,
+  );
+}
+
+function buildEnv(raw: z.infer<typeof rawSchema>) {
+  const isProduction = raw.NODE_ENV === "production";
+  const appUrl = (raw.APP_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, "");
+  const clerk =
+    raw.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY && raw.CLERK_SECRET_KEY
+      ? {
+          publishableKey: raw.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY,
+          secretKey: raw.CLERK_SECRET_KEY,
+          jwtKey: raw.CLERK_JWT_KEY ?? null,
+          authorizedParties: (raw.CLERK_AUTHORIZED_PARTIES ?? appUrl)
+            .split(",")
+            .map((party) => party.trim().replace(/\/$/, ""))
+            .filter(Boolean),
+        }
+      : null;
+  return {
+    nodeEnv: raw.NODE_ENV,
+    isProduction,
+    port: raw.PORT,
+    appUrl,
+    dataDir: path.resolve(raw.POSTORA_DATA_DIR ?? ".postora"),
+    embeddedDbPort: raw.POSTORA_DB_PORT,
+    logLevel: raw.LOG_LEVEL,
+    databaseUrl: raw.DATABASE_URL ?? null,
+    supabase:
+      raw.SUPABASE_URL && raw.SUPABASE_SERVICE_ROLE_KEY
+        ? { url: raw.SUPABASE_URL.replace(/\/$/, ""), serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY }
+        : null,
+    clerk,
+    /** Development identity: local signing key, never in production (see lib/auth). */
+    devIdentity: !clerk && !isProduction,
+    clerkWebhookSecret: raw.CLERK_WEBHOOK_SIGNING_SECRET ?? null,
+    stripe: {
+      secretKey: raw.STRIPE_SECRET_KEY ?? null,
+      webhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? null,
+    },
+  };
+}
+
+/** Parses a given environment; throws ConfigError listing every problem at once. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = rawSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const hint = source[name] === undefined ? "" : " (see .env.example)";
+        return `${name} ${issue.message}${hint}.`;
+      }),
+    );
+  }
+  const raw = result.data;
+  const problems = [
+    ...pairProblems(raw, ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"], "Supabase Storage"),
+    ...pairProblems(raw, ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"], "Clerk sign-in"),
+  ];
+  if (raw.NODE_ENV === "production") {
+    // Production must never fall back to the embedded database, local storage
+    // or the development identity: each of those is only safe on a laptop.
+    if (!raw.DATABASE_URL) problems.push("DATABASE_URL is required in production: set it to the Supabase pooler URL (transaction mode, port 6543).");
+    if (!raw.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY || !raw.CLERK_SECRET_KEY)
+      problems.push("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY are required in production: the development identity cannot run there.");
+    if (!raw.SUPABASE_URL || !raw.SUPABASE_SERVICE_ROLE_KEY)
+      problems.push("SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are required in production: local file storage cannot run there.");
+    if (!raw.APP_URL) problems.push("APP_URL is required in production: set it to the public https URL of this API.");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return buildEnv(raw);
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration, validated once on first use. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,58 @@
+/**
+ * Errors a client is meant to see, each with a stable machine-readable code.
+ * lib/ stays free of GraphQL: graphql/errors.ts turns these into GraphQL
+ * errors with `extensions.code`; anything else is masked and logged.
+ */
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "CONFLICT"
+  | "FAILED_PRECONDITION"
+  | "QUOTA_EXCEEDED"
+  | "SERVICE_UNAVAILABLE";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = "Sign in first: send a valid Clerk session token as `Authorization: Bearer <token>`.") {
+    super("UNAUTHENTICATED", message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, id: string) {
+    super("NOT_FOUND", `No ${what} with id "${id}" exists for you.`, { id });
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(
+    message: string,
+    readonly field: string[],
+  ) {
+    super("BAD_USER_INPUT", message, { field: field.join(".") });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("CONFLICT", message, details);
+  }
+}
+
+export class PreconditionError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("FAILED_PRECONDITION", message, details);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run dev`: the whole app on embedded defaults. With DATABASE_URL set
+ * it uses that database; otherwise it starts the project's own PostgreSQL 17
+ * under .postora/. Either way it applies pending migrations, then runs
+ * `next dev`. Ctrl-C stops Next.js and Postgres, leaving no process behind.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+import { ConfigError, getEnv } from "@/lib/env";
+
+const say = (line: string) => console.log(`[postora] ${line}`);
+
+async function main() {
+  const env = getEnv();
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = env.databaseUrl;
+  if (!databaseUrl) {
+    const port = env.embeddedDbPort;
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(env.dataDir, "postgres"), port, log: say });
+    databaseUrl = embedded.url();
+    say(`embedded PostgreSQL 17 listening on 127.0.0.1:${port} (data in ${path.relative(process.cwd(), env.dataDir)}/postgres)`);
+  }
+  const applied = await migrate(databaseUrl, { log: say });
+  say(applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date");
+
+  const nextBin = path.resolve("node_modules/next/dist/bin/next");
+  const child = spawn(process.execPath, [nextBin, "dev", "--port", String(env.port)], {
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    // Own process group, so stopping reaches every process Next.js forked.
+    detached: true,
+  });
+  say(`GraphiQL: http://localhost:${env.port}/api/graphql`);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            /* already gone */
+          }
+          resolve();
+        }, 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await embedded?.stop();
+    say("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  child.on("exit", (code) => void stop(code ?? 0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
