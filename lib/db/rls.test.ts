@@ -1,0 +1,222 @@
+/**
+ * The row-level security policies as written, table by table: the owner sees
+ * and changes only their rows, another user and anonymous see nothing, a
+ * forged or missing claim sees nothing, and the service path sees all.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { asService, withUser, type DbIdentity } from "@/lib/db/client";
+import { seedGeneration, seedTemplate, seedUser, type SeededUser } from "@/test/support";
+
+let alice: SeededUser;
+let bob: SeededUser;
+let aliceGeneration: string;
+let aliceDeletedGeneration: string;
+let bobGeneration: string;
+let systemTemplate: string;
+let aliceTemplate: string;
+let bobTemplate: string;
+
+const forged: DbIdentity = { clerkUserId: "user_2doesnotexist" };
+const emptyClaim: DbIdentity = { clerkUserId: "" };
+
+beforeAll(async () => {
+  alice = await seedUser();
+  bob = await seedUser();
+  aliceGeneration = await seedGeneration(alice.id);
+  aliceDeletedGeneration = await seedGeneration(alice.id, { deletedAt: new Date() });
+  bobGeneration = await seedGeneration(bob.id);
+  systemTemplate = await seedTemplate(null, "System");
+  aliceTemplate = await seedTemplate(alice.id, "Alice's");
+  bobTemplate = await seedTemplate(bob.id, "Bob's");
+  await asService(async (sql) => {
+    for (const user of [alice, bob]) {
+      await sql`insert into subscriptions (user_id, stripe_sub_id, plan, status, start_date, end_date)
+                values (${user.id}, ${`sub_${user.id}`}, 'pro', 'active', now(), now() + interval '30 days')`;
+    }
+    await sql`insert into webhook_events (type, payload, provider, event_id) values ('user.created', '{}', 'clerk', 'msg_1')`;
+  });
+});
+
+const ids = (rows: { id: string }[]) => rows.map((row) => row.id).sort();
+
+describe("users", () => {
+  it("lets a user read only their own row", async () => {
+    const rows = await withUser(alice.identity, (sql) => sql<{ id: string }[]>`select id from users`);
+    expect(ids(rows)).toEqual([alice.id]);
+  });
+
+  it("hides every row from anonymous, forged and empty claims", async () => {
+    for (const identity of [null, forged, emptyClaim]) {
+      const rows = await withUser(identity, (sql) => sql`select id from users`).catch((error: Error) => error);
+      if (identity === null) expect((rows as Error).message).toMatch(/permission denied for table users/);
+      else expect(rows).toEqual([]);
+    }
+  });
+
+  it("never lets the API roles write users or read the retired password column", async () => {
+    await expect(withUser(alice.identity, (sql) => sql`update users set tier = 'business' where id = ${alice.id}`)).rejects.toThrow(
+      /permission denied for table users/,
+    );
+    await expect(withUser(alice.identity, (sql) => sql`insert into users (auth_id, email) values ('user_x', 'x@example.com')`)).rejects.toThrow(
+      /permission denied for table users/,
+    );
+    await expect(withUser(alice.identity, (sql) => sql`select password from users`)).rejects.toThrow(/permission denied for table users/);
+  });
+
+  it("lets the service path see all", async () => {
+    const rows = await asService((sql) => sql<{ id: string }[]>`select id from users where id in (${alice.id}, ${bob.id})`);
+    expect(ids(rows)).toEqual([alice.id, bob.id].sort());
+  });
+});
+
+describe("generations", () => {
+  it("shows the owner their live generations only", async () => {
+    const rows = await withUser(alice.identity, (sql) => sql<{ id: string }[]>`select id from generations`);
+    expect(ids(rows)).toEqual([aliceGeneration]);
+  });
+
+  it("hides them from another user, anonymous, forged and empty claims", async () => {
+    for (const identity of [bob.identity, forged, emptyClaim]) {
+      const rows = await withUser(identity, (sql) => sql<{ id: string }[]>`select id from generations where user_id = ${alice.id}`);
+      expect(rows).toEqual([]);
+    }
+    await expect(withUser(null, (sql) => sql`select id from generations`)).rejects.toThrow(/permission denied for table generations/);
+  });
+
+  it("lets the owner insert for themselves but not for someone else", async () => {
+    const [created] = await withUser(alice.identity, (sql) => sql<{ id: string }[]>`
+      insert into generations (user_id, input_content, output_format) values (${alice.id}, 'hello', 'carousel') returning id`);
+    expect(created?.id).toBeTruthy();
+    await expect(
+      withUser(alice.identity, (sql) => sql`insert into generations (user_id, input_content, output_format) values (${bob.id}, 'x', 'carousel')`),
+    ).rejects.toThrow(/row-level security policy/);
+  });
+
+  it("lets the owner update and delete their rows; others change nothing", async () => {
+    const updated = await withUser(alice.identity, (sql) => sql`update generations set status = 'processing' where id = ${aliceGeneration}`);
+    expect(updated.count).toBe(1);
+    const stolen = await withUser(bob.identity, (sql) => sql`update generations set status = 'failed' where id = ${aliceGeneration}`);
+    expect(stolen.count).toBe(0);
+    const moved = await withUser(alice.identity, (sql) => sql`update generations set user_id = ${bob.id} where id = ${aliceGeneration}`).catch((e: Error) => e);
+    expect((moved as Error).message).toMatch(/row-level security policy/);
+    const deleted = await withUser(bob.identity, (sql) => sql`delete from generations where id = ${aliceGeneration}`);
+    expect(deleted.count).toBe(0);
+    const [row] = await asService((sql) => sql<{ status: string }[]>`select status from generations where id = ${aliceGeneration}`);
+    expect(row?.status).toBe("processing");
+  });
+
+  it("soft-deletes through private.soft_delete_generation, for the owner only", async () => {
+    const target = await seedGeneration(alice.id);
+    const [byBob] = await withUser(bob.identity, (sql) => sql<{ id: string | null }[]>`select private.soft_delete_generation(${target}) as id`);
+    expect(byBob?.id).toBeNull();
+    const [byAlice] = await withUser(alice.identity, (sql) => sql<{ id: string | null }[]>`select private.soft_delete_generation(${target}) as id`);
+    expect(byAlice?.id).toBe(target);
+    const visible = await withUser(alice.identity, (sql) => sql`select id from generations where id = ${target}`);
+    expect(visible).toEqual([]);
+    const [stored] = await asService((sql) => sql<{ deletedAt: Date | null }[]>`select deleted_at from generations where id = ${target}`);
+    expect(stored?.deletedAt).toBeInstanceOf(Date);
+  });
+
+  it("keeps soft-deleted rows out of updates too", async () => {
+    const result = await withUser(alice.identity, (sql) => sql`update generations set status = 'failed' where id = ${aliceDeletedGeneration}`);
+    expect(result.count).toBe(0);
+  });
+
+  it("evaluates the caller lookup once per statement (an InitPlan), not per row", async () => {
+    const plan = await withUser(alice.identity, (sql) => sql<Record<string, string>[]>`explain select id from generations`);
+    const text = plan.map((row) => Object.values(row).join("")).join("\n");
+    expect(text).toMatch(/InitPlan/);
+  });
+
+  it("lets the service path see all, deleted included", async () => {
+    const rows = await asService((sql) => sql<{ id: string }[]>`select id from generations where id in (${aliceGeneration}, ${aliceDeletedGeneration}, ${bobGeneration})`);
+    expect(rows).toHaveLength(3);
+  });
+});
+
+describe("templates", () => {
+  it("shows system templates and one's own, never another user's", async () => {
+    const rows = await withUser(alice.identity, (sql) => sql<{ id: string }[]>`select id from templates`);
+    expect(ids(rows)).toEqual([systemTemplate, aliceTemplate].sort());
+    expect(ids(rows)).not.toContain(bobTemplate);
+  });
+
+  it("shows forged and empty claims only the system templates; anonymous nothing", async () => {
+    for (const identity of [forged, emptyClaim]) {
+      const rows = await withUser(identity, (sql) => sql<{ id: string }[]>`select id from templates`);
+      expect(ids(rows)).toEqual([systemTemplate]);
+    }
+    await expect(withUser(null, (sql) => sql`select id from templates`)).rejects.toThrow(/permission denied for table templates/);
+  });
+
+  it("keeps system templates and other users' templates read-only", async () => {
+    for (const id of [systemTemplate, bobTemplate]) {
+      const updated = await withUser(alice.identity, (sql) => sql`update templates set name = 'mine now' where id = ${id}`);
+      expect(updated.count).toBe(0);
+      const deleted = await withUser(alice.identity, (sql) => sql`delete from templates where id = ${id}`);
+      expect(deleted.count).toBe(0);
+    }
+    await expect(
+      withUser(alice.identity, (sql) => sql`insert into templates (user_id, name, type, content) values (null, 'fake system', 'carousel', '{}')`),
+    ).rejects.toThrow(/row-level security policy/);
+    const own = await withUser(alice.identity, (sql) => sql`update templates set name = 'Renamed' where id = ${aliceTemplate}`);
+    expect(own.count).toBe(1);
+  });
+
+  it("deletes a user's templates with them instead of publishing them as system templates", async () => {
+    const leaving = await seedUser();
+    const template = await seedTemplate(leaving.id, "Private");
+    await asService((sql) => sql`delete from users where id = ${leaving.id}`);
+    const rows = await asService((sql) => sql`select id from templates where id = ${template}`);
+    expect(rows).toEqual([]);
+  });
+});
+
+describe("subscriptions", () => {
+  it("lets a user read only their own and write none", async () => {
+    const rows = await withUser(alice.identity, (sql) => sql<{ userId: string }[]>`select user_id from subscriptions`);
+    expect(rows.map((row) => row.userId)).toEqual([alice.id]);
+    await expect(withUser(alice.identity, (sql) => sql`update subscriptions set status = 'active'`)).rejects.toThrow(/permission denied/);
+    for (const identity of [forged, emptyClaim]) {
+      expect(await withUser(identity, (sql) => sql`select id from subscriptions`)).toEqual([]);
+    }
+    await expect(withUser(null, (sql) => sql`select id from subscriptions`)).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe("webhook_events", () => {
+  it("is closed to authenticated and anonymous callers, open to the service path", async () => {
+    for (const identity of [alice.identity, null]) {
+      await expect(withUser(identity, (sql) => sql`select id from webhook_events`)).rejects.toThrow(/permission denied for table webhook_events/);
+    }
+    const rows = await asService((sql) => sql`select id from webhook_events`);
+    expect(rows.length).toBeGreaterThan(0);
+  });
+});
+
+describe("storage.objects in postora-generations", () => {
+  const objectFor = (owner: SeededUser, generationId: string) => `${owner.id}/generation-${generationId}.png`;
+
+  it("confines a signed-in user to the folder named by their users.id", async () => {
+    const own = objectFor(alice, aliceGeneration);
+    const inserted = await withUser(alice.identity, (sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${own})`);
+    expect(inserted.count).toBe(1);
+    await expect(
+      withUser(alice.identity, (sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${objectFor(bob, bobGeneration)})`),
+    ).rejects.toThrow(/row-level security policy/);
+    await asService((sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${objectFor(bob, bobGeneration)})`);
+
+    const aliceSees = await withUser(alice.identity, (sql) => sql<{ name: string }[]>`select name from storage.objects`);
+    expect(aliceSees.map((row) => row.name)).toEqual([own]);
+    const bobRemoves = await withUser(bob.identity, (sql) => sql`delete from storage.objects where name = ${own}`);
+    expect(bobRemoves.count).toBe(0);
+    expect(await withUser(forged, (sql) => sql`select name from storage.objects`)).toEqual([]);
+    expect(await withUser(null, (sql) => sql`select name from storage.objects`)).toEqual([]);
+  });
+
+  it("keeps the bucket private with the PNG and size limits the adapters enforce", async () => {
+    const [bucket] = await asService((sql) => sql<{ public: boolean; fileSizeLimit: string; allowedMimeTypes: string[] }[]>`
+      select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'postora-generations'`);
+    expect(bucket).toEqual({ public: false, fileSizeLimit: "10485760", allowedMimeTypes: ["image/png"] });
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * Gives every test file its own database, cloned from the migrated template,
+ * and points the app's configuration at it before any app module loads.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, inject } from "vitest";
+
+const adminUrl = inject("postgresAdminUrl");
+const template = inject("postgresTemplate");
+const name = `test_${randomBytes(6).toString("hex")}`;
+
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${name} template ${template}`);
+
+const url = new URL(adminUrl);
+url.pathname = `/${name}`;
+process.env.DATABASE_URL = url.toString();
+// Keys, tokens and local files of this file's run live in a throwaway folder.
+process.env.POSTORA_DATA_DIR = mkdtempSync(path.join(tmpdir(), "postora-test-data-"));
+process.env.LOG_LEVEL ??= "silent";
+
+afterAll(async () => {
+  const { closePool } = await import("@/lib/db/client");
+  await closePool();
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
+});
