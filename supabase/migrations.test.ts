@@ -1,0 +1,130 @@
+/**
+ * The migrations as documents of production: the baseline is exactly the
+ * shared seed schema, the seed's auth.uid() policies cannot serve Clerk ids
+ * (why the second migration exists), and the runner agrees with the
+ * Supabase CLI's history table.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import postgres from "postgres";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { listMigrations, migrate, needsStandIns, standInsFile } from "@/lib/db/migrate";
+
+const adminUrl = inject("postgresAdminUrl");
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const created: string[] = [];
+
+async function freshDatabase(): Promise<string> {
+  const name = `fresh_${randomBytes(6).toString("hex")}`;
+  await admin.unsafe(`create database ${name}`);
+  created.push(name);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+afterAll(async () => {
+  for (const name of created) await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
+});
+
+async function withConnection<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Everything about public's tables that a schema diff would show. */
+async function publicSchemaSnapshot(url: string) {
+  return withConnection(url, async (sql) => ({
+    columns: await sql`
+      select table_name, column_name, data_type, character_maximum_length, is_nullable, column_default
+      from information_schema.columns where table_schema = 'public' order by table_name, column_name`,
+    constraints: await sql`
+      select c.relname as table_name, k.conname, k.contype, pg_get_constraintdef(k.oid) as definition
+      from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' order by 1, 2`,
+    indexes: await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' order by 1, 2`,
+    policies: await sql`
+      select tablename, policyname, permissive, roles, cmd, qual, with_check
+      from pg_policies where schemaname = 'public' order by 1, 2`,
+    rowSecurity: await sql`
+      select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' order by 1`,
+  }));
+}
+
+describe("the production baseline migration", () => {
+  it("reproduces the shared seed schema exactly", async () => {
+    const [baseline] = await listMigrations();
+    expect(baseline?.name).toBe("production_baseline");
+
+    const fromSeed = await freshDatabase();
+    await withConnection(fromSeed, async (sql) => {
+      await sql.unsafe(await readFile(standInsFile, "utf8"));
+      await sql.unsafe(await readFile(new URL("./tests/fixtures/seed-schema.sql", import.meta.url), "utf8"));
+    });
+    const fromMigration = await freshDatabase();
+    await migrate(fromMigration, { until: baseline!.version });
+
+    const expected = await publicSchemaSnapshot(fromSeed);
+    expect(expected.columns.length).toBeGreaterThan(30);
+    expect(await publicSchemaSnapshot(fromMigration)).toEqual(expected);
+  });
+
+  it("has policies that fail for a Clerk user id, which is why the next migration exists", async () => {
+    const url = await freshDatabase();
+    const [baseline] = await listMigrations();
+    await migrate(url, { until: baseline!.version });
+    const attempt = withConnection(url, (sql) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: "user_2abcDEF", role: "authenticated" })}, true)`;
+        return tx`select * from generations`;
+      }),
+    );
+    await expect(attempt).rejects.toThrow(/invalid input syntax for type uuid: "user_2abcDEF"/);
+  });
+});
+
+describe("the migration runner", () => {
+  it("applies every migration once, in order, recording them where the Supabase CLI looks", async () => {
+    const url = await freshDatabase();
+    const all = await listMigrations();
+    expect(await migrate(url)).toEqual(all.map((migration) => migration.version));
+    expect(await migrate(url)).toEqual([]);
+    const history = await withConnection(url, (sql) => sql`select version, name from supabase_migrations.schema_migrations order by version`);
+    expect(history).toEqual(all.map(({ version, name }) => ({ version, name })));
+  });
+
+  it("adds the local Supabase stand-ins only where they are absent", async () => {
+    const url = await freshDatabase();
+    expect(await withConnection(url, needsStandIns)).toBe(true);
+    const lines: string[] = [];
+    await migrate(url, { log: (line) => lines.push(line) });
+    expect(lines.some((line) => line.includes("stand-ins"))).toBe(true);
+    expect(await withConnection(url, needsStandIns)).toBe(false);
+
+    // A database that already has them (as Supabase does) is left alone.
+    const again: string[] = [];
+    await migrate(url, { log: (line) => again.push(line) });
+    expect(again.some((line) => line.includes("stand-ins"))).toBe(false);
+  });
+
+  it("rolls back a failing migration entirely and records nothing for it", async () => {
+    const url = await freshDatabase();
+    const dir = await import("node:fs/promises").then((fs) => fs.mkdtemp(`${process.env.POSTORA_DATA_DIR}/migrations-`));
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(`${dir}/20990101000000_first.sql`, "create table public.first_table (id int);");
+    await writeFile(`${dir}/20990101000001_broken.sql`, "create table public.half_done (id int); select 1/0;");
+    await expect(migrate(url, { dir })).rejects.toThrow(/division by zero/);
+    await withConnection(url, async (sql) => {
+      const [state] = await sql`select to_regclass('public.first_table') is not null as first, to_regclass('public.half_done') is not null as half`;
+      expect(state).toEqual({ first: true, half: false });
+      const versions = await sql`select version from supabase_migrations.schema_migrations`;
+      expect(versions.map((row) => row.version)).toEqual(["20990101000000"]);
+    });
+  });
+});
