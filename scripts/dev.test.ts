@@ -4,7 +4,7 @@
  * cleanly on Ctrl-C with no process left behind, and reuses its data next time.
  */
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,10 +13,13 @@ import { freePort } from "@/test/ports";
 const root = path.resolve(import.meta.dirname, "..");
 let dataDir = "";
 const distDir = `.next-test-dev-${process.pid}`;
+// Next.js adds its build folders to the tsconfig it uses; give it a throwaway one.
+const tsconfig = `${distDir}.tsconfig.json`;
 
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(root, distDir), { recursive: true, force: true });
+  await rm(path.join(root, tsconfig), { force: true });
 });
 
 function processesMentioning(text: string): string[] {
@@ -35,6 +38,7 @@ async function startDev(port: number, dbPort: number) {
       POSTORA_DB_PORT: String(dbPort),
       POSTORA_DATA_DIR: dataDir,
       NEXT_DIST_DIR: distDir,
+      NEXT_TSCONFIG_PATH: tsconfig,
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
     },
@@ -73,6 +77,7 @@ async function startDev(port: number, dbPort: number) {
 describe("npm run dev on embedded defaults", () => {
   it("starts Postgres and Next.js, answers GraphQL, stops cleanly, and reuses its data", async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "postora-dev-"));
+    await writeFile(path.join(root, tsconfig), JSON.stringify({ extends: "./tsconfig.json" }));
     const [port, dbPort] = [await freePort(), await freePort()];
 
     const first = await startDev(port, dbPort);
