@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
 
-function start(env: Record<string, string>) {
+function start(env: { NODE_ENV: "production" | "development" }) {
   return spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "lib/startup.ts"], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", ...env },

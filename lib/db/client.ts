@@ -85,24 +85,31 @@ export function claimsFor(identity: DbIdentity | null): Record<string, unknown> 
 }
 
 /** The RLS context of a transaction: a role to switch to and the claims it sees. */
-type RlsContext = { role: "authenticated" | "anon"; claims: string };
+export type RlsContext = { role: "authenticated" | "anon"; claims: string };
 
 /**
- * Runs fn in one transaction on one reserved connection. BEGIN and the
- * role/claims set-up are pipelined (sent together, answered together), so
- * the RLS context costs one round trip, and the claims travel as a bound
- * parameter rather than spliced text. set_config(..., true) is local to the
- * transaction, so nothing leaks to the next user of the pooled connection.
+ * The statement that opens a transaction and, for withUser, sets its RLS
+ * context: one simple-protocol message, so BEGIN, the role and the claims
+ * cost a single round trip (measured in BENCHMARKS.md). Simple protocol
+ * cannot bind parameters, so the claims travel hex-encoded: a literal of
+ * [0-9a-f] only, which no claim value can break out of, whatever the
+ * server's string settings. set_config(..., true) is transaction-local, so
+ * nothing leaks to the next user of a pooled connection.
  */
+export function openTransactionStatement(rls: RlsContext | null): string {
+  if (!rls) return "begin";
+  const claims = Buffer.from(rls.claims, "utf8").toString("hex");
+  return (
+    `begin; select set_config('role', '${rls.role === "authenticated" ? "authenticated" : "anon"}', true), ` +
+    `set_config('request.jwt.claims', convert_from(decode('${claims}', 'hex'), 'UTF8'), true)`
+  );
+}
+
+/** Runs fn in one transaction on one reserved connection. */
 async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const connection = await db.reserve();
   try {
-    await Promise.all([
-      connection`begin`,
-      ...(rls
-        ? [connection`select set_config('role', ${rls.role}, true), set_config('request.jwt.claims', ${rls.claims}, true)`]
-        : []),
-    ]);
+    await connection.unsafe(openTransactionStatement(rls));
     const result = await fn(connection);
     await connection`commit`;
     return result;

@@ -48,3 +48,12 @@ it("keeps each caller to their own rows on a reused connection", async () => {
   const [afterwards] = await single<{ jwt: unknown }[]>`select auth.jwt() as jwt`;
   expect(afterwards?.jwt).toBeNull();
 });
+
+it("carries hostile claim values into the transaction intact, never as SQL", async () => {
+  const email = `o'brien\\"); drop table users; -- $$ 💥 @example.com`;
+  const [row] = await withUser({ clerkUserId: "user_2'; select 1; --", email }, (sql) => sql<{ sub: string; email: string }[]>`
+    select auth.jwt() ->> 'sub' as sub, auth.jwt() ->> 'email' as email`);
+  expect(row).toEqual({ sub: "user_2'; select 1; --", email });
+  const [users] = await single<{ exists: boolean }[]>`select to_regclass('public.users') is not null as exists`;
+  expect(users?.exists).toBe(true);
+});

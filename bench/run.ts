@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: measures the cost of the RLS context on every request's
+ * path. The baseline is the straightforward way (BEGIN, SET ROLE, set claims,
+ * query, COMMIT as separate round trips), measured in the same run against
+ * the same embedded PostgreSQL 17, so the ratio is what matters, not the
+ * machine. Prints figures; it is not a pass/fail test.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { createPool, withUser, type Sql } from "@/lib/db/client";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+import { freePort } from "@/test/ports";
+
+const concurrency = 16;
+const durationMs = Number(process.env.BENCH_MS ?? 5000);
+
+async function measure(name: string, once: () => Promise<unknown>) {
+  // Warm up connections and plans.
+  for (let i = 0; i < 200; i += 1) await once();
+  let done = 0;
+  const end = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await once();
+        done += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const perSecond = done / seconds;
+  console.log(`${name.padEnd(44)} ${perSecond.toFixed(0).padStart(7)} tx/s  ${((seconds * 1000) / done * concurrency).toFixed(3)} ms/tx`);
+  return perSecond;
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(tmpdir(), "postora-bench-"));
+  const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), ephemeral: true });
+  try {
+    await migrate(db.url());
+    const setup = postgres(db.url(), { max: 1, onnotice: () => {} });
+    const [user] = await setup<{ id: string }[]>`insert into users (auth_id, email) values ('user_2bench', 'bench@example.com') returning id`;
+    await setup`insert into generations (user_id, input_content, output_format)
+                select ${user!.id}, 'text ' || g, 'carousel' from generate_series(1, 20) g`;
+    await setup.end();
+
+    const pool: Sql = createPool(db.url(), { max: 10 });
+    const identity = { clerkUserId: "user_2bench", email: "bench@example.com" };
+    const claims = JSON.stringify({ sub: identity.clerkUserId, role: "authenticated" });
+    const query = (sql: Sql) => sql`select id, status from generations order by created_at desc limit 20`;
+
+    console.log(`node ${process.version}, PostgreSQL 17 embedded, ${concurrency} concurrent clients, pool of 10, ${durationMs} ms each`);
+    // Both sides reserve a connection as withUser does; only the round trips differ.
+    const onReserved = async <T>(fn: (sql: Sql) => Promise<T>) => {
+      const connection = await pool.reserve();
+      try {
+        return await fn(connection);
+      } finally {
+        connection.release();
+      }
+    };
+    const baseline = await measure("baseline: begin; set role; set claims; query", () =>
+      onReserved(async (sql) => {
+        await sql`begin`;
+        await sql`set local role authenticated`;
+        await sql`select set_config('request.jwt.claims', ${claims}, true)`;
+        const rows = await query(sql);
+        await sql`commit`;
+        return rows;
+      }),
+    );
+    const ours = await measure("withUser: one statement opens tx + context", () => withUser(identity, query, pool));
+    const bare = await measure("no RLS context or policies (ceiling)", () =>
+      onReserved(async (sql) => {
+        await sql`begin`;
+        const rows = await query(sql);
+        await sql`commit`;
+        return rows;
+      }),
+    );
+    console.log(`withUser / baseline: ${(ours / baseline).toFixed(2)}x   withUser / ceiling: ${(ours / bare).toFixed(2)}x`);
+    const memory = process.memoryUsage();
+    console.log(`rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+    await pool.end();
+  } finally {
+    await db.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
