@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: [".next/**", ".next-test-*/**", "node_modules/**", ".postora/**", "graphql/generated/**", "next-env.d.ts"] },
+  { ignores: [".next*/**", "node_modules/**", ".postora/**", "graphql/generated/**", "next-env.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

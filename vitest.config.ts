@@ -1,8 +1,17 @@
+import { createRequire } from "node:module";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  resolve: {
+    alias: [
+      { find: /^@\//, replacement: `${path.resolve(import.meta.dirname)}/` },
+      // graphql 16 ships CommonJS and ESM without an exports map: Node (and so
+      // Pothos and Yoga) loads the CommonJS copy, Vite would pick the ESM one for
+      // our files, and two copies refuse each other's types. Use Node's choice.
+      { find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") },
+    ],
+  },
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", ".next/**", ".postora/**"],

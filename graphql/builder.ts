@@ -57,3 +57,4 @@ builder.scalarType("JSON", {
 });
 
 builder.queryType({});
+builder.mutationType({});

@@ -10,6 +10,9 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
 import { schema } from "@/graphql/schema/index";
+import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
+import { getEnv } from "@/lib/env";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/log";
 
 const requestIds = new WeakMap<Request, string>();
@@ -36,8 +39,48 @@ function useRequestId(): Plugin {
 
 const log = logger.child({ source: "graphql" });
 
-export function createGraphQLServer() {
-  return createYoga<object, GraphQLContext>({
+// By name, as Yoga checks: graphql can be loaded twice (ESM and CommonJS), and instanceof fails across the two.
+const isGraphQLError = (value: unknown): value is GraphQLError => value instanceof Error && value.name === "GraphQLError";
+
+/** What the web layer adds to a request: the Clerk session clerkMiddleware verified (app/api/graphql/route.ts). */
+export type ServerContext = { frontendSession?: FrontendSession | null };
+
+const httpStatus: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  FAILED_PRECONDITION: 403,
+  CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+/**
+ * Yoga masks anything thrown while building the context unless it is a
+ * GraphQLError, so expected failures (a bad token, above all) become one,
+ * with the code clients branch on and the HTTP status that fits.
+ */
+function contextError(error: unknown): unknown {
+  if (!(error instanceof AppError)) return error;
+  const status = httpStatus[error.code] ?? 400;
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: error.code,
+      ...error.details,
+      http: {
+        status,
+        ...(status === 401 ? { headers: { "WWW-Authenticate": 'Bearer realm="Postora API", error="invalid_token"' } } : {}),
+      },
+    },
+  });
+}
+
+export type GraphQLServerOptions = {
+  /** Who is calling; defaults to Clerk or the development identity, as configured. */
+  authenticate?: Authenticator;
+};
+
+export function createGraphQLServer(options: GraphQLServerOptions = {}) {
+  let authenticate = options.authenticate;
+  return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
     fetchAPI: { Response },
@@ -49,14 +92,25 @@ export function createGraphQLServer() {
     // The bundled GraphiQL works offline; Yoga's default loads it from a CDN.
     renderGraphiQL,
     maskedErrors: {
-      // Errors outside execution (context creation, parsing internals) that are not GraphQLErrors.
+      // Errors outside execution (context creation, parsing internals) that are not GraphQLErrors
+      // of our own making; those (an UNAUTHENTICATED from the context, say) reach the client as thrown.
       maskError: (error, message) => {
+        if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError))) return error;
         log.error("masked error outside execution", { error });
         return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
       },
     },
     logging: false,
     plugins: [useRequestId(), useClientErrors()],
-    context: async ({ request }) => createContext(requestIdOf(request), null),
+    // Runs once per request: the caller is resolved (and provisioned) here, not per resolver.
+    context: async ({ request, frontendSession }) => {
+      authenticate ??= authenticatorFor(getEnv());
+      try {
+        const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession });
+        return createContext(requestIdOf(request), caller);
+      } catch (error) {
+        throw contextError(error);
+      }
+    },
   });
 }

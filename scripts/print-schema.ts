@@ -5,11 +5,11 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { lexicographicSortSchema, printSchema } from "graphql";
+import { printSchemaSDL } from "@/graphql/print";
 import { schema } from "@/graphql/schema/index";
 
 const target = path.resolve(import.meta.dirname, "../graphql/schema.graphql");
-const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;
+const printed = printSchemaSDL(schema);
 
 if (process.argv.includes("--check")) {
   const committed = await readFile(target, "utf8").catch(() => "");

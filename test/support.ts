@@ -2,7 +2,12 @@
  * Shared helpers for tests: act as a user, seed rows through the service path.
  * One place, so every test means the same thing by "user A".
  */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { signJwt } from "@clerk/backend/jwt";
+import { Webhook } from "svix";
+import { mintDevToken } from "@/lib/auth/dev-identity";
 import { asService, type DbIdentity, type Sql } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 
 export type SeededUser = { id: string; clerkUserId: string; email: string; identity: DbIdentity };
 
@@ -42,4 +47,173 @@ export async function seedTemplate(userId: string | null, name = "Template"): Pr
       values (${userId}, ${name}, 'carousel', ${sql.json({ slides: 3 })}) returning id`,
   );
   return row!.id;
+}
+
+// ---------------------------------------------------------------------
+// Identity: "bearer token for user X", and Clerk-shaped tokens of our own
+// ---------------------------------------------------------------------
+
+/** `Bearer <token>` for a user, from the development identity: what `npm run token` prints. */
+export async function bearerFor(user: { clerkUserId: string; email?: string | null }, expiresInSeconds?: number): Promise<string> {
+  return `Bearer ${await mintDevToken(getEnv(), { clerkUserId: user.clerkUserId, email: user.email ?? null, expiresInSeconds })}`;
+}
+
+/** The users rows for a Clerk id, read past RLS (what is really stored). */
+export async function usersByClerkId(clerkUserId: string) {
+  return asService((sql) => sql<{ id: string; email: string; lastLogin: Date | null }[]>`
+    select id, email, last_login from users where auth_id = ${clerkUserId}`);
+}
+
+/** A fresh Clerk-style user id, unique within the run. */
+export function newClerkUserId(): string {
+  return `user_2test${randomBytes(8).toString("hex")}`;
+}
+
+export type TestSigningKey = { privateKeyPem: string; publicKeyPem: string; kid: string };
+
+/** An RSA key standing in for a Clerk instance's: its public PEM is what CLERK_JWT_KEY would hold. */
+export function createTestSigningKey(): TestSigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    kid: `ins_test_${randomBytes(4).toString("hex")}`,
+  };
+}
+
+/**
+ * A session JWT signed with the given key. Defaults are a valid Clerk v2
+ * session token for `sub`, issued now and good for a minute; pass claims
+ * (exp, nbf, azp, ...) to break it, or `undefined` to drop one.
+ */
+export async function signSessionToken(key: TestSigningKey, claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = {
+    iss: "https://clerk.postora.test",
+    sid: `sess_${randomBytes(8).toString("hex")}`,
+    nbf: now - 10,
+    exp: now + 60,
+    v: 2,
+    ...claims,
+  };
+  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+  return signJwt(payload, key.privateKeyPem, { algorithm: "RS256", header: { typ: "JWT", kid: key.kid } });
+}
+
+// ---------------------------------------------------------------------
+// Clerk webhooks: requests signed by svix's own signer
+// ---------------------------------------------------------------------
+
+/** The endpoint secret tests configure (CLERK_WEBHOOK_SIGNING_SECRET): whsec_ + base64 of 32 bytes. */
+export const TEST_CLERK_WEBHOOK_SECRET = `whsec_${Buffer.from("postora-test-clerk-webhook-key-32").toString("base64")}`;
+
+export type ClerkEventInput = { type: string; data: Record<string, unknown>; timestamp?: number };
+
+export type SignedWebhookOptions = {
+  /** svix-id; a new one per call unless given (give the same one to replay). */
+  msgId?: string;
+  /** When svix signed it (svix-timestamp); now unless given. */
+  signedAt?: Date;
+  secret?: string;
+  /** Replace the body after signing (tampering). */
+  body?: string;
+  /** Override or (with null) drop headers after signing. */
+  headers?: Record<string, string | null>;
+};
+
+/** A POST to /api/webhooks/clerk exactly as svix would send it. */
+export function signedClerkWebhook(event: ClerkEventInput, options: SignedWebhookOptions = {}): Request {
+  const msgId = options.msgId ?? `msg_${randomBytes(12).toString("hex")}`;
+  const signedAt = options.signedAt ?? new Date();
+  const payload = JSON.stringify({
+    object: "event",
+    instance_id: "ins_test",
+    event_attributes: { http_request: { client_ip: "127.0.0.1", user_agent: "vitest" } },
+    timestamp: event.timestamp ?? signedAt.getTime(),
+    type: event.type,
+    data: event.data,
+  });
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "svix-id": msgId,
+    "svix-timestamp": String(Math.floor(signedAt.getTime() / 1000)),
+    "svix-signature": new Webhook(options.secret ?? TEST_CLERK_WEBHOOK_SECRET).sign(msgId, signedAt, payload),
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+  return new Request("http://localhost/api/webhooks/clerk", { method: "POST", headers, body: options.body ?? payload });
+}
+
+/** Clerk's UserJSON, trimmed to what Postora reads plus enough to look real. */
+export function clerkUserJson(user: {
+  id: string;
+  email: string | null;
+  updatedAt: number;
+  createdAt?: number;
+  publicMetadata?: Record<string, unknown>;
+  lastSignInAt?: number | null;
+}): Record<string, unknown> {
+  const emailId = `idn_${user.id.slice(5)}`;
+  return {
+    object: "user",
+    id: user.id,
+    first_name: "Test",
+    last_name: "Person",
+    primary_email_address_id: user.email ? emailId : null,
+    email_addresses: user.email ? [{ object: "email_address", id: emailId, email_address: user.email }] : [],
+    public_metadata: user.publicMetadata ?? {},
+    private_metadata: { secret: "never stored" },
+    unsafe_metadata: {},
+    created_at: user.createdAt ?? user.updatedAt,
+    updated_at: user.updatedAt,
+    last_sign_in_at: user.lastSignInAt ?? null,
+  };
+}
+
+/** Clerk's session webhook data (SessionWebhookEventJSON), optionally with the user embedded. */
+export function clerkSessionJson(session: { userId: string; createdAt: number; user?: Record<string, unknown> | null }): Record<string, unknown> {
+  return {
+    object: "session",
+    id: `sess_${randomBytes(8).toString("hex")}`,
+    client_id: `client_${randomBytes(6).toString("hex")}`,
+    user_id: session.userId,
+    status: "active",
+    created_at: session.createdAt,
+    updated_at: session.createdAt,
+    last_active_at: session.createdAt,
+    expire_at: session.createdAt + 7 * 24 * 3600 * 1000,
+    abandon_at: session.createdAt + 30 * 24 * 3600 * 1000,
+    user: session.user ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------
+// GraphQL over HTTP, in-process (createGraphQLServer().fetch)
+// ---------------------------------------------------------------------
+
+export type GraphQLBody<T = Record<string, unknown>> = {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+};
+
+type FetchesGraphQL = { fetch(request: Request): Response | Promise<Response> };
+
+/** POSTs one operation as a client would, with an Authorization header when given. */
+export async function postGraphQL<T = Record<string, unknown>>(
+  server: FetchesGraphQL,
+  query: string,
+  options: { authorization?: string | null; variables?: Record<string, unknown> } = {},
+): Promise<{ status: number; headers: Headers; body: GraphQLBody<T> }> {
+  const response = await server.fetch(new Request("http://localhost/api/graphql", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json",
+      ...(options.authorization ? { authorization: options.authorization } : {}),
+    },
+    body: JSON.stringify({ query, variables: options.variables }),
+  }));
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLBody<T> };
 }

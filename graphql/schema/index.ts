@@ -1,5 +1,16 @@
 // Side-effect imports: each file registers its types and fields on the builder.
 import "@/graphql/schema/health";
+import "@/graphql/schema/generation";
+import "@/graphql/schema/template";
+import "@/graphql/schema/subscription";
+import "@/graphql/schema/viewer";
+import type { GraphQLSchema } from "graphql";
 import { builder } from "@/graphql/builder";
 
-export const schema = builder.toSchema({ sortSchema: true });
+// Pothos makes any object type named `Subscription` the subscription root when
+// no subscription type is declared. Ours is a Stripe subscription and the API
+// has no GraphQL subscriptions, so the root is dropped explicitly.
+// The constructor comes from the built schema itself: graphql 16 has no
+// `exports` map, so an ES import here can be a different copy than Pothos's.
+const built = builder.toSchema({ sortSchema: true });
+export const schema = new (built.constructor as typeof GraphQLSchema)({ ...built.toConfig(), subscription: undefined });

@@ -1,3 +1,4 @@
+import { clerkSessionOf } from "@/app/clerk-session";
 import { createGraphQLServer } from "@/graphql/yoga";
 
 // Every request depends on who calls; never prerender or cache.
@@ -6,4 +7,9 @@ export const runtime = "nodejs";
 
 const { handleRequest } = createGraphQLServer();
 
-export { handleRequest as GET, handleRequest as POST, handleRequest as OPTIONS };
+async function handle(request: Request): Promise<Response> {
+  if (request.method === "OPTIONS") return handleRequest(request, {});
+  return handleRequest(request, { frontendSession: await clerkSessionOf(request) });
+}
+
+export { handle as GET, handle as POST, handle as OPTIONS };

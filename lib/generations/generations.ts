@@ -1,0 +1,130 @@
+/**
+ * Generations: a person's raw text on its way to becoming a post. Every
+ * function takes the caller's transaction (withUser), so row-level security
+ * decides what exists; "not yours" and "does not exist" are the same here.
+ */
+import type { Sql } from "@/lib/db/client";
+import { NotFoundError, PreconditionError } from "@/lib/errors";
+import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
+import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
+
+export const OUTPUT_FORMATS = ["bullet_points", "carousel", "canva_design"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const GENERATION_STATUSES = ["queued", "processing", "completed", "failed"] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+
+/** Where a generation may go next. A failed one can be queued again; completed is final. */
+export const STATUS_TRANSITIONS: Record<GenerationStatus, readonly GenerationStatus[]> = {
+  queued: ["processing", "failed"],
+  processing: ["completed", "failed"],
+  failed: ["queued"],
+  completed: [],
+};
+
+export type GenerationRow = {
+  id: string;
+  userId: string;
+  templateId: string | null;
+  inputContent: string;
+  outputFormat: OutputFormat;
+  bulletPoints: string[] | null;
+  canvaDesignId: string | null;
+  status: GenerationStatus;
+  createdAt: Date;
+};
+
+const columns = (sql: Sql) =>
+  sql`id, user_id, template_id, input_content, output_format, bullet_points, canva_design_id, status, created_at`;
+
+export function objectPathOf(generation: Pick<GenerationRow, "id" | "userId">): string {
+  return generationObjectPath(generation.userId, generation.id);
+}
+
+export async function listGenerations(
+  sql: Sql,
+  request: PageRequest & { status?: GenerationStatus | null; outputFormat?: OutputFormat | null },
+): Promise<Page<GenerationRow>> {
+  const { limit, after } = forwardPage(request);
+  const rows = await sql<GenerationRow[]>`
+    select ${columns(sql)} from generations
+    where user_id = (select private.requesting_user_id())
+      ${request.status ? sql`and status = ${request.status}` : sql``}
+      ${request.outputFormat ? sql`and output_format = ${request.outputFormat}` : sql``}
+      ${after ? sql`and (created_at, id) < (${after.createdAt}, ${after.id})` : sql``}
+    order by created_at desc, id desc
+    limit ${limit + 1}`;
+  return toPage(rows, limit, after !== null);
+}
+
+/** One query for any number of ids; results in the order asked, null where invisible. */
+export async function generationsByIds(sql: Sql, ids: readonly string[]): Promise<(GenerationRow | null)[]> {
+  const rows = await sql<GenerationRow[]>`select ${columns(sql)} from generations where id = any(${ids as string[]}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+export async function getGeneration(sql: Sql, id: string): Promise<GenerationRow> {
+  const [row] = await generationsByIds(sql, [id]);
+  if (!row) throw new NotFoundError("generation", id);
+  return row;
+}
+
+export async function createGeneration(
+  sql: Sql,
+  input: { inputContent: string; outputFormat: OutputFormat; templateId?: string | null },
+): Promise<GenerationRow> {
+  if (input.templateId) {
+    // The foreign key alone would accept another user's template: FK checks ignore RLS.
+    const [template] = await sql`select id from templates where id = ${input.templateId}`;
+    if (!template) throw new NotFoundError("template", input.templateId);
+  }
+  const [row] = await sql<GenerationRow[]>`
+    insert into generations (user_id, input_content, output_format, template_id)
+    values ((select private.requesting_user_id()), ${input.inputContent}, ${input.outputFormat}, ${input.templateId ?? null})
+    returning ${columns(sql)}`;
+  return row!;
+}
+
+export type GenerationPatch = {
+  bulletPoints?: string[] | null;
+  canvaDesignId?: string | null;
+  status?: GenerationStatus | null;
+};
+
+export async function updateGeneration(sql: Sql, id: string, patch: GenerationPatch): Promise<GenerationRow> {
+  // Lock the row so two concurrent transitions cannot both pass the check.
+  const [current] = await sql<GenerationRow[]>`select ${columns(sql)} from generations where id = ${id} for update`;
+  if (!current) throw new NotFoundError("generation", id);
+  if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
+    const allowed = STATUS_TRANSITIONS[current.status];
+    throw new PreconditionError(
+      `A ${current.status} generation cannot become ${patch.status}; ` +
+        (allowed.length ? `it can become ${allowed.join(" or ")}.` : "it is final."),
+      { field: "input.status", from: current.status, to: patch.status },
+    );
+  }
+  const [row] = await sql<GenerationRow[]>`
+    update generations set
+      bullet_points = ${patch.bulletPoints === undefined ? sql`bullet_points` : sql`${patch.bulletPoints === null ? null : sql.json(patch.bulletPoints)}`},
+      canva_design_id = ${patch.canvaDesignId === undefined ? sql`canva_design_id` : sql`${patch.canvaDesignId}`},
+      status = ${patch.status ? sql`${patch.status}` : sql`status`}
+    where id = ${id}
+    returning ${columns(sql)}`;
+  return row!;
+}
+
+/** Soft delete: hidden from every query from now on. Returns the storage path to clean up. */
+export async function softDeleteGeneration(sql: Sql, id: string): Promise<{ id: string; objectPath: string }> {
+  const [row] = await sql<{ id: string | null; userId: string | null }[]>`
+    select private.soft_delete_generation(${id}) as id, (select private.requesting_user_id()) as user_id`;
+  if (!row?.id || !row.userId) throw new NotFoundError("generation", id);
+  return { id: row.id, objectPath: generationObjectPath(row.userId, row.id) };
+}
+
+/** Which of these object paths have an uploaded file, as storage records them (under RLS). */
+export async function uploadedPaths(sql: Sql, paths: readonly string[]): Promise<Set<string>> {
+  const rows = await sql<{ name: string }[]>`
+    select name from storage.objects where bucket_id = ${GENERATIONS_BUCKET} and name = any(${paths as string[]})`;
+  return new Set(rows.map((row) => row.name));
+}

@@ -1,0 +1,176 @@
+/**
+ * The Supabase Storage adapter: production's storage, reached with the
+ * service role key from this server only. The key bypasses storage RLS, so
+ * it must never reach a browser; browsers get signed URLs instead.
+ */
+import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from "@supabase/supabase-js";
+import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
+import { checkFolderPath, checkObjectPath } from "@/lib/storage/paths";
+import { GENERATIONS_BUCKET, type FileStorage, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+
+/** Fixed by Supabase: createSignedUploadUrl takes no lifetime. Used only if the token's own exp is unreadable. */
+const SIGNED_UPLOAD_TTL_SECONDS = 2 * 60 * 60;
+/** Supabase's delete endpoint takes at most 1,000 paths per request. */
+const BATCH = 1000;
+
+/**
+ * supabase-js builds a Realtime client inside createClient, and on Node 20
+ * (no global WebSocket) that throws before storage is ever touched. Storage
+ * opens no socket; this stand-in satisfies the constructor and makes any
+ * accidental Realtime use fail with a clear message.
+ */
+export const noRealtimeTransport = class NoRealtime {
+  constructor() {
+    throw new Error("Supabase Realtime is not used on the server: the storage adapter opens no WebSocket.");
+  }
+} as unknown as WebSocketLikeConstructor;
+
+type Bucket = ReturnType<SupabaseClient["storage"]["from"]>;
+type StorageErrorLike = { message: string; status?: number; statusCode?: string };
+
+export type SupabaseStorageOptions = {
+  url: string;
+  serviceRoleKey: string;
+  bucket?: string;
+  /** Replaces the global fetch (tests record the requests storage-js makes). */
+  fetch?: typeof fetch;
+};
+
+/** A Supabase token is a JWT; its exp is the truth about when the URL stops working. */
+function tokenExpiry(token: string | null | undefined): Date | null {
+  const payload = token?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const { exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : null;
+  } catch {
+    return null;
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+export class SupabaseStorage implements FileStorage {
+  readonly bucket: string;
+  private readonly files: Bucket;
+
+  constructor(options: SupabaseStorageOptions) {
+    this.bucket = options.bucket ?? GENERATIONS_BUCKET;
+    const client = createClient(options.url, options.serviceRoleKey, {
+      // A server holding the service key has no user session to keep or refresh.
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      realtime: { transport: noRealtimeTransport },
+      ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
+    });
+    this.files = client.storage.from(this.bucket);
+  }
+
+  async createSignedUploadUrl(path: string): Promise<SignedUpload> {
+    checkObjectPath(path);
+    // upsert: a generation's image may be uploaded again (a retry, a re-render) through a fresh URL.
+    const { data, error } = await this.files.createSignedUploadUrl(path, { upsert: true });
+    if (error) throw this.failure("create a signed upload URL for", path, error);
+    const expiresAt = tokenExpiry(data.token) ?? new Date(Date.now() + SIGNED_UPLOAD_TTL_SECONDS * 1000);
+    return { url: data.signedUrl, token: data.token, path: data.path, expiresAt };
+  }
+
+  async createSignedDownloadUrl(path: string, expiresInSeconds: number): Promise<SignedDownload> {
+    checkObjectPath(path);
+    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
+      throw new RangeError(`expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds}).`);
+    }
+    const { data, error } = await this.files.createSignedUrl(path, expiresInSeconds);
+    if (error) {
+      if (this.isMissingObject(error)) throw new StorageObjectNotFoundError(this.bucket, path);
+      throw this.failure("create a signed download URL for", path, error);
+    }
+    const token = new URL(data.signedUrl).searchParams.get("token");
+    return { url: data.signedUrl, expiresAt: tokenExpiry(token) ?? new Date(Date.now() + expiresInSeconds * 1000) };
+  }
+
+  async exists(path: string): Promise<boolean> {
+    checkObjectPath(path);
+    try {
+      // storage-js answers false (with an error attached) for 400 and 404, and throws for anything else.
+      const { data } = await this.files.exists(path);
+      return data;
+    } catch (error) {
+      throw this.failure("check whether a file exists at", path, error as StorageErrorLike);
+    }
+  }
+
+  async remove(paths: string[]): Promise<void> {
+    for (const path of paths) checkObjectPath(path);
+    for (const batch of chunks(paths, BATCH)) {
+      const { error } = await this.files.remove(batch);
+      if (error) throw this.failure("remove", batch.length === 1 ? batch[0]! : `${batch[0]} and ${batch.length - 1} more`, error);
+    }
+  }
+
+  async removeFolder(folder: string): Promise<void> {
+    checkFolderPath(folder);
+    await this.removeTree(folder);
+  }
+
+  /**
+   * Lists the folder's first page, removes it, and lists again until nothing
+   * is left: removal shifts later pages, so paging by offset would skip files.
+   * Sub-folders (entries without an id) are emptied the same way.
+   */
+  private async removeTree(folder: string): Promise<void> {
+    let previous: string | null = null;
+    for (;;) {
+      const { data, error } = await this.files.list(folder, { limit: BATCH, offset: 0, sortBy: { column: "name", order: "asc" } });
+      if (error) throw this.failure("list the folder", `${folder}/`, error);
+      if (data.length === 0) return;
+      const page = data.map((entry) => entry.name).join("\n");
+      if (page === previous) {
+        throw new SupabaseStorageError(
+          `Supabase Storage did not remove the files under "${this.bucket}/${folder}/": the same ${data.length} entries are listed after removal. ` +
+            "Check that SUPABASE_SERVICE_ROLE_KEY is the service_role key, which storage policies cannot restrict.",
+          null,
+          null,
+        );
+      }
+      previous = page;
+      for (const entry of data) if (entry.id === null) await this.removeTree(`${folder}/${entry.name}`);
+      const files = data.filter((entry) => entry.id !== null).map((entry) => `${folder}/${entry.name}`);
+      if (files.length > 0) {
+        const removed = await this.files.remove(files);
+        if (removed.error) throw this.failure("remove the files under", `${folder}/`, removed.error);
+      }
+    }
+  }
+
+  private isMissingObject(error: StorageErrorLike): boolean {
+    // Supabase reports a missing object as statusCode "404" (often over HTTP 400); a missing bucket says so in its message.
+    return (error.statusCode === "404" || error.status === 404) && !/bucket/i.test(error.message);
+  }
+
+  private failure(action: string, path: string, error: StorageErrorLike): SupabaseStorageError {
+    const status = typeof error.status === "number" ? error.status : null;
+    const statusCode = error.statusCode ?? null;
+    const codes = [status === null ? null : String(status), statusCode];
+    let hint = "";
+    if (codes.includes("401") || codes.includes("403") || /jwt|unauthori[sz]ed|signature/i.test(error.message)) {
+      hint = " Check that SUPABASE_SERVICE_ROLE_KEY is this project's service_role key (Project Settings > API keys), not the anon key.";
+    } else if (/bucket not found/i.test(error.message)) {
+      hint = ` Apply supabase/migrations to this project: they create the "${this.bucket}" bucket.`;
+    } else if (status === null) {
+      hint = " Check SUPABASE_URL and that this server can reach it.";
+    }
+    const detail = [status === null ? null : `HTTP ${status}`, statusCode && statusCode !== String(status) ? `code ${statusCode}` : null]
+      .filter(Boolean)
+      .join(", ");
+    return new SupabaseStorageError(
+      `Supabase Storage could not ${action} "${this.bucket}/${path}": ${error.message}${detail ? ` (${detail})` : ""}.${hint}`,
+      status,
+      statusCode,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Templates: system templates (no owner) everyone signed in can use, and a
+ * person's own. Row-level security hides other people's; system templates
+ * are visible but read-only, and saying so leaks nothing.
+ */
+import type { Sql } from "@/lib/db/client";
+import { AppError, NotFoundError } from "@/lib/errors";
+import type { OutputFormat } from "@/lib/generations/generations";
+import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
+
+export type TemplateRow = {
+  id: string;
+  userId: string | null;
+  name: string;
+  type: OutputFormat;
+  content: unknown;
+  createdAt: Date;
+};
+
+const columns = (sql: Sql) => sql`id, user_id, name, type, content, created_at`;
+
+export async function listTemplates(
+  sql: Sql,
+  request: PageRequest & { type?: OutputFormat | null; ownOnly?: boolean },
+): Promise<Page<TemplateRow>> {
+  const { limit, after } = forwardPage(request);
+  const rows = await sql<TemplateRow[]>`
+    select ${columns(sql)} from templates
+    where true
+      ${request.ownOnly ? sql`and user_id = (select private.requesting_user_id())` : sql``}
+      ${request.type ? sql`and type = ${request.type}` : sql``}
+      ${after ? sql`and (created_at, id) < (${after.createdAt}, ${after.id})` : sql``}
+    order by created_at desc, id desc
+    limit ${limit + 1}`;
+  return toPage(rows, limit, after !== null);
+}
+
+export async function templatesByIds(sql: Sql, ids: readonly string[]): Promise<(TemplateRow | null)[]> {
+  const rows = await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = any(${ids as string[]}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+export async function createTemplate(sql: Sql, input: { name: string; type: OutputFormat; content: unknown }): Promise<TemplateRow> {
+  const [row] = await sql<TemplateRow[]>`
+    insert into templates (user_id, name, type, content)
+    values ((select private.requesting_user_id()), ${input.name}, ${input.type}, ${sql.json(input.content as never)})
+    returning ${columns(sql)}`;
+  return row!;
+}
+
+/** Loads a template the caller may change: their own. System templates say why they cannot be. */
+async function ownTemplateForUpdate(sql: Sql, id: string): Promise<TemplateRow> {
+  const [row] = await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = ${id}`;
+  if (!row) throw new NotFoundError("template", id);
+  if (row.userId === null) {
+    throw new AppError("FORBIDDEN", "System templates are read-only: copy it with createTemplate and change the copy.", { id });
+  }
+  return row;
+}
+
+export async function updateTemplate(sql: Sql, id: string, patch: { name?: string | null; content?: unknown }): Promise<TemplateRow> {
+  await ownTemplateForUpdate(sql, id);
+  const [row] = await sql<TemplateRow[]>`
+    update templates set
+      name = ${patch.name ? sql`${patch.name}` : sql`name`},
+      content = ${patch.content === undefined || patch.content === null ? sql`content` : sql`${sql.json(patch.content as never)}`}
+    where id = ${id}
+    returning ${columns(sql)}`;
+  return row!;
+}
+
+export async function deleteTemplate(sql: Sql, id: string): Promise<string> {
+  await ownTemplateForUpdate(sql, id);
+  await sql`delete from templates where id = ${id}`;
+  return id;
+}
