@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { launchChromium } from "@/test/browser";
 import { freePort } from "@/test/ports";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -85,6 +86,23 @@ describe("npm run dev on embedded defaults", () => {
     expect(first.graphiql).toContain("<title>Postora API</title>");
     expect(first.output()).toMatch(/initialising a new PostgreSQL 17 cluster/);
     expect(first.output()).toMatch(/migration\(s\) applied/);
+
+    // A person opens GraphiQL in a real browser and runs the default query.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const external: string[] = [];
+      page.on("request", (request) => {
+        if (!request.url().startsWith(`http://127.0.0.1:${port}/`) && !/^(data|blob):/.test(request.url())) external.push(request.url());
+      });
+      await page.goto(`http://127.0.0.1:${port}/api/graphql`);
+      await page.locator(".graphiql-execute-button").click({ timeout: 30_000 });
+      await page.locator(".graphiql-response").getByText('"databaseRole": "anon"').waitFor({ timeout: 30_000 });
+      if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, "graphiql.png") });
+      expect(external).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     expect(await first.stop()).toBe(130);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(processesMentioning(dataDir)).toEqual([]);
