@@ -53,6 +53,19 @@ describe("npm run token", () => {
     expect(await verify(stdout.trim())).toMatchObject({ clerkUserId, email: "script@example.com" });
   });
 
+  it("prints only the token through npm itself, as the README's command runs it", async () => {
+    const clerkUserId = newClerkUserId();
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "npm",
+        ["run", "token", "--", "--user", clerkUserId, "--email", "npm@example.com"],
+        { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", POSTORA_DATA_DIR: getEnv().dataDir, NODE_ENV: "development" } },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    expect(stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
+  });
+
   it("honours --expires-in", async () => {
     const { stdout } = await runToken(["--user", newClerkUserId(), "--email", "short@example.com", "--expires-in", "120"]);
     const claims = JSON.parse(Buffer.from(stdout.trim().split(".")[1]!, "base64url").toString()) as { exp: number; iat: number };
