@@ -91,7 +91,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     isProduction,
     port: raw.PORT,
     appUrl,
-    dataDir: path.resolve(raw.POSTORA_DATA_DIR ?? ".postora"),
+    // Local state lives beside the app at run time; the hint stops Next.js tracing the whole project into the build.
+    dataDir: path.resolve(/* turbopackIgnore: true */ process.cwd(), raw.POSTORA_DATA_DIR ?? ".postora"),
     embeddedDbPort: raw.POSTORA_DB_PORT,
     logLevel: raw.LOG_LEVEL,
     databaseUrl: raw.DATABASE_URL ?? null,
