@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
-import { migrate } from "@/lib/db/migrate";
+import { migrate, seed } from "@/lib/db/migrate";
 import { ConfigError, getEnv } from "@/lib/env";
 
 const say = (line: string) => console.log(`[postora] ${line}`);
@@ -24,6 +24,7 @@ async function main() {
   }
   const applied = await migrate(databaseUrl, { log: say });
   say(applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date");
+  if (embedded) await seed(databaseUrl);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, "dev", "--port", String(env.port)], {

@@ -128,3 +128,16 @@ describe("the migration runner", () => {
     });
   });
 });
+
+describe("the seed", () => {
+  it("adds the system templates once, however often it runs", async () => {
+    const { seed } = await import("@/lib/db/migrate");
+    const url = await freshDatabase();
+    await migrate(url);
+    await seed(url);
+    await seed(url);
+    const rows = await withConnection(url, (sql) => sql`select name, user_id from templates order by name`);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((row) => row.user_id === null)).toBe(true);
+  });
+});

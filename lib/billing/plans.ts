@@ -38,9 +38,7 @@ export async function usageThisPeriod(sql: Sql, tier: Tier, subscription: Subscr
   const active = subscription && ["active", "trialing"].includes(subscription.status) && subscription.endDate > now;
   const periodStart = active ? subscription.startDate : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const periodEnd = active ? subscription.endDate : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  // Deleted generations still count: deleting must not refill the quota.
-  const [row] = await sql<{ used: number }[]>`
-    select count(*)::int as used from generations
-    where user_id = (select private.requesting_user_id()) and created_at >= ${periodStart} and created_at < ${periodEnd}`;
+  // Deleted generations still count (deleting must not refill the quota), and RLS hides them, hence the function.
+  const [row] = await sql<{ used: number }[]>`select private.generations_created_between(${periodStart}, ${periodEnd}) as used`;
   return { used: row?.used ?? 0, limit: MONTHLY_GENERATION_LIMIT[tier] ?? MONTHLY_GENERATION_LIMIT.free, periodStart, periodEnd };
 }

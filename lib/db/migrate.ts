@@ -14,6 +14,17 @@ import postgres from "postgres";
 const projectRoot = path.resolve(import.meta.dirname, "../..");
 export const migrationsDir = path.join(projectRoot, "supabase/migrations");
 export const standInsFile = path.join(projectRoot, "supabase/local/supabase-stand-ins.sql");
+export const seedFile = path.join(projectRoot, "supabase/seed.sql");
+
+/** Applies supabase/seed.sql (idempotent): local databases only, never production. */
+export async function seed(databaseUrl: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    await sql.unsafe(await readFile(seedFile, "utf8"));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
 
 export type Migration = { version: string; name: string; file: string };
 
