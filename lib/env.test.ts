@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, envVariableNames, parseEnv } from "@/lib/env";
+import { PRODUCTION_ENV } from "@/test/support";
 
 const problemsOf = (source: Record<string, string | undefined>): string[] => {
   try {
@@ -12,15 +13,6 @@ const problemsOf = (source: Record<string, string | undefined>): string[] => {
   return [];
 };
 
-const production = {
-  NODE_ENV: "production",
-  DATABASE_URL: "postgres://postgres.ref:secret@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_abc",
-  CLERK_SECRET_KEY: "sk_live_abc",
-  SUPABASE_URL: "https://abcd.supabase.co",
-  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
-  APP_URL: "https://api.postora.app",
-};
 
 describe("configuration", () => {
   it("runs on embedded defaults with nothing set", () => {
@@ -67,7 +59,7 @@ describe("configuration", () => {
   });
 
   it("never enables the development identity in production", () => {
-    const env = parseEnv(production);
+    const env = parseEnv(PRODUCTION_ENV);
     expect(env.isProduction).toBe(true);
     expect(env.devIdentity).toBe(false);
   });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier, verifierConfigFor } from "@/lib/auth/verify";
 import { getEnv } from "@/lib/env";
-import { newClerkUserId } from "@/test/support";
+import { newClerkUserId, PRODUCTION_ENV } from "@/test/support";
 
 const root = path.resolve(import.meta.dirname, "..");
 let cwd = "";
@@ -83,15 +83,7 @@ describe("npm run token", () => {
   });
 
   it("refuses in production, whatever else is configured", async () => {
-    const production = {
-      NODE_ENV: "production",
-      DATABASE_URL: "postgres://postgres:secret@db.example.com:6543/postgres",
-      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsucG9zdG9yYS5hcHAk",
-      CLERK_SECRET_KEY: "sk_live_abc",
-      SUPABASE_URL: "https://abcd.supabase.co",
-      SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
-      APP_URL: "https://api.postora.app",
-    };
+    const production = PRODUCTION_ENV;
     for (const env of [{ NODE_ENV: "production" }, production]) {
       const { code, stdout, stderr } = await runToken(["--user", newClerkUserId(), "--email", "prod@example.com"], env);
       expect(code).toBe(1);

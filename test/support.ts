@@ -217,3 +217,14 @@ export async function postGraphQL<T = Record<string, unknown>>(
   }));
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLBody<T> };
 }
+
+/** A complete, well-formed production configuration (nothing in it is real). */
+export const PRODUCTION_ENV = {
+  NODE_ENV: "production",
+  DATABASE_URL: "postgres://postgres:secret@db.example.com:6543/postgres",
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsucG9zdG9yYS5hcHAk",
+  CLERK_SECRET_KEY: "sk_live_abc",
+  SUPABASE_URL: "https://abcd.supabase.co",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
+  APP_URL: "https://api.postora.app",
+} as const;

@@ -1,8 +1,8 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "@/graphql/builder";
-import { databaseId, isUuid, signedIn } from "@/graphql/guards";
+import { databaseId, loadVisible, signedIn } from "@/graphql/guards";
 import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
-import { NotFoundError, PreconditionError } from "@/lib/errors";
+import { PreconditionError } from "@/lib/errors";
 import {
   createGeneration,
   generationsByIds,
@@ -21,12 +21,7 @@ const log = logger.child({ source: "graphql.generation" });
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
   id: { resolve: (generation: GenerationRow) => generation.id },
-  load: async (ids: string[], ctx) => {
-    signedIn(ctx);
-    const rows = await ctx.db((sql) => generationsByIds(sql, ids.filter(isUuid)));
-    const byId = new Map(rows.filter((row) => row !== null).map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? new NotFoundError("generation", id));
-  },
+  load: loadVisible("generation", generationsByIds),
   fields: (t) => ({
     inputContent: t.exposeString("inputContent"),
     outputFormat: t.field({ type: OutputFormatEnum, resolve: (generation) => generation.outputFormat }),

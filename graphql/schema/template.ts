@@ -1,20 +1,14 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { BaseValidationOptions, StringValidationOptions } from "@pothos/plugin-zod";
 import { builder } from "@/graphql/builder";
-import { databaseId, isUuid, signedIn } from "@/graphql/guards";
+import { databaseId, loadVisible, signedIn } from "@/graphql/guards";
 import { OutputFormatEnum } from "@/graphql/schema/enums";
-import { NotFoundError } from "@/lib/errors";
 import { createTemplate, deleteTemplate, listTemplates, templatesByIds, updateTemplate, type TemplateRow } from "@/lib/templates/templates";
 
 export const Template = builder.loadableNode("Template", {
   description: "A reusable shape for generations: a system template (no owner) or one of yours.",
   id: { resolve: (template: TemplateRow) => template.id },
-  load: async (ids: string[], ctx) => {
-    signedIn(ctx);
-    const rows = await ctx.db((sql) => templatesByIds(sql, ids.filter(isUuid)));
-    const byId = new Map(rows.filter((row) => row !== null).map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? new NotFoundError("template", id));
-  },
+  load: loadVisible("template", templatesByIds),
   fields: (t) => ({
     name: t.exposeString("name"),
     type: t.field({ type: OutputFormatEnum, resolve: (template) => template.type }),

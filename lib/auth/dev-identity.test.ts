@@ -10,7 +10,7 @@ import { createAuthenticator } from "@/lib/auth/caller";
 import { DEV_ISSUER, DevIdentityInProductionError, devKeyFile, devSigningKey, mintDevToken } from "@/lib/auth/dev-identity";
 import { createTokenVerifier, verifierConfigFor } from "@/lib/auth/verify";
 import { getEnv, parseEnv, type Env } from "@/lib/env";
-import { newClerkUserId } from "@/test/support";
+import { newClerkUserId, PRODUCTION_ENV } from "@/test/support";
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
 
@@ -51,16 +51,7 @@ describe("development tokens", () => {
 
 describe("in production", () => {
   const production = () =>
-    parseEnv({
-      NODE_ENV: "production",
-      DATABASE_URL: "postgres://postgres:secret@db.example.com:6543/postgres",
-      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsucG9zdG9yYS5hcHAk",
-      CLERK_SECRET_KEY: "sk_live_abc",
-      SUPABASE_URL: "https://abcd.supabase.co",
-      SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
-      APP_URL: "https://api.postora.app",
-      POSTORA_DATA_DIR: getEnv().dataDir,
-    });
+    parseEnv({ ...PRODUCTION_ENV, POSTORA_DATA_DIR: getEnv().dataDir });
 
   it("cannot be switched on by any variable: parseEnv refuses production without Clerk", () => {
     expect(() => parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://x@y/z", APP_URL: "https://api.postora.app" })).toThrow(
