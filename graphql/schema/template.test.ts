@@ -120,6 +120,17 @@ describe("writing templates", () => {
     expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
+  it("refuses every template operation with a forged token, and createTemplate without one", async () => {
+    const forged = `${alice.authorization.slice(0, -6)}AAAAAA`;
+    for (const [, document] of [...writes, ["templates", `{ templates { edges { node { id } } } }`] as const]) {
+      const response = await postGraphQL(server, document, { authorization: forged, variables: { id: alicesId } });
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+    const anonymous = await createTemplate({ authorization: "" }, { name: "x", type: "CAROUSEL", content: {} });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
   it("left every template as it was", async () => {
     const rows = await asService((sql) => sql<{ name: string }[]>`select name from templates where name in ('Five-slide carousel', 'Alice''s thread', 'Mine now')`);
     expect(rows.map((row) => row.name).sort()).toEqual(["Alice's thread", "Five-slide carousel"]);
