@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { authenticatorFor } from "@/lib/auth/caller";
-import { DEV_ISSUER, devAuthorizedParty, devSigningKey } from "@/lib/auth/dev-identity";
+import { DEV_AUTHORIZED_PARTY, DEV_ISSUER, devSigningKey } from "@/lib/auth/dev-identity";
 import { withUser } from "@/lib/db/client";
 import { getEnv, parseEnv } from "@/lib/env";
 import {
@@ -126,7 +126,7 @@ async function rejectionCases(key: TestSigningKey, valid: Record<string, unknown
 describe("with the development identity (no Clerk keys)", () => {
   it("answers every broken token with 401 UNAUTHENTICATED, even for fields anonymous callers may use", async () => {
     const key = await devSigningKey(getEnv());
-    const valid = { sub: newClerkUserId(), email: "dev@example.com", iss: DEV_ISSUER, azp: devAuthorizedParty(getEnv()) };
+    const valid = { sub: newClerkUserId(), email: "dev@example.com", iss: DEV_ISSUER, azp: DEV_AUTHORIZED_PARTY };
     const cases = [
       ...(await rejectionCases(key, valid)),
       { name: "from another issuer", authorization: `Bearer ${await signSessionToken(key, { ...valid, iss: "https://clerk.example.com" })}`, message: /not issued by this server's development identity/ },
@@ -207,6 +207,8 @@ describe("in production", () => {
       CLERK_SECRET_KEY: "sk_live_postora_tests_never_call_clerk",
       // The worst misconfiguration: the development public key where Clerk's belongs.
       CLERK_JWT_KEY: devKey.publicKeyPem,
+      // ...and the development tokens' party allowed, so only the issuer check stands in the way.
+      CLERK_AUTHORIZED_PARTIES: `${getEnv().appUrl},${DEV_AUTHORIZED_PARTY}`,
       SUPABASE_URL: "https://abcd.supabase.co",
       SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
       APP_URL: getEnv().appUrl,

@@ -7,7 +7,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { createAuthenticator } from "@/lib/auth/caller";
-import { DEV_ISSUER, DevIdentityInProductionError, devKeyFile, devSigningKey, mintDevToken } from "@/lib/auth/dev-identity";
+import { DEV_AUTHORIZED_PARTY, DEV_ISSUER, DevIdentityInProductionError, devKeyFile, devSigningKey, mintDevToken } from "@/lib/auth/dev-identity";
 import { createTokenVerifier, verifierConfigFor } from "@/lib/auth/verify";
 import { getEnv, parseEnv, type Env } from "@/lib/env";
 import { newClerkUserId, PRODUCTION_ENV } from "@/test/support";
@@ -43,9 +43,18 @@ describe("development tokens", () => {
     const env = getEnv();
     const clerkUserId = newClerkUserId();
     const token = await mintDevToken(env, { clerkUserId, email: "dev@example.com" });
-    expect(claimsOf(token)).toMatchObject({ sub: clerkUserId, email: "dev@example.com", iss: DEV_ISSUER, azp: env.appUrl, v: 2 });
+    expect(claimsOf(token)).toMatchObject({ sub: clerkUserId, email: "dev@example.com", iss: DEV_ISSUER, azp: DEV_AUTHORIZED_PARTY, v: 2 });
     const verify = createTokenVerifier(await verifierConfigFor(env));
     expect(await verify(token)).toEqual({ clerkUserId, email: "dev@example.com", sessionId: claimsOf(token).sid });
+  });
+
+  it("work on whatever port the dev server runs (npm run token does not know it)", async () => {
+    const mintedFor = parseEnv({ PORT: "3000", POSTORA_DATA_DIR: getEnv().dataDir });
+    const servedBy = parseEnv({ PORT: "3111", POSTORA_DATA_DIR: getEnv().dataDir });
+    const clerkUserId = newClerkUserId();
+    const token = await mintDevToken(mintedFor, { clerkUserId, email: "port@example.com" });
+    const verify = createTokenVerifier(await verifierConfigFor(servedBy));
+    expect(await verify(token)).toMatchObject({ clerkUserId });
   });
 });
 

@@ -100,7 +100,7 @@ export async function mintDevToken(env: Env, request: DevTokenRequest): Promise<
     sub: request.clerkUserId,
     sid: `sess_dev_${randomBytes(12).toString("hex")}`,
     iss: DEV_ISSUER,
-    azp: devAuthorizedParty(env),
+    azp: DEV_AUTHORIZED_PARTY,
     nbf: now - 5,
     exp: now + (request.expiresInSeconds ?? 24 * 60 * 60),
     v: 2,
@@ -109,7 +109,10 @@ export async function mintDevToken(env: Env, request: DevTokenRequest): Promise<
   return signJwt(claims, key.privateKeyPem, { algorithm: "RS256", header: { typ: "JWT", kid: key.kid } });
 }
 
-/** Development tokens are issued for, and only accepted from, the app's own origin. */
-export function devAuthorizedParty(env: Env): string {
-  return env.appUrl;
-}
+/**
+ * The authorized party of every development token. Not the app's origin: a
+ * token minted by `npm run token` must work whatever PORT the dev server got,
+ * and the key under the data folder already binds it to this installation.
+ * Tokens naming any other party are still refused.
+ */
+export const DEV_AUTHORIZED_PARTY = "postora-development-identity";

@@ -7,7 +7,7 @@
  */
 import { verifyToken } from "@clerk/backend";
 import { TokenVerificationError } from "@clerk/backend/errors";
-import { DEV_ISSUER, DevIdentityInProductionError, devAuthorizedParty, devSigningKey } from "@/lib/auth/dev-identity";
+import { DEV_ISSUER, DevIdentityInProductionError, DEV_AUTHORIZED_PARTY, devSigningKey } from "@/lib/auth/dev-identity";
 import { AppError, UnauthenticatedError } from "@/lib/errors";
 import type { Env } from "@/lib/env";
 import { logger } from "@/lib/log";
@@ -57,7 +57,7 @@ export async function verifierConfigFor(env: Env): Promise<VerifierConfig> {
   return {
     jwtKey: key.publicKeyPem,
     secretKey: null,
-    authorizedParties: [devAuthorizedParty(env)],
+    authorizedParties: [DEV_AUTHORIZED_PARTY],
     issuer: DEV_ISSUER,
     isProduction: false,
   };
