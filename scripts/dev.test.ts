@@ -87,6 +87,30 @@ describe("npm run dev on embedded defaults", () => {
     expect(first.output()).toMatch(/initialising a new PostgreSQL 17 cluster/);
     expect(first.output()).toMatch(/migration\(s\) applied/);
 
+    // A client's whole journey over real HTTP: token, generation, upload, download.
+    const token = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/token.ts", "--user", "user_2journey", "--email", "journey@example.com"], {
+      cwd: root,
+      env: { ...process.env, POSTORA_DATA_DIR: dataDir, PORT: String(port) },
+      encoding: "utf8",
+    }).trim();
+    const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { data: Record<string, Record<string, Record<string, string>>> };
+    };
+    const created = await graphql(`mutation { createGeneration(input: { inputContent: "Over the wire", outputFormat: CAROUSEL }) { generation { id } upload { url } } }`);
+    const { generation, upload } = created.data.createGeneration!;
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+    const put = await fetch(upload!.url!, { method: "PUT", headers: { "content-type": "image/png" }, body: png });
+    expect(put.status, await put.clone().text()).toBe(200);
+    const link = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: generation!.id });
+    const download = await fetch(link.data.createGenerationDownloadUrl!.url!);
+    expect(download.headers.get("content-type")).toBe("image/png");
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
+
     // A person opens GraphiQL in a real browser and runs the default query.
     const browser = await launchChromium();
     try {
