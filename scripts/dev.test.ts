@@ -99,15 +99,15 @@ describe("npm run dev on embedded defaults", () => {
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
       });
-      return (await response.json()) as { data: Record<string, Record<string, Record<string, string>>> };
+      return (await response.json()) as { data: Record<string, unknown> };
     };
     const created = await graphql(`mutation { createGeneration(input: { inputContent: "Over the wire", outputFormat: CAROUSEL }) { generation { id } upload { url } } }`);
-    const { generation, upload } = created.data.createGeneration!;
+    const { generation, upload } = created.data.createGeneration as { generation: { id: string }; upload: { url: string } };
     const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
-    const put = await fetch(upload!.url!, { method: "PUT", headers: { "content-type": "image/png" }, body: png });
+    const put = await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: png });
     expect(put.status, await put.clone().text()).toBe(200);
-    const link = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: generation!.id });
-    const download = await fetch(link.data.createGenerationDownloadUrl!.url!);
+    const link = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: generation.id });
+    const download = await fetch((link.data.createGenerationDownloadUrl as { url: string }).url);
     expect(download.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
 
