@@ -37,6 +37,43 @@ async function measure(name: string, once: () => Promise<unknown>) {
   return perSecond;
 }
 
+/**
+ * The API as a client sees it, in process (Yoga's fetch, no network): a
+ * dashboard page of 50 generations with every field, against the cheapest
+ * authenticated request (health) as the baseline.
+ */
+async function graphqlBench(databaseUrl: string, dataDir: string) {
+  process.env.DATABASE_URL = databaseUrl;
+  process.env.POSTORA_DATA_DIR = dataDir;
+  process.env.LOG_LEVEL = "silent";
+  const { createGraphQLServer } = await import("@/graphql/yoga");
+  const { mintDevToken } = await import("@/lib/auth/dev-identity");
+  const { getEnv } = await import("@/lib/env");
+  const { onQuery } = await import("@/lib/db/client");
+  const server = createGraphQLServer();
+  const authorization = `Bearer ${await mintDevToken(getEnv(), { clerkUserId: "user_2bench", email: "bench@example.com" })}`;
+  const post = async (query: string) => {
+    const response = await server.fetch("http://localhost/api/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization },
+      body: JSON.stringify({ query }),
+    });
+    if (response.status !== 200) throw new Error(await response.text());
+    return response.json();
+  };
+  const page = `{ viewer { id tier usage { used limit } generations(first: 50) { edges { cursor node {
+    id inputContent outputFormat bulletPoints canvaDesignId status createdAt hasFile } } pageInfo { hasNextPage endCursor } } } }`;
+  let statements = 0;
+  const stop = onQuery((query) => (statements += query.includes("pg_catalog.pg_type") ? 0 : 1));
+  await post(page);
+  statements = 0;
+  await post(page);
+  stop();
+  const health = await measure("graphql: { health } (baseline)", () => post("{ health { ok } }"));
+  const dashboard = await measure("graphql: viewer page of 50, every field", () => post(page));
+  console.log(`page of 50 / health: ${(dashboard / health).toFixed(2)}x   SQL statements per page request: ${statements}`);
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "postora-bench-"));
   const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), ephemeral: true });
@@ -45,7 +82,7 @@ async function main() {
     const setup = postgres(db.url(), { max: 1, onnotice: () => {} });
     const [user] = await setup<{ id: string }[]>`insert into users (auth_id, email) values ('user_2bench', 'bench@example.com') returning id`;
     await setup`insert into generations (user_id, input_content, output_format)
-                select ${user!.id}, 'text ' || g, 'carousel' from generate_series(1, 20) g`;
+                select ${user!.id}, 'text ' || g, 'carousel' from generate_series(1, 60) g`;
     await setup.end();
 
     const pool: Sql = createPool(db.url(), { max: 10 });
@@ -83,6 +120,8 @@ async function main() {
       }),
     );
     console.log(`withUser / baseline: ${(ours / baseline).toFixed(2)}x   withUser / ceiling: ${(ours / bare).toFixed(2)}x`);
+
+    await graphqlBench(db.url(), dir);
     const memory = process.memoryUsage();
     console.log(`rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
     await pool.end();
