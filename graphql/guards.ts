@@ -2,17 +2,12 @@ import type { GraphQLContext } from "@/graphql/context";
 import type { DbIdentity } from "@/lib/db/client";
 import type { Sql } from "@/lib/db/client";
 import { NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 
 /** The signed-in caller, or UNAUTHENTICATED for anonymous requests. */
 export function signedIn(ctx: GraphQLContext): DbIdentity {
   if (!ctx.identity) throw new UnauthenticatedError();
   return ctx.identity;
-}
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return uuid.test(value);
 }
 
 /** The database id inside a decoded global ID; a malformed or wrong-type one names the argument. */
@@ -34,8 +29,7 @@ export function loadVisible<Row extends { id: string }>(
 ) {
   return async (ids: string[], ctx: GraphQLContext): Promise<(Row | Error)[]> => {
     signedIn(ctx);
-    const rows = await ctx.db((sql) => byIds(sql, ids.filter(isUuid)));
-    const byId = new Map(rows.filter((row): row is Row => row !== null).map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? new NotFoundError(what, id));
+    const rows = await ctx.db((sql) => byIds(sql, ids));
+    return rows.map((row, index) => row ?? new NotFoundError(what, ids[index]!));
   };
 }

@@ -3,13 +3,12 @@
  * constant cost per page however deep. Cursors are opaque to clients.
  */
 import { ValidationError } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 export type Cursor = { createdAt: Date; id: string };
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(row: Cursor): string {
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
@@ -18,7 +17,7 @@ export function encodeCursor(row: Cursor): string {
 export function decodeCursor(cursor: string, argument = "after"): Cursor {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
-  if (!id || !uuid.test(id) || Number.isNaN(date.getTime())) {
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {
     throw new ValidationError(`\`${argument}\` is not a cursor this API issued: pass an endCursor from a previous page.`, [argument]);
   }
   return { createdAt: date, id };

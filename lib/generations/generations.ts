@@ -5,6 +5,7 @@
  */
 import type { Sql } from "@/lib/db/client";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
+import { inRequestedOrder, isUuid } from "@/lib/ids";
 import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 
@@ -57,11 +58,11 @@ export async function listGenerations(
   return toPage(rows, limit, after !== null);
 }
 
-/** One query for any number of ids; results in the order asked, null where invisible. */
+/** One query for any number of ids; results in the order asked, null where invisible or malformed. */
 export async function generationsByIds(sql: Sql, ids: readonly string[]): Promise<(GenerationRow | null)[]> {
-  const rows = await sql<GenerationRow[]>`select ${columns(sql)} from generations where id = any(${ids as string[]}::uuid[])`;
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id) ?? null);
+  const wellFormed = ids.filter(isUuid);
+  const rows = wellFormed.length ? await sql<GenerationRow[]>`select ${columns(sql)} from generations where id = any(${wellFormed}::uuid[])` : [];
+  return inRequestedOrder(ids, rows);
 }
 
 export async function getGeneration(sql: Sql, id: string): Promise<GenerationRow> {

@@ -6,6 +6,7 @@
 import type { Sql } from "@/lib/db/client";
 import { AppError, NotFoundError } from "@/lib/errors";
 import type { OutputFormat } from "@/lib/generations/generations";
+import { inRequestedOrder, isUuid } from "@/lib/ids";
 import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
 
 export type TemplateRow = {
@@ -35,10 +36,11 @@ export async function listTemplates(
   return toPage(rows, limit, after !== null);
 }
 
+/** One query for any number of ids; results in the order asked, null where invisible or malformed. */
 export async function templatesByIds(sql: Sql, ids: readonly string[]): Promise<(TemplateRow | null)[]> {
-  const rows = await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = any(${ids as string[]}::uuid[])`;
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id) ?? null);
+  const wellFormed = ids.filter(isUuid);
+  const rows = wellFormed.length ? await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = any(${wellFormed}::uuid[])` : [];
+  return inRequestedOrder(ids, rows);
 }
 
 export async function createTemplate(sql: Sql, input: { name: string; type: OutputFormat; content: unknown }): Promise<TemplateRow> {
