@@ -69,3 +69,25 @@ describe("errors that reach a client", () => {
     expect(error.path).toEqual(["generation"]);
   });
 });
+
+describe("CORS", () => {
+  const preflight = (origin: string) =>
+    server.fetch("http://localhost/api/graphql", {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
+
+  it("lets any origin call with a Bearer token, but never with cookies", async () => {
+    const response = await preflight("https://someone-else.example");
+    // Yoga echoes the origin for "*"; without credentials that is the same grant.
+    expect(["*", "https://someone-else.example"]).toContain(response.headers.get("access-control-allow-origin"));
+    expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(response.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+
+  it("allows credentials only for our own origin", async () => {
+    const response = await preflight("http://localhost:3000");
+    expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(response.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+});

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
 import { schema } from "@/graphql/schema/index";
@@ -73,6 +73,25 @@ function contextError(error: unknown): unknown {
   });
 }
 
+/**
+ * Yoga's default CORS reflects any origin and allows credentials, which would
+ * let any website read answers made with a visitor's Clerk cookie. Only our
+ * own origins (APP_URL and Clerk's authorized parties) get credentials; any
+ * other origin may call with a Bearer token, never with cookies.
+ */
+function corsFor(request: Request): CORSOptions {
+  const env = getEnv();
+  const trusted = new Set([env.appUrl, ...(env.clerk?.authorizedParties ?? [])]);
+  const origin = request.headers.get("origin");
+  const common = {
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: ["accept", "authorization", "content-type", "x-request-id"],
+    exposedHeaders: ["x-request-id"],
+    maxAge: 600,
+  };
+  return origin && trusted.has(origin) ? { ...common, origin, credentials: true } : { ...common, origin: "*", credentials: false };
+}
+
 export type GraphQLServerOptions = {
   /** Who is calling; defaults to Clerk or the development identity, as configured. */
   authenticate?: Authenticator;
@@ -85,6 +104,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     graphqlEndpoint: "/api/graphql",
     fetchAPI: { Response },
     landingPage: false,
+    cors: corsFor,
     graphiql: {
       title: "Postora API",
       defaultQuery: "query Health {\n  health {\n    ok\n    databaseTime\n    databaseRole\n  }\n}\n",
