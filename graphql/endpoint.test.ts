@@ -91,3 +91,36 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
   });
 });
+
+describe("abusive documents", () => {
+  it("serves the dashboard's own queries", async () => {
+    const page = `{ viewer { id tier usage { used limit } generations(first: 50) { edges { cursor node {
+      id inputContent outputFormat bulletPoints canvaDesignId status createdAt hasFile } } pageInfo { hasNextPage endCursor } }
+      templates { edges { node { id name } } } subscription { plan } } }`;
+    expect((await post({ query: page })).status).toBe(200);
+  });
+
+  it("refuses an alias flood before running it, and says what the limit is", async () => {
+    const aliases = `{ ${Array.from({ length: 50 }, (_, i) => `h${i}: health { ok }`).join(" ")} }`;
+    const flooded = await post({ query: aliases });
+    expect(flooded.status).toBe(400);
+    const [error] = ((await flooded.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors;
+    expect(error?.message).toBe("Aliases limit of 20 exceeded, found 50. Split the document into smaller requests.");
+    expect(error?.extensions.code).toBe("QUERY_TOO_COMPLEX");
+  });
+
+  it("refuses a document whose cost is over the limit", async () => {
+    const fields = "id inputContent outputFormat bulletPoints canvaDesignId status createdAt hasFile";
+    const page = `viewer { generations(first: 100) { edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor } } templates { edges { node { id name type content } } } }`;
+    const response = await post({ query: `{ a: ${page} b: ${page} c: ${page} }` });
+    expect(response.status).toBe(400);
+    const [error] = ((await response.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors;
+    expect(error?.message).toMatch(/^Query Cost limit of 5000 exceeded, found [\d.]+\. Split the document/);
+    expect(error?.extensions.code).toBe("QUERY_TOO_COMPLEX");
+  });
+
+  it("still serves GraphiQL's introspection", async () => {
+    const { getIntrospectionQuery } = await import("graphql");
+    expect((await post({ query: getIntrospectionQuery() })).status).toBe(200);
+  });
+});

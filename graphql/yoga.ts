@@ -5,7 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { GraphQLError } from "graphql";
+import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
@@ -92,6 +95,23 @@ function corsFor(request: Request): CORSOptions {
   return origin && trusted.has(origin) ? { ...common, origin, credentials: true } : { ...common, origin: "*", credentials: false };
 }
 
+/**
+ * graphql-armor reports a refused document as a "Syntax Error" with HTTP 200;
+ * clients get a 400 with a code to branch on and the limit that was hit.
+ */
+const documentLimit = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(
+        new GraphQLError(`${error.message.replace(/^Syntax Error: /, "")} Split the document into smaller requests.`, {
+          extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } },
+        }),
+      ),
+  ],
+};
+
 export type GraphQLServerOptions = {
   /** Who is calling; defaults to Clerk or the development identity, as configured. */
   authenticate?: Authenticator;
@@ -121,7 +141,15 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
       },
     },
     logging: false,
-    plugins: [useRequestId(), useClientErrors()],
+    // A public endpoint: refuse, before running anything, documents built to
+    // exhaust the database or the event loop. Introspection stays allowed.
+    plugins: [
+      useRequestId(),
+      useClientErrors(),
+      maxDepthPlugin({ n: 10, ...documentLimit }),
+      maxAliasesPlugin({ n: 20, ...documentLimit }),
+      costLimitPlugin({ maxCost: 5000, ...documentLimit }),
+    ],
     // Runs once per request: the caller is resolved (and provisioned) here, not per resolver.
     context: async ({ request, frontendSession }) => {
       authenticate ??= authenticatorFor(getEnv());
