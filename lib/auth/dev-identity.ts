@@ -8,10 +8,11 @@
  * NODE_ENV=production, whatever else is configured.
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
-import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { signJwt } from "@clerk/backend/jwt";
 import type { Env } from "@/lib/env";
+import { createPrivateFileOnce } from "@/lib/files";
 
 /** The `iss` of every development token; a production server refuses tokens that carry it. */
 export const DEV_ISSUER = "https://dev-identity.postora.invalid";
@@ -48,25 +49,13 @@ async function readKey(file: string): Promise<DevSigningKey | null> {
   }
 }
 
-/**
- * Creates the key on first use. The server and `npm run token` may race to
- * create it, so it is written to a private temporary file and linked into
- * place: link() fails if the key exists, and then the existing key wins.
- */
+/** Creates the key on first use; if the server and `npm run token` race, the first key written wins. */
 async function createKey(file: string): Promise<DevSigningKey> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   // 2048-bit RSA, e=65537: the only shape Clerk's PEM loader (jwtKey) reads.
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 0x10001 });
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temporary, pem, { mode: 0o600 });
-  try {
-    await link(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  } finally {
-    await unlink(temporary);
-  }
+  await createPrivateFileOnce(file, pem);
   return (await readKey(file))!;
 }
 

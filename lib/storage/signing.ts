@@ -9,8 +9,9 @@
  * the machine; deleting the file invalidates every outstanding URL.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { createPrivateFileOnce } from "@/lib/files";
 
 export type TokenOperation = "upload" | "download";
 
@@ -48,12 +49,7 @@ function parseKey(file: string, text: string): Buffer {
   return key;
 }
 
-/**
- * Reads the data folder's signing key, creating it on first use. The key is
- * written to a private temporary file and hard-linked into place, so two
- * processes starting at once agree on one key and neither can read a
- * half-written file.
- */
+/** Reads the data folder's signing key, creating it on first use (two processes starting at once agree on one). */
 export async function loadSigningKey(dataDir: string): Promise<Buffer> {
   const file = signingKeyPath(dataDir);
   try {
@@ -65,15 +61,7 @@ export async function loadSigningKey(dataDir: string): Promise<Buffer> {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   await mkdir(dataDir, { recursive: true });
-  const candidate = `${file}.${process.pid}.${randomBytes(6).toString("hex")}`;
-  await writeFile(candidate, `${base64url(randomBytes(KEY_BYTES))}\n`, { mode: 0o600, flag: "wx" });
-  try {
-    await link(candidate, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  } finally {
-    await unlink(candidate).catch(() => {});
-  }
+  await createPrivateFileOnce(file, `${base64url(randomBytes(KEY_BYTES))}\n`);
   return parseKey(file, await readFile(file, "utf8"));
 }
 
