@@ -15,6 +15,7 @@ import {
 } from "@/lib/generations/generations";
 import { logger } from "@/lib/log";
 import { getStorage } from "@/lib/storage/index";
+import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
 
 const log = logger.child({ source: "graphql.generation" });
 
@@ -42,7 +43,7 @@ export const Generation = builder.loadableNode("Generation", {
   }),
 });
 
-const SignedUpload = builder.objectRef<{ url: string; token: string; path: string; expiresAt: Date }>("SignedUpload").implement({
+const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implement({
   description:
     "Where to PUT the PNG: send the bytes to `url` (or call supabase-js `uploadToSignedUrl(path, token, file)`) before `expiresAt`.",
   fields: (t) => ({
@@ -53,7 +54,7 @@ const SignedUpload = builder.objectRef<{ url: string; token: string; path: strin
   }),
 });
 
-const SignedDownload = builder.objectRef<{ url: string; expiresAt: Date }>("SignedDownload").implement({
+const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
   description: "A short-lived URL to GET the image from.",
   fields: (t) => ({
     url: t.exposeString("url"),
@@ -90,7 +91,7 @@ const CreateGenerationInput = builder.inputType("CreateGenerationInput", {
 });
 
 const CreateGenerationPayload = builder
-  .objectRef<{ generation: GenerationRow; upload: { url: string; token: string; path: string; expiresAt: Date } }>("CreateGenerationPayload")
+  .objectRef<{ generation: GenerationRow; upload: SignedUploadShape }>("CreateGenerationPayload")
   .implement({
     fields: (t) => ({
       generation: t.field({ type: Generation, resolve: (payload) => payload.generation }),
