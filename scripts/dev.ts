@@ -6,24 +6,13 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
-import { migrate, seed } from "@/lib/db/migrate";
+import { seed } from "@/lib/db/migrate";
 import { ConfigError, getEnv } from "@/lib/env";
-
-const say = (line: string) => console.log(`[postora] ${line}`);
+import { prepareDatabase, say } from "@/scripts/database";
 
 async function main() {
   const env = getEnv();
-  let embedded: EmbeddedDatabase | null = null;
-  let databaseUrl = env.databaseUrl;
-  if (!databaseUrl) {
-    const port = env.embeddedDbPort;
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(env.dataDir, "postgres"), port, log: say });
-    databaseUrl = embedded.url();
-    say(`embedded PostgreSQL 17 listening on 127.0.0.1:${port} (data in ${path.relative(process.cwd(), env.dataDir)}/postgres)`);
-  }
-  const applied = await migrate(databaseUrl, { log: say });
-  say(applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date");
+  const { url: databaseUrl, embedded } = await prepareDatabase(env);
   if (embedded) await seed(databaseUrl);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
