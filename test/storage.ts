@@ -5,7 +5,8 @@
  */
 import { GET as signedDownload, OPTIONS as downloadPreflight } from "@/app/api/storage/v1/object/sign/[bucket]/[...path]/route";
 import { PUT as signedUpload, OPTIONS as uploadPreflight } from "@/app/api/storage/v1/object/upload/sign/[bucket]/[...path]/route";
-import { LOCAL_STORAGE_API_PATH } from "@/lib/storage/local";
+import { LOCAL_STORAGE_API_PATH, type LocalStorage } from "@/lib/storage/local";
+import { GENERATIONS_BUCKET } from "@/lib/storage/types";
 
 /** A real 1x1 PNG (signature, IHDR, IDAT, IEND). */
 export const TINY_PNG: Uint8Array<ArrayBuffer> = new Uint8Array(
@@ -49,3 +50,14 @@ export const storageFetch: typeof fetch = async (input, init) => {
   const [bucket = "", ...path] = pathname.slice(route.prefix.length).split("/").map(decodeURIComponent);
   return handler(request, { params: Promise.resolve({ bucket, path }) });
 };
+
+/** Delivers TINY_PNG to a local storage instance as its upload route would, with a token it (or a twin) signed. */
+export function receiveTinyPng(storage: LocalStorage, objectPath: string, token: string) {
+  return storage.receiveSignedUpload({
+    bucket: GENERATIONS_BUCKET,
+    path: objectPath,
+    token,
+    headers: new Headers({ "content-type": "image/png" }),
+    body: new Blob([TINY_PNG]).stream(),
+  });
+}

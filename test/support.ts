@@ -228,3 +228,14 @@ export const PRODUCTION_ENV = {
   SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
   APP_URL: "https://api.postora.app",
 } as const;
+
+export type SignedInPerson = { clerkUserId: string; email: string; authorization: string; id: string };
+
+/** A new person who has made their first request (so their users row exists), with their Bearer header. */
+export async function signedInPerson(server: FetchesGraphQL): Promise<SignedInPerson> {
+  const clerkUserId = newClerkUserId();
+  const email = `${clerkUserId}@example.com`;
+  const authorization = await bearerFor({ clerkUserId, email });
+  const { body } = await postGraphQL<{ viewer: { id: string } }>(server, "{ viewer { id } }", { authorization });
+  return { clerkUserId, email, authorization, id: body.data!.viewer.id };
+}

@@ -7,24 +7,16 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService, onQuery } from "@/lib/db/client";
-import { bearerFor, newClerkUserId, postGraphQL, seedGeneration } from "@/test/support";
+import { postGraphQL, seedGeneration, signedInPerson, type SignedInPerson } from "@/test/support";
 import { storageFetch, TINY_PNG } from "@/test/storage";
 
 const server = createGraphQLServer();
 
-type Person = { clerkUserId: string; email: string; authorization: string; id: string };
-
-async function person(): Promise<Person> {
-  const clerkUserId = newClerkUserId();
-  const email = `${clerkUserId}@example.com`;
-  const authorization = await bearerFor({ clerkUserId, email });
-  const { body } = await postGraphQL<{ viewer: { id: string } }>(server, "{ viewer { id } }", { authorization });
-  return { clerkUserId, email, authorization, id: body.data!.viewer.id };
-}
+const person = () => signedInPerson(server);
 
 const FIELDS = "id inputContent outputFormat bulletPoints canvaDesignId status createdAt hasFile";
 
-async function create(owner: Person, input: Record<string, unknown> = {}) {
+async function create(owner: SignedInPerson, input: Record<string, unknown> = {}) {
   const { body } = await postGraphQL<{ createGeneration: { generation: { id: string; status: string; hasFile: boolean }; upload: { url: string; token: string; path: string; expiresAt: string } } }>(
     server,
     `mutation($input: CreateGenerationInput!) { createGeneration(input: $input) { generation { ${FIELDS} } upload { url token path expiresAt } } }`,
@@ -34,8 +26,8 @@ async function create(owner: Person, input: Record<string, unknown> = {}) {
   return body.data!.createGeneration;
 }
 
-let alice: Person;
-let bob: Person;
+let alice: SignedInPerson;
+let bob: SignedInPerson;
 
 beforeAll(async () => {
   alice = await person();

@@ -4,7 +4,7 @@
 import { expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
-import { bearerFor, newClerkUserId, postGraphQL, seedGeneration } from "@/test/support";
+import { postGraphQL, seedGeneration, signedInPerson } from "@/test/support";
 
 const server = createGraphQLServer();
 const QUERY = `{ viewer { tier subscription { plan status startDate endDate } usage { used limit periodStart periodEnd } } }`;
@@ -17,12 +17,7 @@ type ViewerBilling = {
   };
 };
 
-async function person() {
-  const clerkUserId = newClerkUserId();
-  const authorization = await bearerFor({ clerkUserId, email: `${clerkUserId}@example.com` });
-  const { body } = await postGraphQL<{ viewer: { id: string } }>(server, "{ viewer { id } }", { authorization });
-  return { authorization, id: body.data!.viewer.id };
-}
+const person = () => signedInPerson(server);
 
 it("counts this calendar month's generations, deleted ones included, against the free limit", async () => {
   const erin = await person();

@@ -7,16 +7,11 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
-import { bearerFor, newClerkUserId, postGraphQL } from "@/test/support";
+import { postGraphQL, signedInPerson } from "@/test/support";
 
 const server = createGraphQLServer();
 
-async function person() {
-  const clerkUserId = newClerkUserId();
-  const authorization = await bearerFor({ clerkUserId, email: `${clerkUserId}@example.com` });
-  const { body } = await postGraphQL<{ viewer: { id: string } }>(server, "{ viewer { id } }", { authorization });
-  return { authorization, id: body.data!.viewer.id };
-}
+const person = () => signedInPerson(server);
 
 type TemplateNode = { id: string; name: string; type: string; content: unknown; isSystem: boolean };
 const FIELDS = "id name type content isSystem createdAt";

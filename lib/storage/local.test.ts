@@ -16,7 +16,7 @@ import { InvalidObjectPathError } from "@/lib/storage/paths";
 import { signingKeyPath } from "@/lib/storage/signing";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 import { seedGeneration, seedUser, type SeededUser } from "@/test/support";
-import { pngOfSize, streamOf, TINY_PNG } from "@/test/storage";
+import { pngOfSize, receiveTinyPng, streamOf, TINY_PNG } from "@/test/storage";
 
 let alice: SeededUser;
 let bob: SeededUser;
@@ -31,13 +31,7 @@ const storage = () => getLocalStorage();
 async function uploaded(owner: SeededUser, storageImpl: LocalStorage = storage()): Promise<string> {
   const objectPath = generationObjectPath(owner.id, await seedGeneration(owner.id));
   const { token } = await storageImpl.createSignedUploadUrl(objectPath);
-  await storageImpl.receiveSignedUpload({
-    bucket: GENERATIONS_BUCKET,
-    path: objectPath,
-    token,
-    headers: new Headers({ "content-type": "image/png" }),
-    body: new Blob([TINY_PNG]).stream(),
-  });
+  await receiveTinyPng(storageImpl, objectPath, token);
   return objectPath;
 }
 
@@ -184,13 +178,7 @@ describe("the signing key", () => {
     const objectPath = generationObjectPath(alice.id, await seedGeneration(alice.id));
     const sameFolder = new LocalStorage({ dataDir: getEnv().dataDir, appUrl: getEnv().appUrl });
     const { token } = await sameFolder.createSignedUploadUrl(objectPath);
-    const accepted = await storage().receiveSignedUpload({
-      bucket: GENERATIONS_BUCKET,
-      path: objectPath,
-      token,
-      headers: new Headers({ "content-type": "image/png" }),
-      body: new Blob([TINY_PNG]).stream(),
-    });
+    const accepted = await receiveTinyPng(storage(), objectPath, token);
     expect(accepted).toEqual({ Key: `${GENERATIONS_BUCKET}/${objectPath}` });
 
     const elsewhere = new LocalStorage({ dataDir: await mkdtemp(path.join(tmpdir(), "postora-other-key-")), appUrl: getEnv().appUrl });

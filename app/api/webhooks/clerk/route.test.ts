@@ -8,7 +8,7 @@ import { POST } from "@/app/api/webhooks/clerk/route";
 import { asService } from "@/lib/db/client";
 import { getStorage } from "@/lib/storage/index";
 import { getLocalStorage } from "@/lib/storage/local";
-import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
+import { generationObjectPath } from "@/lib/storage/types";
 import { provisionUser } from "@/lib/users/sync";
 import {
   clerkSessionJson,
@@ -21,7 +21,7 @@ import {
   TEST_CLERK_WEBHOOK_SECRET,
   type ClerkEventInput,
 } from "@/test/support";
-import { TINY_PNG } from "@/test/storage";
+import { receiveTinyPng } from "@/test/storage";
 
 beforeAll(() => {
   // Read once by lib/env on first use; this file's process only.
@@ -269,13 +269,7 @@ describe("user.deleted", () => {
     const objectPath = generationObjectPath(user.id, generation);
     const local = getLocalStorage();
     const { token } = await local.createSignedUploadUrl(objectPath);
-    await local.receiveSignedUpload({
-      bucket: GENERATIONS_BUCKET,
-      path: objectPath,
-      token,
-      headers: new Headers({ "content-type": "image/png" }),
-      body: new Blob([TINY_PNG]).stream(),
-    });
+    await receiveTinyPng(local, objectPath, token);
     expect(await getStorage().exists(objectPath)).toBe(true);
     const bystander = await seedUser();
     const bystanderGeneration = await seedGeneration(bystander.id);
