@@ -129,6 +129,40 @@ describe("the migration runner", () => {
   });
 });
 
+describe("system templates (20261201000000)", () => {
+  it("makes only our seeded templates system templates; deleted users' owner-less rows become orphans no signed-in user sees", async () => {
+    const url = await freshDatabase();
+    await migrate(url, { until: "20261128000000" });
+    const clerkUserId = "user_2stillhere";
+    await withConnection(url, async (sql) => {
+      await sql`insert into users (id, auth_id, email) values ('11111111-1111-4111-8111-111111111111', ${clerkUserId}, 'here@example.com')`;
+      await sql`insert into templates (id, user_id, name, type, content) values
+        ('00000000-0000-4000-8000-000000000002', null, 'Story in six slides', 'carousel', '{}'),
+        ('22222222-2222-4222-8222-222222222222', null, 'A deleted user''s private plan', 'carousel', '{"secret": true}'),
+        ('33333333-3333-4333-8333-333333333333', null, 'Another former user''s', 'bullet_points', '{}'),
+        ('44444444-4444-4444-8444-444444444444', '11111111-1111-4111-8111-111111111111', 'Mine', 'carousel', '{}')`;
+    });
+    await migrate(url);
+    await withConnection(url, async (sql) => {
+      const kinds = await sql`select id, is_system, orphaned_at is not null as orphan from templates order by id`;
+      expect(kinds).toEqual([
+        { id: "00000000-0000-4000-8000-000000000002", is_system: true, orphan: false },
+        { id: "22222222-2222-4222-8222-222222222222", is_system: false, orphan: true },
+        { id: "33333333-3333-4333-8333-333333333333", is_system: false, orphan: true },
+        { id: "44444444-4444-4444-8444-444444444444", is_system: false, orphan: false },
+      ]);
+      for (const sub of [clerkUserId, "user_2someoneelse"]) {
+        const visible = await sql.begin(async (tx) => {
+          await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub, role: "authenticated" })}, true)`;
+          return tx<{ id: string }[]>`select id from templates order by id`;
+        });
+        const expected = ["00000000-0000-4000-8000-000000000002", ...(sub === clerkUserId ? ["44444444-4444-4444-8444-444444444444"] : [])];
+        expect(visible.map((row) => row.id)).toEqual(expected);
+      }
+    });
+  });
+});
+
 describe("the seed", () => {
   it("adds the system templates once, however often it runs", async () => {
     const { seed } = await import("@/lib/db/migrate");
@@ -136,8 +170,8 @@ describe("the seed", () => {
     await migrate(url);
     await seed(url);
     await seed(url);
-    const rows = await withConnection(url, (sql) => sql`select name, user_id from templates order by name`);
+    const rows = await withConnection(url, (sql) => sql`select name, user_id, is_system from templates order by name`);
     expect(rows).toHaveLength(3);
-    expect(rows.every((row) => row.user_id === null)).toBe(true);
+    expect(rows.every((row) => row.user_id === null && row.is_system === true)).toBe(true);
   });
 });

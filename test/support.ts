@@ -40,11 +40,12 @@ export async function seedGeneration(
   return row!.id;
 }
 
+/** A template owned by userId, or a system template (is_system) for null. */
 export async function seedTemplate(userId: string | null, name = "Template"): Promise<string> {
   const [row] = await asService(
     (sql) => sql<{ id: string }[]>`
-      insert into templates (user_id, name, type, content)
-      values (${userId}, ${name}, 'carousel', ${sql.json({ slides: 3 })}) returning id`,
+      insert into templates (user_id, is_system, name, type, content)
+      values (${userId}, ${userId === null}, ${name}, 'carousel', ${sql.json({ slides: 3 })}) returning id`,
   );
   return row!.id;
 }
