@@ -5,7 +5,7 @@
  */
 import type { Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { getLocalStorage, LocalStorage } from "@/lib/storage/local";
+import { getLocalStorage, LocalStorage } from "@/lib/storage/local/adapter";
 import { SupabaseStorage } from "@/lib/storage/supabase";
 import type { FileStorage } from "@/lib/storage/types";
 
