@@ -12,9 +12,9 @@ import path from "node:path";
 import postgres from "postgres";
 
 const projectRoot = path.resolve(import.meta.dirname, "../..");
-export const migrationsDir = path.join(projectRoot, "supabase/migrations");
+const migrationsDir = path.join(projectRoot, "supabase/migrations");
 export const standInsFile = path.join(projectRoot, "supabase/local/supabase-stand-ins.sql");
-export const seedFile = path.join(projectRoot, "supabase/seed.sql");
+const seedFile = path.join(projectRoot, "supabase/seed.sql");
 
 /** Applies supabase/seed.sql (idempotent): local databases only, never production. */
 export async function seed(databaseUrl: string): Promise<void> {

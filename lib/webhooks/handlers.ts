@@ -11,7 +11,7 @@ import { applyClerkEvent, finishClerkDeletions } from "@/lib/webhooks/clerk";
 import { reprocessPending, type WebhookApply, type WebhookProvider } from "@/lib/webhooks/inbox";
 
 /** provider -> what one of its events does to the database. */
-export const webhookHandlers: Partial<Record<WebhookProvider, WebhookApply>> = {
+const webhookHandlers: Partial<Record<WebhookProvider, WebhookApply>> = {
   clerk: (sql, delivery) => applyClerkEvent(sql, delivery),
 };
 
