@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { listMigrations, migrate, needsStandIns, standInsFile } from "@/lib/db/migrate";
+import { BASELINE_VERSION, listMigrations, migrate, MigrationRefusedError, needsStandIns, standInsFile } from "@/lib/db/migrate";
 
 const adminUrl = inject("postgresAdminUrl");
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -55,6 +55,16 @@ async function publicSchemaSnapshot(url: string) {
       select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind = 'r' order by 1`,
   }));
+}
+
+/** A database as production is: the old schema, created by hand long ago, and no migration history. */
+async function productionShapedDatabase(): Promise<string> {
+  const url = await freshDatabase();
+  await withConnection(url, async (sql) => {
+    await sql.unsafe(await readFile(standInsFile, "utf8"));
+    await sql.unsafe(await readFile(new URL("./tests/fixtures/seed-schema.sql", import.meta.url), "utf8"));
+  });
+  return url;
 }
 
 describe("the production baseline migration", () => {
@@ -111,6 +121,45 @@ describe("the migration runner", () => {
     const again: string[] = [];
     await migrate(url, { log: (line) => again.push(line) });
     expect(again.some((line) => line.includes("stand-ins"))).toBe(false);
+  });
+
+  it("stops on a database that has the baseline's tables but no history, says so and how to fix it, and changes nothing", async () => {
+    const url = await productionShapedDatabase();
+    const attempt = migrate(url);
+    await expect(attempt).rejects.toBeInstanceOf(MigrationRefusedError);
+    await expect(attempt).rejects.toThrow(
+      "This database already has the production baseline's tables (public.users, public.generations, public.subscriptions, public.templates, public.webhook_events) but no migration history",
+    );
+    await expect(attempt).rejects.toThrow(`npm run db:migrate -- --baseline-applied`);
+    await expect(attempt).rejects.toThrow(`supabase migration repair --status applied ${BASELINE_VERSION}`);
+    await expect(attempt).rejects.not.toThrow(/relation "\w+" already exists/);
+    await withConnection(url, async (sql) => {
+      const [state] = await sql`select to_regclass('supabase_migrations.schema_migrations') is null as no_history,
+        (select data_type from information_schema.columns where table_name = 'users' and column_name = 'auth_id') as auth_id_type`;
+      expect(state).toEqual({ no_history: true, auth_id_type: "uuid" });
+    });
+  });
+
+  it("with --baseline-applied, records the baseline as applied and applies the rest, once", async () => {
+    const url = await productionShapedDatabase();
+    const lines: string[] = [];
+    const all = await listMigrations();
+    expect(await migrate(url, { baselineApplied: true, log: (line) => lines.push(line) })).toEqual(all.slice(1).map((migration) => migration.version));
+    expect(lines).toContain(`recorded ${BASELINE_VERSION}_production_baseline as applied (--baseline-applied): its tables were already there`);
+    const history = await withConnection(url, (sql) => sql`select version from supabase_migrations.schema_migrations order by version`);
+    expect(history.map((row) => row.version)).toEqual(all.map((migration) => migration.version));
+    expect(await migrate(url)).toEqual([]);
+    expect(await migrate(url, { baselineApplied: true })).toEqual([]);
+  });
+
+  it("refuses --baseline-applied where the baseline is not there, or only partly", async () => {
+    await expect(migrate(await freshDatabase(), { baselineApplied: true })).rejects.toThrow(/none of the baseline's tables: it is a new database/);
+    const partial = await freshDatabase();
+    await withConnection(partial, (sql) => sql`create table public.users (id uuid primary key)`);
+    await expect(migrate(partial, { baselineApplied: true })).rejects.toThrow(
+      /lacks public\.generations, public\.subscriptions, public\.templates, public\.webhook_events, so it is not the production baseline/,
+    );
+    await expect(migrate(partial)).rejects.toThrow(/already has the production baseline's tables \(public\.users\)/);
   });
 
   it("rolls back a failing migration entirely and records nothing for it", async () => {
