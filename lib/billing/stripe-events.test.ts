@@ -4,7 +4,7 @@
  * The route test covers signatures, recording and replays over HTTP.
  */
 import { describe, expect, it } from "vitest";
-import { RetryLater } from "@/lib/billing/delivery";
+import { RetryLater } from "@/lib/webhooks/inbox";
 import { applyStripeEvent } from "@/lib/billing/stripe-events";
 import { asService } from "@/lib/db/client";
 import { seedUser, type SeededUser } from "@/test/support";
@@ -173,10 +173,10 @@ describe("customer.subscription.*", () => {
     expect(await subscriptionRows(subId)).toEqual([]);
   });
 
-  it("says what is wrong with an event that is not shaped like Stripe's", async () => {
+  it("refuses an event not shaped like Stripe's, naming the field", async () => {
     const { sub } = await buyer();
     const broken = { ...sub(), items: { object: "list", data: [{ price: { id: TEST_PRICES.pro[0] } }] } };
-    await expect(apply(stripeEvent({ type: "customer.subscription.updated", object: broken }))).rejects.toThrow(/is not what Stripe documents: .*current_period_start/);
+    await expect(apply(stripeEvent({ type: "customer.subscription.updated", object: broken }))).rejects.toThrow(/current_period_start/);
   });
 });
 

@@ -25,7 +25,7 @@ import {
 import type { Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { isUuid } from "@/lib/ids";
-import { RetryLater, type InboxDelivery } from "@/lib/billing/delivery";
+import { RetryLater, type InboxDelivery } from "@/lib/webhooks/inbox";
 
 /** The first API version whose shapes this module reads ("basil"). */
 export const BASIL = "2025-03-31";
@@ -206,17 +206,8 @@ async function applyInvoiceEvent(sql: Sql, invoice: z.infer<typeof invoiceObject
 
 /** The inbox's `apply` for Stripe: one verified, recorded event's effects. Returns a note for the log. */
 export async function applyStripeEvent(sql: Sql, delivery: InboxDelivery, deps: StripeEventDeps = defaultDeps()): Promise<string> {
-  try {
-    return await applyParsed(sql, stripeEvent.parse(delivery.payload), deps);
-  } catch (error) {
-    if (error instanceof z.ZodError) {
-      throw new Error(`Event ${delivery.eventId} (${delivery.type}) is not what Stripe documents: ${z.prettifyError(error).replace(/\n/g, "; ")}`);
-    }
-    throw error;
-  }
-}
-
-async function applyParsed(sql: Sql, event: z.infer<typeof stripeEvent>, deps: StripeEventDeps): Promise<string> {
+  // A ZodError thrown from here is recorded by the inbox as "not what Stripe documents: ...".
+  const event = stripeEvent.parse(delivery.payload);
   const stamp: EventStamp = { id: event.id, type: event.type, createdAt: new Date(event.created * 1000) };
   const object = event.data.object;
   switch (event.type) {
