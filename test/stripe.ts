@@ -5,6 +5,8 @@
  * the stripe package's own test-header helper.
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 
 /** The endpoint secret tests configure (STRIPE_WEBHOOK_SECRET). */
@@ -225,4 +227,76 @@ export function signedStripeWebhook(event: Record<string, unknown>, options: Sig
   const header = options.signature === undefined ? signature : options.signature;
   if (header !== null) headers["stripe-signature"] = header;
   return new Request("http://localhost/api/webhooks/stripe", { method: "POST", headers, body: options.body ?? payload });
+}
+
+// ---------------------------------------------------------------------
+// A stand-in for the Stripe API on 127.0.0.1: no network in tests
+// ---------------------------------------------------------------------
+
+export type StandInRequest = { method: string; path: string; idempotencyKey: string | null; apiVersion: string | null; authorization: string | null; form: URLSearchParams };
+
+export type StripeStandIn = {
+  url: string;
+  requests: StandInRequest[];
+  /** Milliseconds each response waits (to widen race windows). */
+  delayMs: number;
+  /** Answer the next requests to this path with an error of this HTTP status. */
+  failNext: Map<string, number>;
+  close: () => Promise<void>;
+};
+
+/**
+ * Answers the three calls Postora makes (create customer, checkout session,
+ * billing-portal session) the way Stripe does, and records each request.
+ * Like Stripe, a repeated Idempotency-Key gets the first response again.
+ */
+export async function startStripeStandIn(): Promise<StripeStandIn> {
+  const byKey = new Map<string, { status: number; body: unknown }>();
+  const standIn: StripeStandIn = { url: "", requests: [], delayMs: 0, failNext: new Map(), close: async () => {} };
+  const respond = (path: string, form: URLSearchParams): { status: number; body: unknown } => {
+    const failure = standIn.failNext.get(path);
+    if (failure) {
+      standIn.failNext.delete(path);
+      return { status: failure, body: { error: { type: "api_error", message: "Stand-in failure", code: null } } };
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (path === "/v1/customers") {
+      return { status: 200, body: { id: stripeId("cus"), object: "customer", email: form.get("email"), metadata: { postora_user_id: form.get("metadata[postora_user_id]") }, created: now, livemode: false } };
+    }
+    if (path === "/v1/checkout/sessions") {
+      const id = stripeId("cs_test");
+      return {
+        status: 200,
+        body: { id, object: "checkout.session", mode: form.get("mode"), customer: form.get("customer"), client_reference_id: form.get("client_reference_id"), url: `https://checkout.stripe.com/c/pay/${id}`, expires_at: now + 24 * 3600, status: "open", livemode: false },
+      };
+    }
+    if (path === "/v1/billing_portal/sessions") {
+      const id = stripeId("bps");
+      return { status: 200, body: { id, object: "billing_portal.session", customer: form.get("customer"), return_url: form.get("return_url"), url: `https://billing.stripe.com/p/session/${id}`, created: now, livemode: false } };
+    }
+    return { status: 404, body: { error: { type: "invalid_request_error", message: `Unrecognized request URL (POST: ${path})` } } };
+  };
+  const server = createServer((request, response) => {
+    let raw = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (raw += chunk));
+    request.on("end", () => {
+      const path = (request.url ?? "/").split("?")[0]!;
+      const header = (name: string) => (request.headers[name] as string | undefined) ?? null;
+      const recorded: StandInRequest = { method: request.method ?? "", path, idempotencyKey: header("idempotency-key"), apiVersion: header("stripe-version"), authorization: header("authorization"), form: new URLSearchParams(raw) };
+      standIn.requests.push(recorded);
+      const key = recorded.idempotencyKey ? `${path} ${recorded.idempotencyKey}` : null;
+      const answer = (key && byKey.get(key)) || respond(path, recorded.form);
+      if (key && answer.status === 200) byKey.set(key, answer);
+      setTimeout(() => {
+        response.writeHead(answer.status, { "content-type": "application/json", "request-id": stripeId("req") });
+        response.end(JSON.stringify(answer.body));
+      }, standIn.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
+  standIn.url = `http://127.0.0.1:${address.port}`;
+  standIn.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return standIn;
 }

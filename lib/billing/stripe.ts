@@ -23,7 +23,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export type StripeClient = Stripe;
 
 /** A client for the configured key, or null when Stripe is not configured. */
-export function stripeClientFor(stripe: Env["stripe"]): Stripe | null {
+export function stripeClientFor(stripe: Pick<Env["stripe"], "secretKey" | "apiUrl">): Stripe | null {
   if (!stripe.secretKey) return null;
   const target = stripe.apiUrl ? new URL(stripe.apiUrl) : null;
   return new Stripe(stripe.secretKey, {
