@@ -59,12 +59,12 @@ async function counts() {
 type ViewerBilling = {
   viewer: {
     tier: string;
-    subscription: { plan: string; status: string; endDate: string } | null;
+    subscription: { plan: string; status: string; endsAt: string } | null;
     usage: { used: number; limit: number };
   };
 };
 const viewerBilling = async (person: SignedInPerson) =>
-  (await postGraphQL<ViewerBilling>(server, "{ viewer { tier subscription { plan status endDate } usage { used limit } } }", {
+  (await postGraphQL<ViewerBilling>(server, "{ viewer { tier subscription { plan status endsAt } usage { used limit } } }", {
     authorization: person.authorization,
   })).body.data!.viewer;
 
@@ -119,7 +119,7 @@ describe("a subscription's life, as the client sees it", () => {
     expect((await deliver(stripeEvent({ type: "customer.subscription.created", object: sub(), created: at(2) }))).status).toBe(200);
     expect(await viewerBilling(person)).toEqual({
       tier: "PRO",
-      subscription: { plan: "pro", status: "active", endDate: periodEnd.toISOString() },
+      subscription: { plan: "pro", status: "active", endsAt: periodEnd.toISOString() },
       usage: { used: 0, limit: 200 },
     });
 
@@ -133,12 +133,12 @@ describe("a subscription's life, as the client sees it", () => {
     expect(await viewerBilling(person)).toMatchObject({ tier: "BUSINESS", usage: { limit: 2000 } });
 
     await deliver(stripeEvent({ type: "customer.subscription.updated", object: sub({ priceId: TEST_PRICES.business[0], cancelAtPeriodEnd: true, canceledAt: at(6) }), created: at(6) }));
-    expect(await viewerBilling(person)).toMatchObject({ tier: "BUSINESS", subscription: { status: "active", endDate: periodEnd.toISOString() } });
+    expect(await viewerBilling(person)).toMatchObject({ tier: "BUSINESS", subscription: { status: "active", endsAt: periodEnd.toISOString() } });
 
     await deliver(stripeEvent({ type: "customer.subscription.deleted", object: sub({ priceId: TEST_PRICES.business[0], status: "canceled", endedAt: at(7) }), created: at(7) }));
     expect(await viewerBilling(person)).toEqual({
       tier: "FREE",
-      subscription: { plan: "business", status: "canceled", endDate: periodEnd.toISOString() },
+      subscription: { plan: "business", status: "canceled", endsAt: periodEnd.toISOString() },
       usage: { used: 0, limit: 10 },
     });
   });
