@@ -4,6 +4,7 @@ import "@/graphql/schema/node";
 import "@/graphql/schema/generation";
 import "@/graphql/schema/template";
 import "@/graphql/schema/subscription";
+import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
 import type { GraphQLSchema } from "graphql";
 import { builder } from "@/graphql/builder";

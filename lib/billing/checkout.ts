@@ -21,6 +21,7 @@ import { getEnv } from "@/lib/env";
 import { AppError, BillingNotConfiguredError, PreconditionError, ValidationError } from "@/lib/errors";
 import { logger, type Logger } from "@/lib/log";
 
+/** What checkout and the portal use; each defaults from the configuration (tests and resolvers pass some). */
 export type BillingDeps = {
   /** The Stripe API client, or null when STRIPE_SECRET_KEY is unset. */
   stripe: () => StripeClient | null;
@@ -110,7 +111,8 @@ export type CheckoutInput = { plan: PaidPlan; successUrl?: string | null; cancel
 export type CheckoutStarted = { url: string; sessionId: string; expiresAt: Date };
 
 /** A Checkout session for the plan: the URL to send the person to. */
-export async function createCheckoutSession(caller: BillingCaller, input: CheckoutInput, deps: BillingDeps = billingDeps()): Promise<CheckoutStarted> {
+export async function createCheckoutSession(caller: BillingCaller, input: CheckoutInput, given: Partial<BillingDeps> = {}): Promise<CheckoutStarted> {
+  const deps = { ...billingDeps(), ...given };
   const stripe = requireStripe(deps);
   const price = deps.prices[input.plan][0];
   if (!price) {
@@ -157,8 +159,9 @@ export type PortalOpened = { url: string };
 export async function createBillingPortalSession(
   caller: BillingCaller,
   input: { returnUrl?: string | null },
-  deps: BillingDeps = billingDeps(),
+  given: Partial<BillingDeps> = {},
 ): Promise<PortalOpened> {
+  const deps = { ...billingDeps(), ...given };
   const stripe = requireStripe(deps);
   const returnUrl = redirectUrl(input.returnUrl, "input.returnUrl", `${deps.appUrl}/`, deps);
   const [user] = await asService(
