@@ -22,7 +22,7 @@ import { getEnv } from "@/lib/env";
 import { StorageObjectNotFoundError, StorageRequestError } from "@/lib/storage/errors";
 import { checkBucketName, checkFolderPath, checkObjectPath, encodeObjectPath, InvalidObjectPathError } from "@/lib/storage/paths";
 import { loadSigningKey, signToken, verifyToken, type TokenOperation } from "@/lib/storage/signing";
-import { GENERATIONS_BUCKET, type FileStorage, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
 /** Where the local server mirrors Supabase's `/storage/v1` (see app/api/storage/v1). */
 export const LOCAL_STORAGE_API_PATH = "/api/storage/v1";
@@ -201,6 +201,49 @@ export class LocalStorage implements FileStorage {
     }
   }
 
+  async putRendered(objectPath: string, png: Uint8Array): Promise<PutRenderedResult> {
+    const target = this.fileFor(this.bucket, objectPath);
+    await mkdir(path.join(this.root, ".partial"), { recursive: true });
+    const partial = path.join(this.root, ".partial", `${randomUUID()}`);
+    try {
+      const handle = await open(partial, "w");
+      try {
+        await handle.writeFile(png);
+      } finally {
+        await handle.close();
+      }
+      const metadata: ObjectMetadata = {
+        eTag: `"${createHash("md5").update(png).digest("hex")}"`,
+        size: png.byteLength,
+        mimetype: "image/png",
+        cacheControl: "no-cache",
+        lastModified: new Date().toISOString(),
+        contentLength: png.byteLength,
+        httpStatusCode: 200,
+      };
+      // The row's lock decides between us and a person's upload landing at the
+      // same moment (receiveSignedUpload upserts the same row): we replace only
+      // an absent object or our own earlier rendering, and move the file while
+      // holding the lock, so the file on disk always matches the row.
+      return await asService(async (sql) => {
+        const written = await sql`
+          insert into storage.objects (bucket_id, name, metadata, user_metadata, version)
+          values (${this.bucket}, ${objectPath}, ${sql.json(metadata)}, ${sql.json({ source: RENDERED_SOURCE })}, ${randomUUID()})
+          on conflict (bucket_id, name) do update
+            set metadata = excluded.metadata, user_metadata = excluded.user_metadata, version = excluded.version,
+                updated_at = now(), last_accessed_at = now()
+            where storage.objects.user_metadata ->> 'source' = ${RENDERED_SOURCE}
+          returning id`;
+        if (written.length === 0) return "kept" as const;
+        await mkdir(path.dirname(target), { recursive: true });
+        await rename(partial, target);
+        return "written" as const;
+      }, this.db);
+    } finally {
+      await unlink(partial).catch(() => {});
+    }
+  }
+
   async remove(paths: string[]): Promise<void> {
     const files = paths.map((objectPath) => this.fileFor(this.bucket, objectPath));
     if (files.length === 0) return;
@@ -287,7 +330,7 @@ export class LocalStorage implements FileStorage {
           insert into storage.objects (bucket_id, name, metadata, version)
           values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${randomUUID()})
           on conflict (bucket_id, name) do update
-            set metadata = excluded.metadata, version = excluded.version, updated_at = now(), last_accessed_at = now()`;
+            set metadata = excluded.metadata, user_metadata = null, version = excluded.version, updated_at = now(), last_accessed_at = now()`;
         await mkdir(path.dirname(target), { recursive: true });
         await rename(partial, target);
       }, this.db);
