@@ -5,16 +5,16 @@
 import { ValidationError } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 
 export type Cursor = { createdAt: Date; id: string };
 
-export function encodeCursor(row: Cursor): string {
+function encodeCursor(row: Cursor): string {
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
 }
 
-export function decodeCursor(cursor: string, argument = "after"): Cursor {
+function decodeCursor(cursor: string, argument = "after"): Cursor {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
   if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {

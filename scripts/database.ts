@@ -5,12 +5,15 @@
  */
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
-import { migrate } from "@/lib/db/migrate";
+import { migrate, type MigrateOptions } from "@/lib/db/migrate";
 import type { Env } from "@/lib/env";
 
 export const say = (line: string) => console.log(`[postora] ${line}`);
 
-export async function prepareDatabase(env: Env): Promise<{ url: string; embedded: EmbeddedDatabase | null }> {
+export async function prepareDatabase(
+  env: Env,
+  options: Pick<MigrateOptions, "baselineApplied"> = {},
+): Promise<{ url: string; embedded: EmbeddedDatabase | null }> {
   let embedded: EmbeddedDatabase | null = null;
   if (!env.databaseUrl) {
     const dataDir = path.join(env.dataDir, "postgres");
@@ -19,7 +22,7 @@ export async function prepareDatabase(env: Env): Promise<{ url: string; embedded
   }
   const url = env.databaseUrl ?? embedded!.url();
   try {
-    const applied = await migrate(url, { log: say });
+    const applied = await migrate(url, { log: say, ...options });
     say(applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date");
   } catch (error) {
     await embedded?.stop();

@@ -9,7 +9,7 @@ import { logger } from "@/lib/log";
 import { offlineWriter } from "@/lib/ai/offline";
 import { TransientWriterError, type WriteRequest, type Writer } from "@/lib/ai/writer";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
-import { getLocalStorage } from "@/lib/storage/local";
+import { getLocalStorage } from "@/lib/storage/local/adapter";
 import type { FileStorage } from "@/lib/storage/types";
 
 export type TestWorker = RunningWorker & { close(): Promise<void> };

@@ -3,9 +3,9 @@
  * for the local storage API to its route handlers in-process, so clients
  * (plain fetch, supabase-js) can be exercised without a running server.
  */
-import { GET as signedDownload, OPTIONS as downloadPreflight } from "@/app/api/storage/v1/object/sign/[bucket]/[...path]/route";
-import { PUT as signedUpload, OPTIONS as uploadPreflight } from "@/app/api/storage/v1/object/upload/sign/[bucket]/[...path]/route";
-import { LOCAL_STORAGE_API_PATH, type LocalStorage } from "@/lib/storage/local";
+import { GET, OPTIONS, PUT } from "@/app/api/storage/v1/[...path]/route";
+import { LOCAL_STORAGE_API_PATH, type LocalStorage } from "@/lib/storage/local/adapter";
+import { receiveSignedUpload } from "@/lib/storage/local/transfers";
 import { GENERATIONS_BUCKET } from "@/lib/storage/types";
 
 /** A real 1x1 PNG (signature, IHDR, IDAT, IEND). */
@@ -32,28 +32,27 @@ export function streamOf(bytes: Uint8Array, chunkSize = 64 * 1024): ReadableStre
   });
 }
 
-type Handler = (request: Request, context: { params: Promise<{ bucket: string; path: string[] }> }) => Promise<Response> | Response;
+const handlers: Record<string, typeof GET> = { GET, PUT, OPTIONS };
 
-const routes: { prefix: string; methods: Record<string, Handler> }[] = [
-  { prefix: `${LOCAL_STORAGE_API_PATH}/object/upload/sign/`, methods: { PUT: signedUpload, OPTIONS: uploadPreflight } },
-  { prefix: `${LOCAL_STORAGE_API_PATH}/object/sign/`, methods: { GET: signedDownload, OPTIONS: downloadPreflight } },
-];
+/** The route's params for a URL under the local storage API, decoded as Next.js decodes a catch-all. */
+export function storageRouteParams(url: string): { params: Promise<{ path: string[] }> } {
+  const { pathname } = new URL(url);
+  if (!pathname.startsWith(`${LOCAL_STORAGE_API_PATH}/`)) throw new Error(`not a local storage URL: ${url}`);
+  const path = pathname.slice(LOCAL_STORAGE_API_PATH.length + 1).split("/").map(decodeURIComponent);
+  return { params: Promise.resolve({ path }) };
+}
 
-/** fetch for the local storage API: dispatches to the route handlers as Next.js would. */
+/** fetch for the local storage API: dispatches to its route handler as Next.js would. */
 export const storageFetch: typeof fetch = async (input, init) => {
   const request = new Request(input, init);
-  const { pathname } = new URL(request.url);
-  const route = routes.find((candidate) => pathname.startsWith(candidate.prefix));
-  if (!route) throw new Error(`storageFetch: no local storage route for ${request.method} ${request.url}`);
-  const handler = route.methods[request.method];
+  const handler = handlers[request.method];
   if (!handler) return new Response(null, { status: 405 });
-  const [bucket = "", ...path] = pathname.slice(route.prefix.length).split("/").map(decodeURIComponent);
-  return handler(request, { params: Promise.resolve({ bucket, path }) });
+  return handler(request, storageRouteParams(request.url));
 };
 
 /** Delivers TINY_PNG to a local storage instance as its upload route would, with a token it (or a twin) signed. */
 export function receiveTinyPng(storage: LocalStorage, objectPath: string, token: string) {
-  return storage.receiveSignedUpload({
+  return receiveSignedUpload(storage, {
     bucket: GENERATIONS_BUCKET,
     path: objectPath,
     token,

@@ -2,7 +2,7 @@
  * Shared helpers for tests: act as a user, seed rows through the service path.
  * One place, so every test means the same thing by "user A".
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { signJwt } from "@clerk/backend/jwt";
 import { Webhook } from "svix";
 import { mintDevToken } from "@/lib/auth/dev-identity";
@@ -12,6 +12,24 @@ import { getEnv } from "@/lib/env";
 export type SeededUser = { id: string; clerkUserId: string; email: string; identity: DbIdentity };
 
 let counter = 0;
+
+export type LegacyUser = { id: string; legacyAuthId: string; email: string; tier: string };
+
+/**
+ * A user from before Clerk, as production holds them: auth_id is their old
+ * Supabase Auth UUID (a string since 20261125000000), with a password value.
+ */
+export async function seedLegacyUser(overrides: Partial<{ email: string; tier: string }> = {}): Promise<LegacyUser> {
+  const legacyAuthId = randomUUID();
+  const email = overrides.email ?? `legacy-${legacyAuthId.slice(0, 8)}@example.com`;
+  const tier = overrides.tier ?? "free";
+  const [row] = await asService(
+    (sql) => sql<{ id: string }[]>`
+      insert into users (auth_id, email, tier, password, created_at)
+      values (${legacyAuthId}, ${email}, ${tier}, ${"$2a$10$" + randomBytes(20).toString("hex")}, now() - interval '400 days') returning id`,
+  );
+  return { id: row!.id, legacyAuthId, email, tier };
+}
 
 /** Inserts a user through the privileged path, as the Clerk webhook would. */
 export async function seedUser(overrides: Partial<{ clerkUserId: string; email: string; tier: string }> = {}): Promise<SeededUser> {
@@ -40,11 +58,12 @@ export async function seedGeneration(
   return row!.id;
 }
 
+/** A template owned by userId, or a system template (is_system) for null. */
 export async function seedTemplate(userId: string | null, name = "Template"): Promise<string> {
   const [row] = await asService(
     (sql) => sql<{ id: string }[]>`
-      insert into templates (user_id, name, type, content)
-      values (${userId}, ${name}, 'carousel', ${sql.json({ slides: 3 })}) returning id`,
+      insert into templates (user_id, is_system, name, type, content)
+      values (${userId}, ${userId === null}, ${name}, 'carousel', ${sql.json({ slides: 3 })}) returning id`,
   );
   return row!.id;
 }
@@ -146,7 +165,7 @@ export function signedClerkWebhook(event: ClerkEventInput, options: SignedWebhoo
   return new Request("http://localhost/api/webhooks/clerk", { method: "POST", headers, body: options.body ?? payload });
 }
 
-/** Clerk's UserJSON, trimmed to what Postora reads plus enough to look real. */
+/** Clerk's UserJSON, trimmed to what Postora reads plus enough to look real. The email is verified unless told otherwise. */
 export function clerkUserJson(user: {
   id: string;
   email: string | null;
@@ -154,15 +173,19 @@ export function clerkUserJson(user: {
   createdAt?: number;
   publicMetadata?: Record<string, unknown>;
   lastSignInAt?: number | null;
+  externalId?: string | null;
+  emailVerified?: boolean;
 }): Record<string, unknown> {
   const emailId = `idn_${user.id.slice(5)}`;
+  const verification = { object: "verification_otp", status: user.emailVerified === false ? "unverified" : "verified", strategy: "email_code", attempts: 1, expire_at: null };
   return {
     object: "user",
     id: user.id,
+    external_id: user.externalId ?? null,
     first_name: "Test",
     last_name: "Person",
     primary_email_address_id: user.email ? emailId : null,
-    email_addresses: user.email ? [{ object: "email_address", id: emailId, email_address: user.email }] : [],
+    email_addresses: user.email ? [{ object: "email_address", id: emailId, email_address: user.email, verification, linked_to: [] }] : [],
     public_metadata: user.publicMetadata ?? {},
     private_metadata: { secret: "never stored" },
     unsafe_metadata: {},

@@ -66,7 +66,7 @@ describe("createGeneration", () => {
   });
 
   it("accepts a system template or one's own, and treats another user's template as missing", async () => {
-    const [system] = await asService((sql) => sql<{ id: string }[]>`insert into templates (name, type, content) values ('System', 'carousel', '{}') returning id`);
+    const [system] = await asService((sql) => sql<{ id: string }[]>`insert into templates (is_system, name, type, content) values (true, 'System', 'carousel', '{}') returning id`);
     const [bobs] = await asService((sql) => sql<{ id: string }[]>`insert into templates (user_id, name, type, content) values (${bob.id}, 'Bob', 'carousel', '{}') returning id`);
     await create(alice, { templateId: encodeGlobalID("Template", system!.id) });
     const { body } = await postGraphQL(server, `mutation($t: ID) { createGeneration(input: { inputContent: "hi", outputFormat: CAROUSEL, templateId: $t }) { generation { id } } }`, {

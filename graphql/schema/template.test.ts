@@ -31,7 +31,7 @@ async function createTemplate(owner: { authorization: string }, input: Record<st
 beforeAll(async () => {
   alice = await person();
   bob = await person();
-  const [system] = await asService((sql) => sql<{ id: string }[]>`insert into templates (name, type, content) values ('Five-slide carousel', 'carousel', '{"slides":5}') returning id`);
+  const [system] = await asService((sql) => sql<{ id: string }[]>`insert into templates (is_system, name, type, content) values (true, 'Five-slide carousel', 'carousel', '{"slides":5}') returning id`);
   systemId = encodeGlobalID("Template", system!.id);
   const { body } = await createTemplate(alice, { name: "Alice's thread", type: "BULLET_POINTS", content: { bullets: 7 } });
   alicesId = body.data!.createTemplate.template.id;
@@ -42,6 +42,7 @@ describe("reading templates", () => {
     const query = `{ templates(first: 100) { edges { node { id isSystem } } } viewer { templates(first: 100) { edges { node { id } } } } }`;
     const forAlice = await postGraphQL<{ templates: { edges: { node: { id: string; isSystem: boolean } }[] }; viewer: { templates: { edges: { node: { id: string } }[] } } }>(server, query, { authorization: alice.authorization });
     const ids = forAlice.body.data!.templates.edges.map((edge) => edge.node.id);
+    expect(forAlice.body.data!.templates.edges.filter((edge) => edge.node.isSystem).map((edge) => edge.node.id)).toEqual([systemId]);
     expect(ids).toEqual(expect.arrayContaining([systemId, alicesId]));
     expect(forAlice.body.data!.viewer.templates.edges.map((edge) => edge.node.id)).toEqual([alicesId]);
     const forBob = await postGraphQL<{ templates: { edges: { node: { id: string } }[] } }>(server, query, { authorization: bob.authorization });

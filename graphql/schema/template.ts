@@ -14,7 +14,7 @@ export const Template = builder.loadableNode("Template", {
     type: t.field({ type: OutputFormatEnum, resolve: (template) => template.type }),
     content: t.field({ type: "JSON", resolve: (template) => template.content }),
     createdAt: t.field({ type: "DateTime", resolve: (template) => template.createdAt }),
-    isSystem: t.boolean({ description: "True for Postora's own templates, which are read-only.", resolve: (template) => template.userId === null }),
+    isSystem: t.boolean({ description: "True for Postora's own templates, which are read-only.", resolve: (template) => template.isSystem }),
   }),
 });
 

@@ -24,7 +24,7 @@ const SYSTEM =
 type Prompt = { prompt: string; schema: z.ZodType; name: string; read: (output: never) => GeneratedContent };
 
 /** The prompt and output schema for one request (exported for the tests that read what the model is sent). */
-export function promptFor(request: WriteRequest): Prompt {
+function promptFor(request: WriteRequest): Prompt {
   const { limits } = request;
   const text = `Text:\n"""\n${request.inputContent}\n"""`;
   switch (limits.format) {
@@ -66,7 +66,7 @@ export function promptFor(request: WriteRequest): Prompt {
 }
 
 /** Sorts an SDK failure into "try again" (TransientWriterError) or permanent (a readable Error). */
-export function classify(error: unknown, signal?: AbortSignal): Error {
+function classify(error: unknown, signal?: AbortSignal): Error {
   if (signal?.aborted) return error as Error;
   if (RetryError.isInstance(error)) return classify(error.lastError, signal);
   if (APICallError.isInstance(error)) {

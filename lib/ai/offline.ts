@@ -65,7 +65,7 @@ function enough(sentences: string[], needed: number): string[] {
 }
 
 /** The n most informative units, in document order. */
-export function mostInformative(input: string, n: number): Unit[] {
+function mostInformative(input: string, n: number): Unit[] {
   const units: Unit[] = enough(splitSentences(input), n).map((text, index) => ({ index, text, terms: contentTerms(text) }));
   const frequency = new Map<string, number>();
   for (const unit of units) for (const term of new Set(unit.terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
@@ -112,7 +112,7 @@ function titleOf(unit: Unit, maxWords: number, frequency: Map<string, number>): 
   return title.charAt(0).toUpperCase() + title.slice(1);
 }
 
-export function writeOffline(request: WriteRequest): GeneratedContent {
+function writeOffline(request: WriteRequest): GeneratedContent {
   const { limits } = request;
   const text = request.inputContent;
   switch (limits.format) {

@@ -31,7 +31,7 @@ export type FrontendSession =
   /** A session cookie was sent but Clerk refused it (expired, invalid): not the same as no cookie. */
   | { status: "rejected"; reason: string };
 
-export type CallerSource = {
+type CallerSource = {
   authorization: string | null;
   frontendSession?: FrontendSession | null;
 };

@@ -7,7 +7,7 @@ import type { Sql } from "@/lib/db/client";
 export const TIERS = ["free", "pro", "business"] as const;
 export type Tier = (typeof TIERS)[number];
 
-export const MONTHLY_GENERATION_LIMIT: Record<Tier, number> = {
+const MONTHLY_GENERATION_LIMIT: Record<Tier, number> = {
   free: 10,
   pro: 200,
   business: 2000,

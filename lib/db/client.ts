@@ -73,7 +73,7 @@ export async function closePool(): Promise<void> {
   await current?.end({ timeout: 5 });
 }
 
-export function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
+function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
   if (!identity) return { role: "anon" };
   return {
     sub: identity.clerkUserId,
@@ -85,7 +85,7 @@ export function claimsFor(identity: DbIdentity | null): Record<string, unknown> 
 }
 
 /** The RLS context of a transaction: a role to switch to and the claims it sees. */
-export type RlsContext = { role: "authenticated" | "anon"; claims: string };
+type RlsContext = { role: "authenticated" | "anon"; claims: string };
 
 /**
  * The statement that opens a transaction and, for withUser, sets its RLS
@@ -96,7 +96,7 @@ export type RlsContext = { role: "authenticated" | "anon"; claims: string };
  * server's string settings. set_config(..., true) is transaction-local, so
  * nothing leaks to the next user of a pooled connection.
  */
-export function openTransactionStatement(rls: RlsContext | null): string {
+function openTransactionStatement(rls: RlsContext | null): string {
   if (!rls) return "begin";
   const claims = Buffer.from(rls.claims, "utf8").toString("hex");
   return (

@@ -163,6 +163,52 @@ describe("templates", () => {
     expect(own.count).toBe(1);
   });
 
+  it("hides a deleted user's orphaned template from every API role, and lets no one adopt or delete it", async () => {
+    const [orphan] = await asService((sql) => sql<{ id: string }[]>`
+      insert into templates (user_id, name, type, content, orphaned_at) values (null, 'A former user''s draft', 'carousel', '{}', now()) returning id`);
+    for (const identity of [alice.identity, bob.identity, forged, emptyClaim]) {
+      const rows = await withUser(identity, (sql) => sql<{ id: string }[]>`select id from templates where id = ${orphan!.id} or orphaned_at is not null`);
+      expect(rows).toEqual([]);
+      const adopted = await withUser(identity, (sql) => sql`update templates set user_id = (select private.requesting_user_id()) where id = ${orphan!.id}`);
+      expect(adopted.count).toBe(0);
+      expect((await withUser(identity, (sql) => sql`delete from templates where id = ${orphan!.id}`)).count).toBe(0);
+    }
+    await expect(withUser(null, (sql) => sql`select id from templates where id = ${orphan!.id}`)).rejects.toThrow(/permission denied for table templates/);
+    expect(await asService((sql) => sql`select id from templates where id = ${orphan!.id}`)).toHaveLength(1);
+  });
+
+  it("lets no signed-in user create a system template or turn one of theirs into one", async () => {
+    const attempts = [
+      "insert into templates (user_id, is_system, name, type, content) values (null, true, 'fake system', 'carousel', '{}')",
+      "insert into templates (user_id, is_system, name, type, content) values ((select private.requesting_user_id()), true, 'fake system', 'carousel', '{}')",
+      "insert into templates (user_id, name, type, content, orphaned_at) values (null, 'fake orphan', 'carousel', '{}', now())",
+    ];
+    for (const attempt of attempts) {
+      await expect(withUser(alice.identity, (tx) => tx.unsafe(attempt))).rejects.toThrow(/row-level security policy for table "templates"/);
+    }
+    for (const change of ["is_system = true", "user_id = null", "user_id = null, is_system = true"]) {
+      await expect(withUser(alice.identity, (tx) => tx.unsafe(`update templates set ${change} where id = '${aliceTemplate}'`))).rejects.toThrow(
+        /row-level security policy for table "templates"/,
+      );
+    }
+    const [still] = await asService((tx) => tx<{ isSystem: boolean; userId: string }[]>`select is_system, user_id from templates where id = ${aliceTemplate}`);
+    expect(still).toEqual({ isSystem: false, userId: alice.id });
+  });
+
+  it("refuses, even on the service path, a row that is not exactly one of system, owned or orphan", async () => {
+    const rows = [
+      "(null, false, null)", // no owner, not system, not marked orphan
+      `('${alice.id}', true, null)`, // owned and system
+      `('${alice.id}', false, now())`, // owned and orphan
+      "(null, true, now())", // system and orphan
+    ];
+    for (const values of rows) {
+      await expect(
+        asService((tx) => tx.unsafe(`insert into templates (user_id, is_system, orphaned_at, name, type, content) values ${values.slice(0, -1)}, 'x', 'carousel', '{}')`)),
+      ).rejects.toThrow(/templates_system_owned_or_orphan_check/);
+    }
+  });
+
   it("deletes a user's templates with them instead of publishing them as system templates", async () => {
     const leaving = await seedUser();
     const template = await seedTemplate(leaving.id, "Private");

@@ -16,13 +16,14 @@ import type { OutputFormat } from "@/lib/generations/generations";
 
 const words = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
-export const bulletPointsContent = z.looseObject({
-  bullets: words(1, 10, 5),
-  maxWordsPerBullet: words(4, 40, 18),
+const bulletPointsContent = z.looseObject({
+  // The card fits 8 x 30 words of long words at its smallest type (lib/render/cards.test.ts).
+  bullets: words(1, 8, 5),
+  maxWordsPerBullet: words(4, 30, 18),
   tone: z.string().trim().min(1).max(60).default("plain"),
 });
 
-export const carouselContent = z
+const carouselContent = z
   .looseObject({
     slides: z.number().int().min(2).max(10).optional(),
     structure: z.array(z.string().trim().min(1).max(60)).min(2).max(10).optional(),
@@ -39,16 +40,16 @@ export const carouselContent = z
     return { ...content, slides, structure: content.structure ?? defaultStructure(slides) };
   });
 
-export const canvaDesignContent = z.looseObject({
+const canvaDesignContent = z.looseObject({
   layout: z.literal("quote").default("quote"),
   aspectRatio: z.literal("1:1").default("1:1"),
   maxQuoteWords: words(5, 45, 30),
   tone: z.string().trim().min(1).max(60).default("plain"),
 });
 
-export type BulletPointsLimits = z.output<typeof bulletPointsContent>;
-export type CarouselLimits = z.output<typeof carouselContent>;
-export type CanvaDesignLimits = z.output<typeof canvaDesignContent>;
+type BulletPointsLimits = z.output<typeof bulletPointsContent>;
+type CarouselLimits = z.output<typeof carouselContent>;
+type CanvaDesignLimits = z.output<typeof canvaDesignContent>;
 
 export type Limits =
   | { format: "bullet_points"; limits: BulletPointsLimits }
@@ -89,10 +90,6 @@ export const slideSchema = z.object({
   body: z.string().trim().min(1).max(1000),
 });
 export type Slide = z.infer<typeof slideSchema>;
-
-export const bulletPointsOutput = z.object({ bulletPoints: z.array(z.string().trim().min(1).max(600)).min(1).max(10) });
-export const carouselOutput = z.object({ slides: z.array(slideSchema).min(1).max(10) });
-export const quoteOutput = z.object({ quote: z.string().trim().min(1).max(600) });
 
 export type GeneratedContent =
   | { format: "bullet_points"; bulletPoints: string[] }

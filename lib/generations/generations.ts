@@ -16,7 +16,7 @@ export const GENERATION_STATUSES = ["queued", "processing", "completed", "failed
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** Where a generation may go next. A failed one can be queued again; completed is final. */
-export const STATUS_TRANSITIONS: Record<GenerationStatus, readonly GenerationStatus[]> = {
+const STATUS_TRANSITIONS: Record<GenerationStatus, readonly GenerationStatus[]> = {
   queued: ["processing", "failed"],
   processing: ["completed", "failed"],
   failed: ["queued"],

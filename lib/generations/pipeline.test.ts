@@ -14,7 +14,7 @@ import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { createGeneration, softDeleteGeneration } from "@/lib/generations/generations";
 import { processGeneration, ReleasedForRetry, type PipelineDeps } from "@/lib/generations/pipeline";
-import { getLocalStorage } from "@/lib/storage/local";
+import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath, GENERATIONS_BUCKET } from "@/lib/storage/types";
 import { decodePng } from "@/test/png";
 import { ARTICLE, generationState, ScriptedWriter } from "@/test/pipeline";

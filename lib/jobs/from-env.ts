@@ -8,8 +8,7 @@ import { ConfigError, type Env } from "@/lib/env";
 import type { Logger } from "@/lib/log";
 import { writerFor } from "@/lib/ai/model";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
-import { LocalStorage } from "@/lib/storage/local";
-import { SupabaseStorage } from "@/lib/storage/supabase";
+import { storageFor } from "@/lib/storage";
 
 /** Refuses what must not run: production on the offline writer unless AI_PROVIDER=offline says so. */
 export function checkWorkerConfig(env: Env): void {
@@ -32,9 +31,7 @@ export async function startWorkerFromEnv(
   }
   const concurrency = options.concurrency ?? env.worker.concurrency;
   const db = createPool(connectionString, { max: concurrency + 2 });
-  const storage = env.supabase
-    ? new SupabaseStorage({ url: env.supabase.url, serviceRoleKey: env.supabase.serviceRoleKey })
-    : new LocalStorage({ dataDir: env.dataDir, appUrl: env.appUrl, db });
+  const storage = storageFor(db);
   try {
     const worker = await startWorker({
       connectionString,

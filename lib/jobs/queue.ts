@@ -21,10 +21,8 @@ import type { Sql } from "@/lib/db/client";
 
 /** The task every generation job runs. */
 export const GENERATE_POST_TASK = "generate_post";
-/** Each generation's job key: a second enqueue updates the waiting job instead of adding one. */
-export const generationJobKey = (generationId: string) => `generation:${generationId}`;
 /** Attempts per job before the generation is marked failed (the trigger sets the same number). */
-export const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 5;
 
 /** Installs or upgrades graphile-worker's schema (idempotent; takes its own lock). */
 export async function installQueue(connectionString: string): Promise<void> {

@@ -90,7 +90,7 @@ describe("each format, QUEUED to COMPLETED with the offline writer", () => {
     const id = await create("bullet_points", ARTICLE, await template("bullet_points", { bullets: 50 }));
     const done = await waitForStatus(id, ["completed", "failed"]);
     expect(done.status).toBe("failed");
-    expect(done.failureReason).toMatch(/bullets: .*10.*updateTemplate/);
+    expect(done.failureReason).toMatch(/bullets: .*8.*updateTemplate/);
   });
 });
 

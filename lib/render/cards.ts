@@ -13,6 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { ReactNode } from "react";
 import satori from "satori";
@@ -34,12 +35,12 @@ type Font = { name: string; data: Buffer; weight: 400 | 700; style: "normal" };
 let fonts: Promise<Font[]> | undefined;
 
 function loadFonts(): Promise<Font[]> {
-  const require = createRequire(import.meta.url);
+  const files = path.join(path.dirname(createRequire(import.meta.url).resolve("@fontsource/inter/package.json")), "files");
   fonts ??= Promise.all(
     SUBSETS.flatMap((subset) =>
       ([400, 700] as const).map(async (weight) => ({
         name: "Inter",
-        data: await readFile(require.resolve(`@fontsource/inter/files/inter-${subset}-${weight}-normal.woff`)),
+        data: await readFile(path.join(files, `inter-${subset}-${weight}-normal.woff`)),
         weight,
         style: "normal" as const,
       })),
@@ -58,10 +59,10 @@ function loadFonts(): Promise<Font[]> {
 /** Inter's widest common glyphs average under these fractions of the font size; used as upper bounds. */
 const GLYPH_WIDTH_EM = { 400: 0.58, 700: 0.62 } as const;
 
-export type TextBlock = { text: string; weight: 400 | 700; scale?: number };
+type TextBlock = { text: string; weight: 400 | 700; scale?: number };
 
 /** Lines a greedy wrap needs for this text at this size and width. */
-export function linesFor(text: string, fontSize: number, width: number, weight: 400 | 700): number {
+function linesFor(text: string, fontSize: number, width: number, weight: 400 | 700): number {
   const perLine = Math.max(1, Math.floor(width / (fontSize * GLYPH_WIDTH_EM[weight])));
   let lines = 1;
   let used = 0;
@@ -86,12 +87,16 @@ export function linesFor(text: string, fontSize: number, width: number, weight: 
  * block, at its own scale, fits width x height with the given line height
  * and gap between blocks.
  */
-export function fitFontSize(blocks: TextBlock[], box: { width: number; height: number }, options: { min: number; max: number; lineHeight: number; gap: number }): number {
+function fitFontSize(
+  blocks: TextBlock[],
+  box: { width: number; height: number },
+  options: { min: number; max: number; lineHeight: number; gap: number | ((fontSize: number) => number) },
+): number {
   for (let size = options.max; size > options.min; size -= 2) {
     const height = blocks.reduce((sum, block) => {
       const fontSize = size * (block.scale ?? 1);
       return sum + linesFor(block.text, fontSize, box.width, block.weight) * fontSize * options.lineHeight;
-    }, 0) + options.gap * Math.max(0, blocks.length - 1);
+    }, 0) + (typeof options.gap === "number" ? options.gap : options.gap(size)) * Math.max(0, blocks.length - 1);
     if (height <= box.height) return size;
   }
   return options.min;
@@ -130,10 +135,11 @@ export function bulletCardTree(bullets: string[]): Node {
   const box = TEXT_BOX(BULLET_CARD_SIZE);
   const marker = 56;
   const blocks = bullets.map((text) => ({ text, weight: 400 as const }));
-  const fontSize = fitFontSize(blocks, { width: box.width - marker, height: box.height }, { min: 22, max: 64, lineHeight: 1.3, gap: 36 });
+  const gap = (size: number) => Math.round(size * 0.6);
+  const fontSize = fitFontSize(blocks, { width: box.width - marker, height: box.height }, { min: 16, max: 64, lineHeight: 1.3, gap });
   return frame(BULLET_CARD_SIZE, `${bullets.length} key points`, [
     div(
-      { flexDirection: "column", gap: 36 },
+      { flexDirection: "column", gap: gap(fontSize) },
       bullets.map((text) =>
         div({ flexDirection: "row", alignItems: "flex-start" }, [
           div({ width: marker, flexShrink: 0, color: COLORS.accent, fontSize, lineHeight: 1.3, fontWeight: 700 }, "\u2022"),

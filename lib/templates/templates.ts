@@ -1,7 +1,8 @@
 /**
- * Templates: system templates (no owner) everyone signed in can use, and a
- * person's own. Row-level security hides other people's; system templates
- * are visible but read-only, and saying so leaks nothing.
+ * Templates: system templates (is_system) everyone signed in can use, and a
+ * person's own. Row-level security hides other people's and deleted users'
+ * orphaned ones; system templates are visible but read-only, and saying so
+ * leaks nothing. "System" is the is_system column, never a missing owner.
  */
 import type { Sql } from "@/lib/db/client";
 import { AppError, NotFoundError } from "@/lib/errors";
@@ -12,13 +13,15 @@ import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/paginati
 export type TemplateRow = {
   id: string;
   userId: string | null;
+  /** Postora's own template (templates.is_system): read-only for everyone. */
+  isSystem: boolean;
   name: string;
   type: OutputFormat;
   content: unknown;
   createdAt: Date;
 };
 
-const columns = (sql: Sql) => sql`id, user_id, name, type, content, created_at`;
+const columns = (sql: Sql) => sql`id, user_id, is_system, name, type, content, created_at`;
 
 export async function listTemplates(
   sql: Sql,
@@ -55,7 +58,7 @@ export async function createTemplate(sql: Sql, input: { name: string; type: Outp
 async function ownTemplateForUpdate(sql: Sql, id: string): Promise<TemplateRow> {
   const [row] = await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = ${id}`;
   if (!row) throw new NotFoundError("template", id);
-  if (row.userId === null) {
+  if (row.isSystem) {
     throw new AppError("FORBIDDEN", "System templates are read-only: copy it with createTemplate and change the copy.", { id });
   }
   return row;

@@ -2,13 +2,11 @@
  * Clerk's webhooks (delivered by svix): verified event in, effects out.
  *
  * svix delivers at least once, in no guaranteed order, and retries anything
- * that is not a 2xx. So each event is recorded in webhook_events under its
- * svix-id and processed in one transaction that holds that row's lock: a
- * replay, or a second delivery racing the first, finds the row processed
- * and does nothing. If the effects fail, they are rolled back to a
- * savepoint, the row keeps the attempt and the error, and the caller
- * answers 5xx so svix tries again. Effects themselves are order-proof: see
- * lib/users/sync.ts.
+ * that is not a 2xx. The webhook inbox (lib/webhooks/inbox.ts) records each
+ * event under its svix-id and applies it once; this module verifies a
+ * delivery, says what each event type does (applyClerkEvent, order-proof:
+ * see lib/users/sync.ts), and after a user.deleted commits removes the
+ * user's stored files, which are not in the database.
  */
 import { Webhook } from "svix";
 import { z } from "zod";
@@ -19,20 +17,9 @@ import { getStorage } from "@/lib/storage/index";
 import type { FileStorage } from "@/lib/storage/types";
 import { clerkDirectoryFor, profileFromUserJson, type ClerkDirectory, type ClerkProfile } from "@/lib/users/profile";
 import { deleteClerkUser, purgeDeletedUserFiles, recordSignIn, upsertProfile } from "@/lib/users/sync";
+import { receiveWebhook, RetryLater, type InboxDelivery, type WebhookOutcome } from "@/lib/webhooks/inbox";
 
 const log = logger.child({ source: "webhooks.clerk" });
-
-/** A delivery that passed signature verification. */
-export type ClerkDelivery = {
-  /** svix-id: the same for every delivery (and retry) of one event. */
-  id: string;
-  type: string;
-  /** The whole event as Clerk sent it. */
-  payload: Record<string, unknown>;
-  data: Record<string, unknown>;
-  /** When Clerk created the event (its `timestamp`), else when svix signed the delivery. */
-  occurredAt: Date;
-};
 
 /** The request is not a genuine delivery: answer 400 and write nothing. */
 export class WebhookVerificationFailed extends Error {
@@ -61,7 +48,7 @@ const clerkEvent = z.looseObject({
  * svix also refuses timestamps more than five minutes from now, so a
  * captured delivery cannot be replayed later.
  */
-export function verifyClerkWebhook(secret: string, rawBody: string, headers: Headers): ClerkDelivery {
+export function verifyClerkWebhook(secret: string, rawBody: string, headers: Headers): InboxDelivery {
   const id = headers.get("svix-id");
   const timestamp = headers.get("svix-timestamp");
   const signature = headers.get("svix-signature");
@@ -83,19 +70,15 @@ export function verifyClerkWebhook(secret: string, rawBody: string, headers: Hea
   const event = clerkEvent.safeParse(verified);
   if (!event.success) throw new WebhookVerificationFailed("The signed body is not a Clerk event (it needs `type` and `data`).");
   return {
-    id,
+    provider: "clerk",
+    // svix-id: the same for every delivery (and retry) of one event.
+    eventId: id,
     type: event.data.type,
     payload: verified as Record<string, unknown>,
-    data: event.data.data,
+    // When Clerk created the event (its `timestamp`), else when svix signed the delivery.
     occurredAt: new Date(event.data.timestamp ?? Number(timestamp) * 1000),
   };
 }
-
-export type WebhookOutcome =
-  | { status: "processed"; note: string }
-  | { status: "duplicate" }
-  /** Not applied (or not finished); recorded on the event row. Answer 5xx so svix retries. */
-  | { status: "failed"; error: string };
 
 export type ClerkWebhookDeps = {
   directory: ClerkDirectory | null;
@@ -107,11 +90,16 @@ function defaultDeps(): ClerkWebhookDeps {
   return { directory: clerkDirectoryFor(getEnv()), storage: getStorage };
 }
 
-/** An effect that cannot happen yet, but will once an earlier event arrives: svix's retry will find it done. */
-class NotYet extends Error {}
-
-async function applyEvent(sql: Sql, delivery: ClerkDelivery, deps: ClerkWebhookDeps): Promise<string> {
-  const { data } = delivery;
+/**
+ * What one Clerk event does to the database, inside the inbox's transaction.
+ * `directory` (Clerk's Backend API) fills in a sign-in's missing profile.
+ */
+export async function applyClerkEvent(
+  sql: Sql,
+  delivery: InboxDelivery,
+  directory: ClerkDirectory | null = clerkDirectoryFor(getEnv()),
+): Promise<string> {
+  const { data } = clerkEvent.parse(delivery.payload);
   switch (delivery.type) {
     case "user.created":
     case "user.updated": {
@@ -135,10 +123,10 @@ async function applyEvent(sql: Sql, delivery: ClerkDelivery, deps: ClerkWebhookD
       if (recorded === "recorded") return "recorded sign-in";
       if (recorded === "deleted") return `ignored: Clerk user ${clerkUserId} was deleted`;
       if (embedded) return `ignored: Clerk user ${clerkUserId} has no email address, which Postora requires`;
-      if (!deps.directory) {
-        throw new NotYet(`No users row for ${clerkUserId} yet and no email to create it with; waiting for user.created (svix will retry).`);
+      if (!directory) {
+        throw new RetryLater(`No users row for ${clerkUserId} yet and no email to create it with; waiting for user.created (svix will retry).`);
       }
-      const fetched = await deps.directory.getProfile(clerkUserId);
+      const fetched = await directory.getProfile(clerkUserId);
       if (!fetched) return `ignored: Clerk has no user ${clerkUserId} (deleted since?)`;
       if (!fetched.email) return `ignored: Clerk user ${clerkUserId} has no email address, which Postora requires`;
       return upsertSignIn({ ...fetched, email: fetched.email });
@@ -153,57 +141,61 @@ async function applyEvent(sql: Sql, delivery: ClerkDelivery, deps: ClerkWebhookD
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof z.ZodError) return `the event's data is not what Clerk documents: ${z.prettifyError(error).replace(/\n/g, "; ")}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Records and applies one verified delivery; see the module comment for the guarantees. */
-export async function processClerkEvent(delivery: ClerkDelivery, deps: ClerkWebhookDeps = defaultDeps()): Promise<WebhookOutcome> {
-  const outcome = await asService(async (sql): Promise<WebhookOutcome> => {
-    await sql`
-      insert into webhook_events (provider, event_id, type, payload)
-      values ('clerk', ${delivery.id}, ${delivery.type}, ${sql.json(delivery.payload as Parameters<typeof sql.json>[0])})
-      on conflict (provider, event_id) do nothing`;
-    // Waits for a concurrent delivery of the same event to finish, then sees what it did.
-    const [event] = await sql<{ id: string; processed: boolean }[]>`
-      select id, processed from webhook_events where provider = 'clerk' and event_id = ${delivery.id} for update`;
-    if (event!.processed) return { status: "duplicate" };
-
-    await sql`savepoint effects`;
-    try {
-      const note = await applyEvent(sql, delivery, deps);
-      await sql`release savepoint effects`;
-      await sql`
-        update webhook_events set processed = true, processed_at = now(), attempts = attempts + 1, last_error = null
-        where id = ${event!.id}`;
-      log.info("event processed", { eventId: delivery.id, type: delivery.type, note });
-      return { status: "processed", note };
-    } catch (error) {
-      await sql`rollback to savepoint effects`;
-      const message = describe(error);
-      await sql`update webhook_events set attempts = attempts + 1, last_error = ${message} where id = ${event!.id}`;
-      if (error instanceof NotYet) log.info("event deferred until svix retries", { eventId: delivery.id, type: delivery.type, reason: message });
-      else log.error("event failed; svix will retry", { eventId: delivery.id, type: delivery.type, error });
-      return { status: "failed", error: message };
-    }
-  }, deps.db);
+/**
+ * Records and applies one verified delivery through the inbox, then does
+ * what must wait for the commit.
+ */
+export async function processClerkEvent(delivery: InboxDelivery, deps: ClerkWebhookDeps = defaultDeps()): Promise<WebhookOutcome> {
+  const outcome = await receiveWebhook(delivery, (sql, event) => applyClerkEvent(sql, event, deps.directory), { db: deps.db });
 
   // Files are not in the database: they go after the deletion commits. A
   // duplicate delivery finishes a purge an earlier one could not.
   if (delivery.type === "user.deleted" && outcome.status !== "failed") {
-    const clerkUserId = String(delivery.data.id);
+    const clerkUserId = String(clerkEvent.parse(delivery.payload).data.id);
     const recordError = (message: string | null) =>
-      asService((sql) => sql`update webhook_events set last_error = ${message} where provider = 'clerk' and event_id = ${delivery.id}`, deps.db);
+      asService((sql) => sql`update webhook_events set last_error = ${message} where provider = 'clerk' and event_id = ${delivery.eventId}`, deps.db);
     try {
       // An earlier delivery's purge failed and left its error on the row; clear it once done.
       if ((await purgeDeletedUserFiles(clerkUserId, deps.storage, deps.db)) === "purged" && outcome.status === "duplicate") await recordError(null);
     } catch (error) {
-      const message = `The user is deleted, but removing their files failed (svix will retry): ${describe(error)}`;
-      log.error("deleted user's files not removed; svix will retry", { eventId: delivery.id, clerkUserId, error });
+      const message = `The user is deleted, but removing their files failed (svix will retry): ${error instanceof Error ? error.message : String(error)}`;
+      log.error("deleted user's files not removed; svix will retry", { eventId: delivery.eventId, clerkUserId, error });
       await recordError(message);
       return { status: "failed", error: message };
     }
   }
   return outcome;
+}
+
+/**
+ * After a retry of Clerk's events (npm run webhooks:retry): removes the
+ * files still owed for every deleted user, whichever delivery deleted them,
+ * and clears the error a failed purge left on their user.deleted events.
+ * Returns what it did, for the script to print.
+ */
+export async function finishClerkDeletions(deps: Pick<ClerkWebhookDeps, "storage" | "db"> = { storage: getStorage }): Promise<string> {
+  const owed = await asService(
+    (sql) => sql<{ authId: string }[]>`
+      select auth_id from clerk_deleted_users where user_id is not null and files_removed_at is null order by deleted_at`,
+    deps.db,
+  );
+  let purged = 0;
+  const failures: string[] = [];
+  for (const { authId } of owed) {
+    try {
+      if ((await purgeDeletedUserFiles(authId, deps.storage, deps.db)) !== "purged") continue;
+      purged += 1;
+      await asService(
+        (sql) => sql`
+          update webhook_events set last_error = null
+          where provider = 'clerk' and type = 'user.deleted' and processed and payload->'data'->>'id' = ${authId}`,
+        deps.db,
+      );
+    } catch (error) {
+      log.error("deleted user's files not removed; the next retry tries again", { clerkUserId: authId, error });
+      failures.push(`${authId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (owed.length === 0) return "no deleted user's files are owed";
+  return `removed the files of ${purged} deleted user(s)` + (failures.length ? `; ${failures.length} failed (${failures.join("; ")})` : "");
 }

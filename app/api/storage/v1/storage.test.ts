@@ -6,11 +6,10 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { GET } from "@/app/api/storage/v1/object/sign/[bucket]/[...path]/route";
-import { PUT } from "@/app/api/storage/v1/object/upload/sign/[bucket]/[...path]/route";
+import { GET, PUT } from "@/app/api/storage/v1/[...path]/route";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { getLocalStorage, SIGNED_UPLOAD_TTL_SECONDS } from "@/lib/storage/local";
+import { getLocalStorage, SIGNED_UPLOAD_TTL_SECONDS } from "@/lib/storage/local/adapter";
 import { noRealtimeTransport } from "@/lib/storage/supabase";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 import { seedGeneration, seedUser, type SeededUser } from "@/test/support";
@@ -67,15 +66,15 @@ describe("a signed upload and download round trip", () => {
     expect(upload.url).toBe(`${getEnv().appUrl}/api/storage/v1/object/upload/sign/${GENERATIONS_BUCKET}/${objectPath}?token=${upload.token}`);
 
     // The route handler itself, called as Next.js calls it.
-    const params = () => Promise.resolve({ bucket: GENERATIONS_BUCKET, path: objectPath.split("/") });
-    const uploaded = await PUT(new Request(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: TINY_PNG }), { params: params() });
+    const params = (...prefix: string[]) => ({ params: Promise.resolve({ path: [...prefix, GENERATIONS_BUCKET, ...objectPath.split("/")] }) });
+    const uploaded = await PUT(new Request(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: TINY_PNG }), params("object", "upload", "sign"));
     expect(uploaded.status).toBe(200);
     expect(await uploaded.json()).toEqual({ Key: `${GENERATIONS_BUCKET}/${objectPath}` });
     expect(uploaded.headers.get("access-control-allow-origin")).toBe("*");
 
     const download = await storage().createSignedDownloadUrl(objectPath, 60);
     expect(download.url).toMatch(new RegExp(`/api/storage/v1/object/sign/${GENERATIONS_BUCKET}/${objectPath}\\?token=`));
-    const downloaded = await GET(new Request(download.url), { params: params() });
+    const downloaded = await GET(new Request(download.url), params("object", "sign"));
     expect(downloaded.status).toBe(200);
     expect(downloaded.headers.get("content-type")).toBe("image/png");
     expect(downloaded.headers.get("cache-control")).toMatch(/^private, max-age=(5\d|60)$/);
@@ -157,6 +156,41 @@ describe("a signed upload and download round trip", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-methods")).toBe("PUT, OPTIONS");
     expect(response.headers.get("access-control-allow-headers")).toBe("x-upsert, apikey");
+  });
+});
+
+describe("the one route", () => {
+  it("answers paths outside the signed-URL protocol with a Supabase-shaped 404", async () => {
+    const { url } = await storage().createSignedUploadUrl(await newObjectPath());
+    const base = url.slice(0, url.indexOf("/object/"));
+    for (const stray of [`${base}/object/list/${GENERATIONS_BUCKET}`, `${base}/object/sign/${GENERATIONS_BUCKET}`, `${base}/bucket`, `${base}/object/upload/sign`]) {
+      const response = await storageFetch(stray);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ statusCode: "404", code: "NotFound", message: expect.stringMatching(/No local storage route/) });
+    }
+  });
+
+  it("answers 405 to the other method on a signed URL, and changes nothing", async () => {
+    const objectPath = await newObjectPath();
+    const upload = await storage().createSignedUploadUrl(objectPath);
+    const getUpload = await storageFetch(upload.url);
+    expect(getUpload.status).toBe(405);
+    expect(getUpload.headers.get("allow")).toBe("PUT, OPTIONS");
+    await put(upload.url, TINY_PNG);
+    const download = await storage().createSignedDownloadUrl(objectPath, 60);
+    const putDownload = await put(download.url, pngOfSize(64));
+    expect(putDownload.status).toBe(405);
+    expect(await putDownload.json()).toMatchObject({ statusCode: "405", message: "Use GET for this signed URL." });
+    expect(await bytesOf(await storageFetch(download.url))).toEqual(TINY_PNG);
+  });
+
+  it("answers a download's preflight for GET", async () => {
+    const objectPath = await newObjectPath();
+    await put((await storage().createSignedUploadUrl(objectPath)).url, TINY_PNG);
+    const { url } = await storage().createSignedDownloadUrl(objectPath, 60);
+    const response = await storageFetch(url, { method: "OPTIONS", headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-methods")).toBe("GET, OPTIONS");
   });
 });
 

@@ -3,11 +3,10 @@
  * storage routes must not answer for it.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { GET, OPTIONS as downloadOptions } from "@/app/api/storage/v1/object/sign/[bucket]/[...path]/route";
-import { PUT, OPTIONS as uploadOptions } from "@/app/api/storage/v1/object/upload/sign/[bucket]/[...path]/route";
+import { GET, OPTIONS, PUT } from "@/app/api/storage/v1/[...path]/route";
 import { getStorage } from "@/lib/storage/index";
 import { SupabaseStorage } from "@/lib/storage/supabase";
-import { TINY_PNG } from "@/test/storage";
+import { storageRouteParams, TINY_PNG } from "@/test/storage";
 
 vi.hoisted(() => {
   process.env.SUPABASE_URL = "https://abcd.supabase.co";
@@ -20,7 +19,6 @@ afterAll(() => {
   delete process.env.SUPABASE_SERVICE_ROLE_KEY;
 });
 
-const params = () => Promise.resolve({ bucket: "postora-generations", path: ["u1", "generation-g1.png"] });
 const base = "http://localhost:3000/api/storage/v1/object";
 
 describe("with Supabase configured", () => {
@@ -29,11 +27,13 @@ describe("with Supabase configured", () => {
   });
 
   it("answers 404 on every local storage route", async () => {
+    const upload = `${base}/upload/sign/postora-generations/u1/generation-g1.png?token=x`;
+    const download = `${base}/sign/postora-generations/u1/generation-g1.png?token=x`;
     const responses = [
-      await PUT(new Request(`${base}/upload/sign/postora-generations/u1/generation-g1.png?token=x`, { method: "PUT", body: TINY_PNG }), { params: params() }),
-      await GET(new Request(`${base}/sign/postora-generations/u1/generation-g1.png?token=x`), { params: params() }),
-      uploadOptions(new Request(`${base}/upload/sign/postora-generations/u1/generation-g1.png`, { method: "OPTIONS" })),
-      downloadOptions(new Request(`${base}/sign/postora-generations/u1/generation-g1.png`, { method: "OPTIONS" })),
+      await PUT(new Request(upload, { method: "PUT", body: TINY_PNG }), storageRouteParams(upload)),
+      await GET(new Request(download), storageRouteParams(download)),
+      await OPTIONS(new Request(upload, { method: "OPTIONS" }), storageRouteParams(upload)),
+      await OPTIONS(new Request(download, { method: "OPTIONS" }), storageRouteParams(download)),
     ];
     for (const response of responses) {
       expect(response.status).toBe(404);

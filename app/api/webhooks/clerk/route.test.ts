@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { asService } from "@/lib/db/client";
 import { getStorage } from "@/lib/storage/index";
-import { getLocalStorage } from "@/lib/storage/local";
+import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath } from "@/lib/storage/types";
 import { provisionUser } from "@/lib/users/sync";
 import {

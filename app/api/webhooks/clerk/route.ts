@@ -39,7 +39,7 @@ export async function POST(request: Request): Promise<Response> {
     if (outcome.status === "failed") return Response.json({ error: outcome.error, retry: true }, { status: 500 });
     return Response.json({ received: true, status: outcome.status });
   } catch (error) {
-    log.error("could not record the event; svix will retry", { eventId: delivery.id, type: delivery.type, error });
+    log.error("could not record the event; svix will retry", { eventId: delivery.eventId, type: delivery.type, error });
     return Response.json({ error: "The event could not be recorded; svix will retry it." }, { status: 503 });
   }
 }

@@ -11,7 +11,8 @@ import { asService } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { StorageObjectNotFoundError } from "@/lib/storage/errors";
 import { getStorage } from "@/lib/storage/index";
-import { getLocalStorage, LocalStorage, SIGNED_UPLOAD_TTL_SECONDS } from "@/lib/storage/local";
+import { getLocalStorage, LocalStorage, SIGNED_UPLOAD_TTL_SECONDS } from "@/lib/storage/local/adapter";
+import { receiveSignedUpload } from "@/lib/storage/local/transfers";
 import { InvalidObjectPathError } from "@/lib/storage/paths";
 import { signingKeyPath } from "@/lib/storage/signing";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
@@ -124,7 +125,7 @@ describe("files on disk", () => {
     const own = [await uploaded(leaving), await uploaded(leaving)];
     const nested = `${leaving.id}/drafts/generation-nested.png`;
     const { token } = await storage().createSignedUploadUrl(nested);
-    await storage().receiveSignedUpload({
+    await receiveSignedUpload(storage(), {
       bucket: GENERATIONS_BUCKET,
       path: nested,
       token,
@@ -155,7 +156,7 @@ describe("files on disk", () => {
     const encoded = new Response(form);
     const body = streamOf(new Uint8Array(await encoded.arrayBuffer()));
     await expect(
-      storage().receiveSignedUpload({
+      receiveSignedUpload(storage(), {
         bucket: GENERATIONS_BUCKET,
         path: objectPath,
         token,
@@ -184,7 +185,7 @@ describe("the signing key", () => {
     const elsewhere = new LocalStorage({ dataDir: await mkdtemp(path.join(tmpdir(), "postora-other-key-")), appUrl: getEnv().appUrl });
     const foreign = await elsewhere.createSignedUploadUrl(objectPath);
     await expect(
-      storage().receiveSignedUpload({
+      receiveSignedUpload(storage(), {
         bucket: GENERATIONS_BUCKET,
         path: objectPath,
         token: foreign.token,
