@@ -10,6 +10,8 @@ const config: CodegenConfig = {
   generates: {
     "graphql/generated/": {
       preset: "client",
+      // Tests and the dashboard read fields straight off results; no useFragment() unmasking.
+      presetConfig: { fragmentMasking: false },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

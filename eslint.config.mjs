@@ -28,6 +28,26 @@ export default tseslint.config(
     },
   },
   {
+    // Resolvers get storage and the logger from the context (ctx.storage, ctx.log), never from globals;
+    // the server (yoga.ts) and the error plumbing (errors.ts) are what build and use them.
+    files: ["graphql/**/*.ts"],
+    ignores: ["**/*.test.ts", "graphql/yoga.ts", "graphql/errors.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/lib/storage/index", "@/lib/storage/local", "@/lib/storage/supabase", "@/lib/log"],
+              allowTypeImports: true,
+              message: "Resolvers take storage and the logger from the context: ctx.storage, ctx.log.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The domain layer knows nothing of GraphQL or Next.js.
     files: ["lib/**/*.ts"],
     rules: {

@@ -5,12 +5,15 @@
 import SchemaBuilder from "@pothos/core";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { GraphQLError } from "graphql";
+import { scopesFor, unauthorizedError, type AuthScopes } from "@/graphql/auth";
 import type { GraphQLContext } from "@/graphql/context";
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  AuthScopes: AuthScopes;
   DefaultFieldNullability: false;
   Scalars: {
     ID: { Input: string; Output: string };
@@ -18,11 +21,35 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin, ZodPlugin],
+  // Scope auth first, so no other plugin's wrapper runs for a caller who may not call the field.
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: scopesFor,
+    unauthorizedError: (_parent, ctx, _info, result) => unauthorizedError(ctx, result),
+  },
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    // Our own node(id)/nodes(ids) (graphql/schema/node.ts) answer null with NOT_FOUND for malformed ids.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    nodeTypeOptions: { description: "An object with a global id: pass it to `node(id)` to fetch the object again." },
+    idFieldOptions: { description: "The object's global id (opaque; the same everywhere in this API)." },
+    pageInfoTypeOptions: { description: "Where a page sits in its connection, and the cursors to move from it." },
+    hasNextPageFieldOptions: { description: "Whether there are more (older) items after this page: pass `endCursor` as `after`." },
+    hasPreviousPageFieldOptions: { description: "Whether there are more (newer) items before this page: pass `startCursor` as `before`." },
+    startCursorFieldOptions: { description: "The cursor of the page's first edge; null for an empty page." },
+    endCursorFieldOptions: { description: "The cursor of the page's last edge; null for an empty page." },
+    cursorFieldOptions: { description: "This edge's position: pass it as `after` or `before`." },
+    nodeFieldOptions: { description: "The item at this edge." },
+    edgesFieldOptions: { description: "The page's items, newest first." },
+    pageInfoFieldOptions: { description: "Whether more pages exist either way, and the cursors to reach them." },
+    firstArgOptions: { description: "Page forward: at most this many items (1 to 100, default 20). Not with `last`/`before`." },
+    afterArgOptions: { description: "Page forward from this cursor (a previous page's `endCursor`)." },
+    lastArgOptions: { description: "Page backward: at most this many items (1 to 100) before `before`. Not with `first`/`after`." },
+    beforeArgOptions: { description: "Page backward from this cursor (a previous page's `startCursor`)." },
+    mutationInputArgOptions: { description: "The mutation's input." },
   },
   zod: {
     // One error per invalid argument would hide the rest; report them all,
@@ -56,5 +83,8 @@ builder.scalarType("JSON", {
   parseValue: (value) => value,
 });
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({ description: "What a client can read." });
+builder.mutationType({
+  description:
+    "What a client can change. Every mutation is `verbNoun(input: VerbNounInput!): VerbNounPayload!`; the payload returns the objects it affected.",
+});

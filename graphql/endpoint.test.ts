@@ -2,11 +2,15 @@
  * The GraphQL endpoint as clients see it, through Yoga's fetch handler (the
  * same object the Next.js route exports).
  */
+import { randomUUID } from "node:crypto";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
+import { HealthDocument } from "@/graphql/generated/graphql";
 import { toClientError } from "@/graphql/errors";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { NotFoundError } from "@/lib/errors";
+import { postDocument, postGraphQL, signedInPerson } from "@/test/support";
 
 const server = createGraphQLServer();
 
@@ -19,12 +23,11 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe("POST /api/graphql", () => {
   it("answers health from the database, as anon for an anonymous caller", async () => {
-    const response = await post({ query: "{ health { ok databaseTime databaseRole } }" });
-    expect(response.status).toBe(200);
-    const { data } = (await response.json()) as { data: { health: { ok: boolean; databaseTime: string; databaseRole: string } } };
-    expect(data.health.ok).toBe(true);
-    expect(data.health.databaseRole).toBe("anon");
-    expect(Math.abs(Date.parse(data.health.databaseTime) - Date.now())).toBeLessThan(60_000);
+    const { status, body } = await postDocument(server, HealthDocument);
+    expect(status).toBe(200);
+    expect(body.data?.health.ok).toBe(true);
+    expect(body.data?.health.databaseRole).toBe("anon");
+    expect(Math.abs(Date.parse(body.data!.health.checkedAt) - Date.now())).toBeLessThan(60_000);
   });
 
   it("follows GraphQL over HTTP: a request that fails validation is a 400 with errors", async () => {
@@ -55,10 +58,13 @@ describe("GET /api/graphql in a browser", () => {
 describe("errors that reach a client", () => {
   const wrapped = (original: Error) => new GraphQLError(original.message, { path: ["generation"], originalError: original });
 
-  it("keeps expected errors with a machine-readable code", () => {
-    const error = toClientError(wrapped(new NotFoundError("generation", "abc")), "req-1");
-    expect(error.message).toBe('No generation with id "abc" exists for you.');
-    expect(error.extensions).toMatchObject({ code: "NOT_FOUND", id: "abc" });
+  it("keeps expected errors with a machine-readable code, naming rows by the global id a client knows", () => {
+    const id = randomUUID();
+    const error = toClientError(wrapped(new NotFoundError("generation", id)), "req-1");
+    const globalId = encodeGlobalID("Generation", id);
+    expect(error.message).toBe(`No generation with id "${globalId}" exists for you.`);
+    expect(error.extensions).toMatchObject({ code: "NOT_FOUND", id: globalId });
+    expect(JSON.stringify({ message: error.message, extensions: error.extensions })).not.toContain(id);
   });
 
   it("masks unexpected errors and hands back only the request id", () => {
@@ -67,6 +73,47 @@ describe("errors that reach a client", () => {
     expect(error.message).toContain("req-2");
     expect(error.extensions).toMatchObject({ code: "INTERNAL_SERVER_ERROR", requestId: "req-2" });
     expect(error.path).toEqual(["generation"]);
+  });
+});
+
+describe("HTTP status, as the README's API section says", () => {
+  it("answers an anonymous call 200: fields that need sign-in are null with UNAUTHENTICATED, the rest answer", async () => {
+    const { status, headers, body } = await postGraphQL<{ health: { ok: boolean }; templates: null; viewer: null }>(
+      server,
+      "{ health { ok } templates { edges { cursor } } viewer { id } }",
+    );
+    expect(status).toBe(200);
+    expect(headers.get("www-authenticate")).toBeNull();
+    expect(body.data).toEqual({ health: { ok: true }, templates: null, viewer: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]).toMatchObject({ path: ["templates"], extensions: { code: "UNAUTHENTICATED" } });
+    expect(body.errors![0]!.message).toMatch(/Sign in first: this field needs a signed-in user/);
+  });
+
+  it("answers an anonymous mutation 200 with data null, as GraphQL over HTTP has it for a non-null field's error", async () => {
+    const { status, body } = await postGraphQL(server, `mutation { deleteTemplate(input: { id: "x" }) { deletedTemplateId } }`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ data: null, errors: [{ path: ["deleteTemplate"], extensions: { code: "UNAUTHENTICATED" } }] });
+  });
+
+  it("refuses a bad token with 401 before anything executes, even fields anonymous callers may use", async () => {
+    const { status, headers, body } = await postGraphQL(server, "{ health { ok } }", { authorization: "Bearer not-a-jwt" });
+    expect(status).toBe(401);
+    expect(headers.get("www-authenticate")).toMatch(/^Bearer realm="Postora API", error="invalid_token"/);
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("answers a signed-in caller's NOT_FOUND 200 with the other fields intact", async () => {
+    const someone = await signedInPerson(server);
+    const missing = encodeGlobalID("Generation", randomUUID());
+    const { status, body } = await postGraphQL(server, `query($id: ID!) { node(id: $id) { id } health { ok } }`, {
+      authorization: someone.authorization,
+      variables: { id: missing },
+    });
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ node: null, health: { ok: true } });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", id: missing });
   });
 });
 

@@ -7,10 +7,25 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
-import { AppError } from "@/lib/errors";
+import { globalIdOf, NODE_TYPES } from "@/graphql/ids";
+import { AppError, NotFoundError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 
 const log = logger.child({ source: "graphql" });
+
+/** A NOT_FOUND whose id is already the one the client sent (a global id, or whatever malformed string it was). */
+export class NotFoundAsSent extends NotFoundError {}
+
+/**
+ * lib/ names rows by their database ids; clients only ever see global ids.
+ * A NOT_FOUND from lib/ is re-worded with the global id the client sent
+ * (encoding is deterministic, so it is the same string).
+ */
+function asClientSees(error: AppError): AppError {
+  if (!(error instanceof NotFoundError) || error instanceof NotFoundAsSent) return error;
+  const typename = NODE_TYPES[error.what as keyof typeof NODE_TYPES];
+  return typename ? new NotFoundAsSent(error.what, globalIdOf(typename, error.id)) : error;
+}
 
 export function toClientError(error: GraphQLError, requestId: string): GraphQLError {
   const original = error.originalError;
@@ -21,10 +36,11 @@ export function toClientError(error: GraphQLError, requestId: string): GraphQLEr
     return error;
   }
   if (original instanceof AppError) {
-    return new GraphQLError(original.message, {
+    const shown = asClientSees(original);
+    return new GraphQLError(shown.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: original.code, ...original.details },
+      extensions: { code: shown.code, ...shown.details },
     });
   }
   log.error("unexpected error while executing", { requestId, path: error.path?.join("."), error: original });

@@ -17,6 +17,8 @@ import { authenticatorFor, type Authenticator, type FrontendSession } from "@/li
 import { getEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { getStorage } from "@/lib/storage/index";
+import type { FileStorage } from "@/lib/storage/types";
 
 const requestIds = new WeakMap<Request, string>();
 const validRequestId = /^[A-Za-z0-9._-]{8,128}$/;
@@ -115,10 +117,13 @@ const documentLimit = {
 export type GraphQLServerOptions = {
   /** Who is calling; defaults to Clerk or the development identity, as configured. */
   authenticate?: Authenticator;
+  /** Where files live; defaults to the configured storage (Supabase, or the local adapter). */
+  storage?: FileStorage;
 };
 
 export function createGraphQLServer(options: GraphQLServerOptions = {}) {
   let authenticate = options.authenticate;
+  let storage = options.storage;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
@@ -127,7 +132,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     cors: corsFor,
     graphiql: {
       title: "Postora API",
-      defaultQuery: "query Health {\n  health {\n    ok\n    databaseTime\n    databaseRole\n  }\n}\n",
+      defaultQuery: "query Health {\n  health {\n    ok\n    checkedAt\n    databaseRole\n  }\n}\n",
     },
     // The bundled GraphiQL works offline; Yoga's default loads it from a CDN.
     renderGraphiQL,
@@ -155,7 +160,8 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
       authenticate ??= authenticatorFor(getEnv());
       try {
         const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession });
-        return createContext(requestIdOf(request), caller);
+        storage ??= getStorage();
+        return createContext({ requestId: requestIdOf(request), identity: caller, storage, log });
       } catch (error) {
         throw contextError(error);
       }

@@ -30,8 +30,12 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/** Nothing by this id exists for the caller. `id` is as lib/ knows it; the API layer shows the client's own form. */
 export class NotFoundError extends AppError {
-  constructor(what: string, id: string) {
+  constructor(
+    readonly what: string,
+    readonly id: string,
+  ) {
     super("NOT_FOUND", `No ${what} with id "${id}" exists for you.`, { id });
   }
 }

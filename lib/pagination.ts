@@ -1,39 +1,60 @@
 /**
- * Keyset pagination over (created_at desc, id desc): stable under inserts,
- * constant cost per page however deep. Cursors are opaque to clients.
+ * Keyset pagination over (created_at desc, id desc), both ways: stable under
+ * inserts, constant cost per page however deep. `first`/`after` walk towards
+ * older rows, `last`/`before` towards newer ones; either way a page's edges
+ * are newest first. Cursors are opaque to clients; inside they carry the
+ * row's created_at to the microsecond (a JS Date would round it to the
+ * millisecond and make rows repeat or vanish at page boundaries) and its id.
  */
+import type postgres from "postgres";
+import type { Sql } from "@/lib/db/client";
 import { ValidationError } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
-export type Cursor = { createdAt: Date; id: string };
+/** A position in the order: created_at as Postgres prints it in UTC (microseconds), and the id. */
+type Cursor = { at: string; id: string };
 
-function encodeCursor(row: Cursor): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
+const exactInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.at}|${cursor.id}`, "utf8").toString("base64url");
 }
 
-function decodeCursor(cursor: string, argument = "after"): Cursor {
-  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const date = new Date(createdAt ?? "");
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {
-    throw new ValidationError(`\`${argument}\` is not a cursor this API issued: pass an endCursor from a previous page.`, [argument]);
+function decodeCursor(cursor: string, argument: string): Cursor {
+  const [at, id, extra] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (!at || !id || extra !== undefined || !exactInstant.test(at) || !isUuid(id)) {
+    const hint = argument === "before" ? "a startCursor" : "an endCursor";
+    throw new ValidationError(`\`${argument}\` is not a cursor this API issued: pass ${hint} from a previous page.`, [argument]);
   }
-  return { createdAt: date, id };
+  return { at, id };
 }
 
 export type PageRequest = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
 
-export function forwardPage(request: PageRequest): { limit: number; after: Cursor | null } {
-  if (request.last != null || request.before != null) {
-    throw new ValidationError("Only forward pagination is supported: use `first` and `after`.", [request.last != null ? "last" : "before"]);
+/** Which way a page goes, how long it is, and where it starts (exclusive). */
+export type PageWindow = { backward: boolean; limit: number; cursor: Cursor | null };
+
+export function pageWindow(request: PageRequest): PageWindow {
+  const backward = request.last != null || request.before != null;
+  if (backward && (request.first != null || request.after != null)) {
+    const forward = request.first != null ? "first" : "after";
+    const back = request.last != null ? "last" : "before";
+    throw new ValidationError(
+      `\`${forward}\` and \`${back}\` cannot be combined: page forward with \`first\`/\`after\` or backward with \`last\`/\`before\`.`,
+      [back],
+    );
   }
-  const first = request.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new ValidationError(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}; got ${first}.`, ["first"]);
+  const sizeArgument = backward ? "last" : "first";
+  const size = (backward ? request.last : request.first) ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new ValidationError(`\`${sizeArgument}\` must be between 1 and ${MAX_PAGE_SIZE}; got ${size}.`, [sizeArgument]);
   }
-  return { limit: first, after: request.after ? decodeCursor(request.after) : null };
+  const cursorArgument = backward ? "before" : "after";
+  const given = backward ? request.before : request.after;
+  return { backward, limit: size, cursor: given ? decodeCursor(given, cursorArgument) : null };
 }
 
 export type Page<T> = {
@@ -41,15 +62,47 @@ export type Page<T> = {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 };
 
-/** Turns limit+1 fetched rows into a page: the extra row only says whether more exist. */
-export function toPage<T extends Cursor>(rows: T[], limit: number, hadCursor: boolean): Page<T> {
-  const nodes = rows.slice(0, limit);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+type Fragment = postgres.Fragment;
+
+/**
+ * One page of `select <columns> from <from>` where `from` is a table with
+ * `created_at` and `id` followed by its where clause (`generations where …`).
+ * Two statements at most: the page (one row more than asked says whether
+ * more lie ahead), and, when a cursor is given, whether any row lies behind it.
+ */
+export async function keysetPage<T extends object>(sql: Sql, window: PageWindow, columns: Fragment, from: Fragment): Promise<Page<T>> {
+  const { backward, limit, cursor } = window;
+  const at = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const key = (operator: "<" | ">" | "<=" | ">=", { at: instant, id }: Cursor) => {
+    // Sent as text: a parameter typed timestamptz would go through a JS Date and lose the microseconds.
+    const position = sql`(${instant}::text::timestamptz, ${id}::uuid)`;
+    if (operator === "<") return sql`and (created_at, id) < ${position}`;
+    if (operator === ">") return sql`and (created_at, id) > ${position}`;
+    if (operator === "<=") return sql`and (created_at, id) <= ${position}`;
+    return sql`and (created_at, id) >= ${position}`;
+  };
+  const rows = await sql<(T & { pageCursorAt: string; pageCursorId: string })[]>`
+    select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from}
+      ${cursor ? key(backward ? ">" : "<", cursor) : sql``}
+    order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`}
+    limit ${limit + 1}`;
+  const ahead = rows.length > limit;
+  const kept = rows.slice(0, limit);
+  if (backward) kept.reverse();
+  let behind = false;
+  if (cursor) {
+    const [row] = await sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists`;
+    behind = row?.exists ?? false;
+  }
+  const edges = kept.map(({ pageCursorAt, pageCursorId, ...node }) => ({
+    cursor: encodeCursor({ at: pageCursorAt, id: pageCursorId }),
+    node: node as unknown as T,
+  }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > limit,
-      hasPreviousPage: hadCursor,
+      hasNextPage: backward ? behind : ahead,
+      hasPreviousPage: backward ? ahead : behind,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

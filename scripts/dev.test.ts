@@ -108,8 +108,8 @@ describe("npm run dev on embedded defaults", () => {
     const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
     const put = await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: png });
     expect(put.status, await put.clone().text()).toBe(200);
-    const link = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: generation.id });
-    const download = await fetch((link.data.createGenerationDownloadUrl as { url: string }).url);
+    const link = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(input: { id: $id }) { download { url } } }`, { id: generation.id });
+    const download = await fetch((link.data.createGenerationDownloadUrl as { download: { url: string } }).download.url);
     expect(download.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
 

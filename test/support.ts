@@ -4,6 +4,9 @@
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { signJwt } from "@clerk/backend/jwt";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { print } from "graphql";
 import { Webhook } from "svix";
 import { mintDevToken } from "@/lib/auth/dev-identity";
 import { asService, type DbIdentity, type Sql } from "@/lib/db/client";
@@ -241,6 +244,18 @@ export async function postGraphQL<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLBody<T> };
 }
 
+/** POSTs one of the generated documents (graphql/documents, typed in graphql/generated): the response is typed by it. */
+export function postDocument<Result, Variables>(
+  server: FetchesGraphQL,
+  document: TypedDocumentNode<Result, Variables>,
+  options: { authorization?: string | null; variables?: Variables } = {},
+) {
+  return postGraphQL<Result>(server, print(document), {
+    authorization: options.authorization,
+    variables: options.variables as Record<string, unknown> | undefined,
+  });
+}
+
 /** A complete, well-formed production configuration (nothing in it is real). */
 export const PRODUCTION_ENV = {
   NODE_ENV: "production",
@@ -252,7 +267,8 @@ export const PRODUCTION_ENV = {
   APP_URL: "https://api.postora.app",
 } as const;
 
-export type SignedInPerson = { clerkUserId: string; email: string; authorization: string; id: string };
+/** `id` is the users.id (for seeding rows and storage paths); `globalId` is Viewer.id as the API shows it. */
+export type SignedInPerson = { clerkUserId: string; email: string; authorization: string; id: string; globalId: string };
 
 /** A new person who has made their first request (so their users row exists), with their Bearer header. */
 export async function signedInPerson(server: FetchesGraphQL): Promise<SignedInPerson> {
@@ -260,5 +276,6 @@ export async function signedInPerson(server: FetchesGraphQL): Promise<SignedInPe
   const email = `${clerkUserId}@example.com`;
   const authorization = await bearerFor({ clerkUserId, email });
   const { body } = await postGraphQL<{ viewer: { id: string } }>(server, "{ viewer { id } }", { authorization });
-  return { clerkUserId, email, authorization, id: body.data!.viewer.id };
+  const globalId = body.data!.viewer.id;
+  return { clerkUserId, email, authorization, id: decodeGlobalID(globalId).id, globalId };
 }

@@ -1,35 +1,38 @@
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "@/graphql/builder";
-import { databaseId, loadVisible, signedIn } from "@/graphql/guards";
+import { NotFoundAsSent } from "@/graphql/errors";
+import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
+import { loadVisible } from "@/graphql/loaders";
 import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
-import { PreconditionError } from "@/lib/errors";
+import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
   createGeneration,
-  generationsByIds,
-  getGeneration,
-  objectPathOf,
-  softDeleteGeneration,
+  createGenerationDownloadUrl,
+  createGenerationUploadUrl,
+  deleteGeneration,
+  retryGeneration,
   updateGeneration,
-  uploadedPaths,
-  type GenerationRow,
-} from "@/lib/generations/generations";
-import { logger } from "@/lib/log";
-import { getStorage } from "@/lib/storage/index";
+} from "@/lib/generations/service";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
-
-const log = logger.child({ source: "graphql.generation" });
 
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
   id: { resolve: (generation: GenerationRow) => generation.id },
   load: loadVisible("generation", generationsByIds),
   fields: (t) => ({
-    inputContent: t.exposeString("inputContent"),
-    outputFormat: t.field({ type: OutputFormatEnum, resolve: (generation) => generation.outputFormat }),
-    bulletPoints: t.stringList({ nullable: true, resolve: (generation) => generation.bulletPoints }),
-    canvaDesignId: t.exposeString("canvaDesignId", { nullable: true }),
-    status: t.field({ type: GenerationStatusEnum, resolve: (generation) => generation.status }),
-    createdAt: t.field({ type: "DateTime", resolve: (generation) => generation.createdAt }),
+    inputContent: t.exposeString("inputContent", { description: "The raw text the post is made from." }),
+    outputFormat: t.field({ type: OutputFormatEnum, description: "What it becomes.", resolve: (generation) => generation.outputFormat }),
+    bulletPoints: t.stringList({
+      nullable: true,
+      description: "The post's bullet points, once there are any (null before).",
+      resolve: (generation) => generation.bulletPoints,
+    }),
+    canvaDesignId: t.exposeString("canvaDesignId", { nullable: true, description: "The Canva design made from it, if any." }),
+    status: t.field({
+      type: GenerationStatusEnum,
+      description: "Where it is in the pipeline. Only the pipeline moves it, except retryGeneration (FAILED to QUEUED).",
+      resolve: (generation) => generation.status,
+    }),
+    createdAt: t.field({ type: "DateTime", description: "When it was created.", resolve: (generation) => generation.createdAt }),
     hasFile: t.loadable({
       type: "Boolean",
       description: "Whether the image has been uploaded to its signed upload URL.",
@@ -43,183 +46,228 @@ export const Generation = builder.loadableNode("Generation", {
   }),
 });
 
+export const GenerationConnection = builder.connectionObject(
+  { type: Generation, name: "GenerationConnection", description: "A page of generations, newest first." },
+  { name: "GenerationEdge", description: "One generation in a page, with its cursor." },
+);
+
 const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implement({
   description:
     "Where to PUT the PNG: send the bytes to `url` (or call supabase-js `uploadToSignedUrl(path, token, file)`) before `expiresAt`.",
   fields: (t) => ({
-    url: t.exposeString("url"),
-    token: t.exposeString("token"),
+    url: t.exposeString("url", { description: "The signed URL to PUT the PNG to (content-type image/png, at most 10 MiB)." }),
+    token: t.exposeString("token", { description: "The token in `url`, for supabase-js `uploadToSignedUrl(path, token, file)`." }),
     path: t.exposeString("path", { description: "The object's path in the postora-generations bucket." }),
-    expiresAt: t.field({ type: "DateTime", resolve: (upload) => upload.expiresAt }),
+    expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (upload) => upload.expiresAt }),
   }),
 });
 
 const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
   description: "A short-lived URL to GET the image from.",
   fields: (t) => ({
-    url: t.exposeString("url"),
-    expiresAt: t.field({ type: "DateTime", resolve: (download) => download.expiresAt }),
+    url: t.exposeString("url", { description: "The signed URL to GET the PNG from." }),
+    expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
   }),
 });
 
 builder.queryField("generation", (t) =>
   t.field({
     type: Generation,
-    description: "One of your generations.",
-    args: { id: t.arg.globalID({ required: true, for: Generation }) },
-    resolve: (_root, args) => databaseId(args.id, "id"),
+    nullable: true,
+    description: "One of your generations; null (with a NOT_FOUND error) for an id that is missing, deleted, another person's, or malformed.",
+    authScopes: { signedIn: true },
+    args: { id: t.arg.id({ required: true, description: "The generation's global id." }) },
+    resolve: (_root, args) => {
+      const parsed = parseGlobalId(args.id);
+      if (!parsed || parsed.typename !== "Generation") throw new NotFoundAsSent("generation", args.id);
+      return parsed.id;
+    },
   }),
 );
 
 // ---------------------------------------------------------------------------
-// Mutations
+// Mutations: verbNoun(input: VerbNounInput!): VerbNounPayload!
 // ---------------------------------------------------------------------------
 
-const CreateGenerationInput = builder.inputType("CreateGenerationInput", {
-  fields: (t) => ({
-    inputContent: t.string({
-      required: true,
-      description: "The raw text to turn into a post (1 to 20,000 characters).",
-      validate: {
-        maxLength: [20_000, { message: "must be at most 20,000 characters" }],
-        refine: [(value) => value.trim().length > 0, { message: "must not be empty or only whitespace" }],
-      },
+builder.relayMutationField(
+  "createGeneration",
+  {
+    description: "What to make.",
+    inputFields: (t) => ({
+      inputContent: t.string({
+        required: true,
+        description: "The raw text to turn into a post (1 to 20,000 characters).",
+        validate: {
+          maxLength: [20_000, { message: "must be at most 20,000 characters" }],
+          refine: [(value) => value.trim().length > 0, { message: "must not be empty or only whitespace" }],
+        },
+      }),
+      outputFormat: t.field({ type: OutputFormatEnum, required: true, description: "What to make from it." }),
+      templateId: t.id({ required: false, description: "A Template id: one of yours or a system template." }),
     }),
-    outputFormat: t.field({ type: OutputFormatEnum, required: true }),
-    templateId: t.globalID({ required: false, description: "A Template id: one of yours or a system template." }),
-  }),
-});
-
-const CreateGenerationPayload = builder
-  .objectRef<{ generation: GenerationRow; upload: SignedUploadShape }>("CreateGenerationPayload")
-  .implement({
-    fields: (t) => ({
-      generation: t.field({ type: Generation, resolve: (payload) => payload.generation }),
-      upload: t.field({ type: SignedUpload, resolve: (payload) => payload.upload }),
-    }),
-  });
-
-builder.mutationField("createGeneration", (t) =>
-  t.field({
-    type: CreateGenerationPayload,
+  },
+  {
     description: "Queues a generation and returns a signed URL to upload its image to.",
-    args: { input: t.arg({ type: CreateGenerationInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      signedIn(ctx);
-      const templateId = input.templateId ? databaseId(input.templateId, "input.templateId", "Template") : null;
-      const generation = await ctx.db((sql) =>
-        createGeneration(sql, { inputContent: input.inputContent, outputFormat: input.outputFormat, templateId }),
-      );
-      const upload = await getStorage().createSignedUploadUrl(objectPathOf(generation));
-      return { generation, upload };
-    },
-  }),
+    authScopes: { signedIn: true },
+    resolve: (_root, { input }, ctx) =>
+      createGeneration(ctx, {
+        inputContent: input.inputContent,
+        outputFormat: input.outputFormat,
+        templateId: input.templateId ? databaseId(input.templateId, "input.templateId", "Template") : null,
+      }),
+  },
+  {
+    description: "The queued generation and where to upload its image.",
+    outputFields: (t) => ({
+      generation: t.field({ type: Generation, description: "The new generation, QUEUED.", resolve: (payload) => payload.generation }),
+      upload: t.field({
+        type: SignedUpload,
+        nullable: true,
+        description: "Where to upload the image; null when storage could not sign a URL just now: ask createGenerationUploadUrl.",
+        resolve: (payload) => payload.upload,
+      }),
+    }),
+  },
 );
 
-builder.mutationField("createGenerationUploadUrl", (t) =>
-  t.field({
-    type: SignedUpload,
+builder.relayMutationField(
+  "createGenerationUploadUrl",
+  {
+    description: "Which generation to upload an image for.",
+    inputFields: (t) => ({ id: t.id({ required: true, description: "The generation's global id." }) }),
+  },
+  {
     description: "A fresh signed upload URL for one of your generations (the previous one may have expired).",
-    args: { id: t.arg.globalID({ required: true, for: Generation }) },
-    resolve: async (_root, args, ctx) => {
-      signedIn(ctx);
-      const generation = await ctx.db((sql) => getGeneration(sql, databaseId(args.id, "id")));
-      return getStorage().createSignedUploadUrl(objectPathOf(generation));
-    },
-  }),
+    authScopes: { signedIn: true },
+    resolve: (_root, { input }, ctx) => createGenerationUploadUrl(ctx, databaseId(input.id, "input.id", "Generation")),
+  },
+  {
+    description: "The generation and a fresh URL to upload its image to.",
+    outputFields: (t) => ({
+      generation: t.field({ type: Generation, description: "The generation the URL is for.", resolve: (payload) => payload.generation }),
+      upload: t.field({ type: SignedUpload, description: "Where to upload the image.", resolve: (payload) => payload.upload }),
+    }),
+  },
 );
 
-builder.mutationField("createGenerationDownloadUrl", (t) =>
-  t.field({
-    type: SignedDownload,
-    description: "A signed URL to download the image of one of your generations.",
-    args: {
-      id: t.arg.globalID({ required: true, for: Generation }),
-      expiresIn: t.arg.int({
+builder.relayMutationField(
+  "createGenerationDownloadUrl",
+  {
+    description: "Which generation's image to download, and for how long.",
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: "The generation's global id." }),
+      expiresIn: t.int({
         required: false,
         defaultValue: 300,
         description: "Seconds the URL stays valid: 10 to 3600 (default 300).",
-        validate: { int: true, min: [10, { message: "must be at least 10 seconds" }], max: [3600, { message: "must be at most 3600 seconds (one hour)" }] },
+        validate: {
+          int: true,
+          min: [10, { message: "must be at least 10 seconds" }],
+          max: [3600, { message: "must be at most 3600 seconds (one hour)" }],
+        },
       }),
-    },
-    resolve: async (_root, args, ctx) => {
-      signedIn(ctx);
-      const path = await ctx.db(async (sql) => {
-        const generation = await getGeneration(sql, databaseId(args.id, "id"));
-        const objectPath = objectPathOf(generation);
-        if (!(await uploadedPaths(sql, [objectPath])).has(objectPath)) {
-          throw new PreconditionError(
-            "This generation has no image yet: upload it to the URL from createGeneration or createGenerationUploadUrl first.",
-            { id: generation.id },
-          );
-        }
-        return objectPath;
-      });
-      return getStorage().createSignedDownloadUrl(path, args.expiresIn ?? 300);
-    },
-  }),
+    }),
+  },
+  {
+    description: "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded).",
+    authScopes: { signedIn: true },
+    resolve: (_root, { input }, ctx) =>
+      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300),
+  },
+  {
+    description: "The generation and a URL to download its image from.",
+    outputFields: (t) => ({
+      generation: t.field({ type: Generation, description: "The generation the URL is for.", resolve: (payload) => payload.generation }),
+      download: t.field({ type: SignedDownload, description: "Where to download the image.", resolve: (payload) => payload.download }),
+    }),
+  },
 );
 
-const UpdateGenerationInput = builder.inputType("UpdateGenerationInput", {
-  description: "Only the fields you send change. Status moves along allowed transitions only.",
-  fields: (t) => ({
-    bulletPoints: t.stringList({
-      required: false,
-      validate: {
-        maxLength: [50, { message: "must have at most 50 bullet points" }],
-        items: { maxLength: [500, { message: "each bullet point must be at most 500 characters" }] },
-      },
+builder.relayMutationField(
+  "updateGeneration",
+  {
+    description: "Which generation, and the fields to change: only the fields you send change.",
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: "The generation's global id." }),
+      bulletPoints: t.stringList({
+        required: false,
+        description: "The post's bullet points (at most 50, each at most 500 characters); null clears them.",
+        validate: {
+          maxLength: [50, { message: "must have at most 50 bullet points" }],
+          items: { maxLength: [500, { message: "each bullet point must be at most 500 characters" }] },
+        },
+      }),
+      canvaDesignId: t.string({
+        required: false,
+        description: "The Canva design made from it (1 to 100 letters, digits, - or _); null clears it.",
+        validate: { regex: [/^[A-Za-z0-9_-]{1,100}$/, { message: "must be a Canva design id: 1 to 100 letters, digits, - or _" }] },
+      }),
     }),
-    canvaDesignId: t.string({
-      required: false,
-      validate: { regex: [/^[A-Za-z0-9_-]{1,100}$/, { message: "must be a Canva design id: 1 to 100 letters, digits, - or _" }] },
+    validate: [
+      (input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined,
+      { message: "Send at least one of bulletPoints or canvaDesignId." },
+    ],
+  },
+  {
+    description: "Changes the bullet points or Canva design of one of your generations. Its status is the pipeline's (see retryGeneration).",
+    authScopes: { signedIn: true },
+    resolve: async (_root, { input }, ctx) => ({
+      generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), {
+        bulletPoints: input.bulletPoints,
+        canvaDesignId: input.canvaDesignId,
+      }),
     }),
-    status: t.field({ type: GenerationStatusEnum, required: false }),
-  }),
-  validate: [
-    (input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined || input.status !== undefined,
-    { message: "Send at least one of bulletPoints, canvaDesignId or status." },
-  ],
-});
-
-const UpdateGenerationPayload = builder.objectRef<{ generation: GenerationRow }>("UpdateGenerationPayload").implement({
-  fields: (t) => ({ generation: t.field({ type: Generation, resolve: (payload) => payload.generation }) }),
-});
-
-builder.mutationField("updateGeneration", (t) =>
-  t.field({
-    type: UpdateGenerationPayload,
-    args: {
-      id: t.arg.globalID({ required: true, for: Generation }),
-      input: t.arg({ type: UpdateGenerationInput, required: true }),
-    },
-    resolve: async (_root, { id, input }, ctx) => {
-      signedIn(ctx);
-      const generation = await ctx.db((sql) => updateGeneration(sql, databaseId(id, "id"), input));
-      return { generation };
-    },
-  }),
+  },
+  {
+    description: "The changed generation.",
+    outputFields: (t) => ({
+      generation: t.field({ type: Generation, description: "The generation, as changed.", resolve: (payload) => payload.generation }),
+    }),
+  },
 );
 
-const DeleteGenerationPayload = builder.objectRef<{ deletedGenerationId: string }>("DeleteGenerationPayload").implement({
-  fields: (t) => ({
-    deletedGenerationId: t.id({ resolve: (payload) => encodeGlobalID("Generation", payload.deletedGenerationId) }),
-  }),
-});
+builder.relayMutationField(
+  "retryGeneration",
+  {
+    description: "Which failed generation to queue again.",
+    inputFields: (t) => ({ id: t.id({ required: true, description: "The generation's global id." }) }),
+  },
+  {
+    description: "Queues a FAILED generation again. Any other status is FAILED_PRECONDITION, naming the status it is in.",
+    authScopes: { signedIn: true },
+    resolve: async (_root, { input }, ctx) => ({
+      generation: await retryGeneration(ctx, databaseId(input.id, "input.id", "Generation")),
+    }),
+  },
+  {
+    description: "The generation, QUEUED again.",
+    outputFields: (t) => ({
+      generation: t.field({ type: Generation, description: "The generation, now QUEUED.", resolve: (payload) => payload.generation }),
+    }),
+  },
+);
 
-builder.mutationField("deleteGeneration", (t) =>
-  t.field({
-    type: DeleteGenerationPayload,
+export const deleteGenerationMutation = builder.relayMutationField(
+  "deleteGeneration",
+  {
+    description: "Which generation to delete.",
+    inputFields: (t) => ({ id: t.id({ required: true, description: "The generation's global id." }) }),
+  },
+  {
     description: "Deletes one of your generations: it disappears from every query and its image is removed.",
-    args: { id: t.arg.globalID({ required: true, for: Generation }) },
-    resolve: async (_root, args, ctx) => {
-      signedIn(ctx);
-      const deleted = await ctx.db((sql) => softDeleteGeneration(sql, databaseId(args.id, "id")));
-      // After the commit: a failed removal leaves an orphaned file, never a visible generation.
-      await getStorage()
-        .remove([deleted.objectPath])
-        .catch((error: unknown) => log.error("could not remove a deleted generation's file", { requestId: ctx.requestId, path: deleted.objectPath, error }));
-      return { deletedGenerationId: deleted.id };
+    authScopes: { signedIn: true },
+    resolve: async (_root, { input }, ctx) => {
+      const deleted = await deleteGeneration(ctx, databaseId(input.id, "input.id", "Generation"));
+      return { deletedGenerationId: globalIdOf("Generation", deleted.id), userId: ctx.identity!.userId };
     },
-  }),
+  },
+  {
+    description: "What was deleted, and the viewer whose generations changed.",
+    outputFields: (t) => ({
+      deletedGenerationId: t.id({
+        description: "The deleted generation's global id: remove it from your cache.",
+        resolve: (payload) => payload.deletedGenerationId,
+      }),
+    }),
+  },
 );

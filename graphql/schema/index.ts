@@ -1,5 +1,6 @@
 // Side-effect imports: each file registers its types and fields on the builder.
 import "@/graphql/schema/health";
+import "@/graphql/schema/node";
 import "@/graphql/schema/generation";
 import "@/graphql/schema/template";
 import "@/graphql/schema/subscription";

@@ -2,20 +2,12 @@
  * Viewer.subscription and Viewer.usage: what a client shows on the billing page.
  */
 import { expect, it } from "vitest";
+import { ViewerBillingDocument } from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
-import { postGraphQL, seedGeneration, signedInPerson } from "@/test/support";
+import { postDocument, seedGeneration, signedInPerson } from "@/test/support";
 
 const server = createGraphQLServer();
-const QUERY = `{ viewer { tier subscription { plan status startDate endDate } usage { used limit periodStart periodEnd } } }`;
-
-type ViewerBilling = {
-  viewer: {
-    tier: string;
-    subscription: { plan: string; status: string; startDate: string; endDate: string } | null;
-    usage: { used: number; limit: number; periodStart: string; periodEnd: string };
-  };
-};
 
 const person = () => signedInPerson(server);
 
@@ -24,16 +16,17 @@ it("counts this calendar month's generations, deleted ones included, against the
   await seedGeneration(erin.id);
   await seedGeneration(erin.id, { deletedAt: new Date() });
   await seedGeneration(erin.id, { createdAt: new Date(Date.now() - 62 * 24 * 3600 * 1000) });
-  const { body } = await postGraphQL<ViewerBilling>(server, QUERY, { authorization: erin.authorization });
+  const { body } = await postDocument(server, ViewerBillingDocument, { authorization: erin.authorization });
   const now = new Date();
   expect(body.data?.viewer).toEqual({
+    id: erin.globalId,
     tier: "FREE",
     subscription: null,
     usage: {
       used: 2,
       limit: 10,
-      periodStart: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
-      periodEnd: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+      periodStartsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+      periodEndsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
     },
   });
 });
@@ -51,12 +44,13 @@ it("uses the active subscription's period and shows only the caller's subscripti
   });
   await seedGeneration(frank.id, { createdAt: new Date(start.getTime() - 1000) });
   await seedGeneration(frank.id);
-  const { body } = await postGraphQL<ViewerBilling>(server, QUERY, { authorization: frank.authorization });
+  const { body } = await postDocument(server, ViewerBillingDocument, { authorization: frank.authorization });
   expect(body.data?.viewer).toEqual({
+    id: frank.globalId,
     tier: "PRO",
-    subscription: { plan: "pro", status: "active", startDate: start.toISOString(), endDate: end.toISOString() },
-    usage: { used: 1, limit: 200, periodStart: start.toISOString(), periodEnd: end.toISOString() },
+    subscription: { plan: "pro", status: "active", startsAt: start.toISOString(), endsAt: end.toISOString() },
+    usage: { used: 1, limit: 200, periodStartsAt: start.toISOString(), periodEndsAt: end.toISOString() },
   });
-  const other = await postGraphQL<ViewerBilling>(server, QUERY, { authorization: grace.authorization });
-  expect(other.body.data?.viewer.subscription).toBeNull();
+  const other = await postDocument(server, ViewerBillingDocument, { authorization: grace.authorization });
+  expect(other.body.data?.viewer?.subscription).toBeNull();
 });

@@ -5,19 +5,19 @@ import type { SubscriptionRow, Usage } from "@/lib/billing/plans";
 export const Subscription = builder.objectRef<SubscriptionRow>("Subscription").implement({
   description: "A Stripe subscription.",
   fields: (t) => ({
-    plan: t.exposeString("plan"),
+    plan: t.exposeString("plan", { description: "The plan it pays for: pro or business." }),
     status: t.exposeString("status", { description: "Stripe's status: active, trialing, past_due, canceled, …" }),
-    startDate: t.field({ type: "DateTime", resolve: (subscription) => subscription.startDate }),
-    endDate: t.field({ type: "DateTime", resolve: (subscription) => subscription.endDate }),
+    startsAt: t.field({ type: "DateTime", description: "When its current period started.", resolve: (subscription) => subscription.startDate }),
+    endsAt: t.field({ type: "DateTime", description: "When its current period ends (or ended).", resolve: (subscription) => subscription.endDate }),
   }),
 });
 
 export const UsageRef = builder.objectRef<Usage>("Usage").implement({
   description: "Generations made in the current billing period against your tier's limit.",
   fields: (t) => ({
-    used: t.exposeInt("used"),
-    limit: t.exposeInt("limit"),
-    periodStart: t.field({ type: "DateTime", resolve: (usage) => usage.periodStart }),
-    periodEnd: t.field({ type: "DateTime", resolve: (usage) => usage.periodEnd }),
+    used: t.exposeInt("used", { description: "Generations made this period, deleted ones included." }),
+    limit: t.exposeInt("limit", { description: "How many the tier allows per period." }),
+    periodStartsAt: t.field({ type: "DateTime", description: "When the period started.", resolve: (usage) => usage.periodStart }),
+    periodEndsAt: t.field({ type: "DateTime", description: "When the period ends.", resolve: (usage) => usage.periodEnd }),
   }),
 });

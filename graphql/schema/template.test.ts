@@ -1,31 +1,35 @@
 /**
  * Templates through the real endpoint: system templates for everyone signed
- * in, read-only; one's own templates private and writable.
+ * in, read-only; one's own templates private and writable. Responses are
+ * typed by the generated documents (graphql/documents).
  */
 import { randomUUID } from "node:crypto";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  CreateTemplateDocument,
+  DeleteTemplateDocument,
+  NodeDocument,
+  TemplatesDocument,
+  UpdateTemplateDocument,
+  ViewerTemplatesDocument,
+  type CreateTemplateInput,
+} from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
-import { postGraphQL, signedInPerson } from "@/test/support";
+import { postDocument, seedTemplate, signedInPerson, type GraphQLBody, type SignedInPerson } from "@/test/support";
 
 const server = createGraphQLServer();
 
 const person = () => signedInPerson(server);
 
-type TemplateNode = { id: string; name: string; type: string; content: unknown; isSystem: boolean };
-const FIELDS = "id name type content isSystem createdAt";
-
-let alice: Awaited<ReturnType<typeof person>>;
-let bob: Awaited<ReturnType<typeof person>>;
+let alice: SignedInPerson;
+let bob: SignedInPerson;
 let systemId: string;
 let alicesId: string;
 
-async function createTemplate(owner: { authorization: string }, input: Record<string, unknown>) {
-  return postGraphQL<{ createTemplate: { template: TemplateNode } }>(server, `mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { template { ${FIELDS} } } }`, {
-    authorization: owner.authorization,
-    variables: { input },
-  });
+function createTemplate(owner: { authorization?: string }, input: CreateTemplateInput) {
+  return postDocument(server, CreateTemplateDocument, { authorization: owner.authorization, variables: { input } });
 }
 
 beforeAll(async () => {
@@ -39,32 +43,44 @@ beforeAll(async () => {
 
 describe("reading templates", () => {
   it("lists system templates and one's own, never another user's", async () => {
-    const query = `{ templates(first: 100) { edges { node { id isSystem } } } viewer { templates(first: 100) { edges { node { id } } } } }`;
-    const forAlice = await postGraphQL<{ templates: { edges: { node: { id: string; isSystem: boolean } }[] }; viewer: { templates: { edges: { node: { id: string } }[] } } }>(server, query, { authorization: alice.authorization });
-    const ids = forAlice.body.data!.templates.edges.map((edge) => edge.node.id);
-    expect(forAlice.body.data!.templates.edges.filter((edge) => edge.node.isSystem).map((edge) => edge.node.id)).toEqual([systemId]);
+    const forAlice = await postDocument(server, TemplatesDocument, { authorization: alice.authorization, variables: { first: 100 } });
+    const ids = forAlice.body.data!.templates!.edges.map((edge) => edge.node.id);
     expect(ids).toEqual(expect.arrayContaining([systemId, alicesId]));
-    expect(forAlice.body.data!.viewer.templates.edges.map((edge) => edge.node.id)).toEqual([alicesId]);
-    const forBob = await postGraphQL<{ templates: { edges: { node: { id: string } }[] } }>(server, query, { authorization: bob.authorization });
-    expect(forBob.body.data!.templates.edges.map((edge) => edge.node.id)).toContain(systemId);
-    expect(forBob.body.data!.templates.edges.map((edge) => edge.node.id)).not.toContain(alicesId);
+    const own = await postDocument(server, ViewerTemplatesDocument, { authorization: alice.authorization, variables: { first: 100 } });
+    expect(own.body.data!.viewer!.templates.edges.map((edge) => edge.node.id)).toEqual([alicesId]);
+    const forBob = await postDocument(server, TemplatesDocument, { authorization: bob.authorization, variables: { first: 100 } });
+    expect(forBob.body.data!.templates!.edges.map((edge) => edge.node.id)).toContain(systemId);
+    expect(forBob.body.data!.templates!.edges.map((edge) => edge.node.id)).not.toContain(alicesId);
   });
 
   it("filters by type and reads a template as a node", async () => {
-    const filtered = await postGraphQL<{ templates: { edges: { node: { type: string } }[] } }>(server, `{ templates(first: 50, type: CAROUSEL) { edges { node { type } } } }`, {
-      authorization: alice.authorization,
-    });
-    expect(new Set(filtered.body.data!.templates.edges.map((edge) => edge.node.type))).toEqual(new Set(["CAROUSEL"]));
-    const node = await postGraphQL<{ node: TemplateNode }>(server, `query($id: ID!) { node(id: $id) { ... on Template { ${FIELDS} } } }`, {
-      authorization: alice.authorization,
-      variables: { id: alicesId },
-    });
-    expect(node.body.data?.node).toMatchObject({ id: alicesId, name: "Alice's thread", type: "BULLET_POINTS", content: { bullets: 7 }, isSystem: false });
+    const filtered = await postDocument(server, TemplatesDocument, { authorization: alice.authorization, variables: { first: 50, type: "CAROUSEL" } });
+    expect(new Set(filtered.body.data!.templates!.edges.map((edge) => edge.node.type))).toEqual(new Set(["CAROUSEL"]));
+    const node = await postDocument(server, NodeDocument, { authorization: alice.authorization, variables: { id: alicesId } });
+    expect(node.body.data?.node).toMatchObject({ __typename: "Template", id: alicesId, name: "Alice's thread", type: "BULLET_POINTS", content: { bullets: 7 }, isSystem: false });
   });
 
-  it("is UNAUTHENTICATED for anonymous callers", async () => {
-    const { body } = await postGraphQL(server, `{ templates { edges { node { id } } } }`);
-    expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  it("pages both ways through one's own templates", async () => {
+    const carol = await person();
+    const names: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      names.push(`T${i}`);
+      await createTemplate(carol, { name: `T${i}`, type: "CAROUSEL", content: {} });
+    }
+    const page = (variables: { first?: number; after?: string | null; last?: number; before?: string | null }) =>
+      postDocument(server, ViewerTemplatesDocument, { authorization: carol.authorization, variables }).then((result) => result.body.data!.viewer!.templates);
+    const first = await page({ first: 2 });
+    expect(first.edges.map((edge) => edge.node.name)).toEqual(["T4", "T3"]);
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const second = await page({ first: 2, after: first.pageInfo.endCursor });
+    expect(second.edges.map((edge) => edge.node.name)).toEqual(["T2", "T1"]);
+    expect(second.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const back = await page({ last: 2, before: second.pageInfo.startCursor });
+    expect(back.edges.map((edge) => edge.node.name)).toEqual(["T4", "T3"]);
+    expect(back.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const oldest = await page({ last: 2 });
+    expect(oldest.edges.map((edge) => edge.node.name)).toEqual(["T1", "T0"]);
+    expect(oldest.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
   });
 });
 
@@ -76,59 +92,77 @@ describe("writing templates", () => {
     expect(list.body.errors?.[0]?.message).toMatch(/input\.content: must be a JSON object/);
     const huge = await createTemplate(alice, { name: "x", type: "CAROUSEL", content: { text: "x".repeat(70_000) } });
     expect(huge.body.errors?.[0]?.message).toMatch(/at most 64 KiB/);
+    const empty = await postDocument(server, UpdateTemplateDocument, { authorization: alice.authorization, variables: { input: { id: alicesId } } });
+    expect(empty.body.errors?.[0]?.message).toMatch(/Send at least one of name or content/);
   });
 
-  it("lets the owner rename and delete their template", async () => {
+  it("lets the owner rename and delete their template, and the delete payload returns the id and the viewer", async () => {
     const { body } = await createTemplate(alice, { name: "Draft", type: "CANVA_DESIGN", content: { a: 1 } });
     const id = body.data!.createTemplate.template.id;
-    const renamed = await postGraphQL<{ updateTemplate: { template: TemplateNode } }>(server, `mutation($id: ID!) { updateTemplate(id: $id, input: { name: "Final" }) { template { name content } } }`, {
-      authorization: alice.authorization,
-      variables: { id },
-    });
-    expect(renamed.body.data?.updateTemplate.template).toEqual({ name: "Final", content: { a: 1 } });
-    const deleted = await postGraphQL<{ deleteTemplate: { deletedTemplateId: string } }>(server, `mutation($id: ID!) { deleteTemplate(id: $id) { deletedTemplateId } }`, {
-      authorization: alice.authorization,
-      variables: { id },
-    });
-    expect(deleted.body.data?.deleteTemplate.deletedTemplateId).toBe(id);
+    const renamed = await postDocument(server, UpdateTemplateDocument, { authorization: alice.authorization, variables: { input: { id, name: "Final" } } });
+    expect(renamed.body.data?.updateTemplate.template).toMatchObject({ id, name: "Final", content: { a: 1 } });
+    const deleted = await postDocument(server, DeleteTemplateDocument, { authorization: alice.authorization, variables: { input: { id } } });
+    expect(deleted.body.data?.deleteTemplate).toEqual({ deletedTemplateId: id, viewer: { id: alice.globalId } });
+    const gone = await postDocument(server, NodeDocument, { authorization: alice.authorization, variables: { id } });
+    expect(gone.body.data?.node).toBeNull();
+    expect(gone.body.errors?.[0]).toMatchObject({ message: `No template with id "${id}" exists for you.`, extensions: { code: "NOT_FOUND", id } });
   });
 
-  const writes: [string, string][] = [
-    ["updateTemplate", `mutation($id: ID!) { updateTemplate(id: $id, input: { name: "Mine now" }) { template { id } } }`],
-    ["deleteTemplate", `mutation($id: ID!) { deleteTemplate(id: $id) { deletedTemplateId } }`],
+  type Run = (authorization: string | undefined, id: string) => Promise<{ status: number; body: GraphQLBody<unknown> }>;
+  // Delete last: the owner's pass runs them in order.
+  const writes: [string, Run][] = [
+    ["updateTemplate", (authorization, id) => postDocument(server, UpdateTemplateDocument, { authorization, variables: { input: { id, name: "Mine now" } } })],
+    ["deleteTemplate", (authorization, id) => postDocument(server, DeleteTemplateDocument, { authorization, variables: { input: { id } } })],
   ];
 
-  it.each(writes)("%s: system templates are read-only, with a reason", async (_name, document) => {
-    const { body } = await postGraphQL(server, document, { authorization: alice.authorization, variables: { id: systemId } });
+  it.each(writes)("%s: system templates are read-only, with a reason", async (_name, run) => {
+    const { body } = await run(alice.authorization, systemId);
     expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(body.errors?.[0]?.message).toMatch(/System templates are read-only/);
   });
 
-  it.each(writes)("%s: another user's template behaves like one that does not exist", async (_name, document) => {
-    const theirs = await postGraphQL(server, document, { authorization: bob.authorization, variables: { id: alicesId } });
-    const nowhere = await postGraphQL(server, document, { authorization: bob.authorization, variables: { id: encodeGlobalID("Template", randomUUID()) } });
-    expect(theirs.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  it.each(writes)("%s: another user's template behaves like one that does not exist", async (_name, run) => {
+    const theirs = await run(bob.authorization, alicesId);
+    const nowhere = await run(bob.authorization, encodeGlobalID("Template", randomUUID()));
+    expect(theirs.body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", id: alicesId });
     expect(theirs.body.errors?.[0]?.message.replace(/"[^"]+"/, "")).toBe(nowhere.body.errors?.[0]?.message.replace(/"[^"]+"/, ""));
+    expect(theirs.body.data ?? null).toEqual(nowhere.body.data ?? null);
   });
 
-  it.each(writes)("%s: anonymous is UNAUTHENTICATED", async (_name, document) => {
-    const { body } = await postGraphQL(server, document, { variables: { id: alicesId } });
-    expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  it.each(writes)("%s: anonymous is UNAUTHENTICATED (HTTP 200, data null)", async (name, run) => {
+    const { status, body } = await run(undefined, alicesId);
+    expect(status).toBe(200);
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]).toMatchObject({ path: [name], extensions: { code: "UNAUTHENTICATED" } });
   });
 
-  it("refuses every template operation with a forged token, and createTemplate without one", async () => {
+  it("refuses every template operation with a forged token (401), and anonymous reads and creates per field", async () => {
     const forged = `${alice.authorization.slice(0, -6)}AAAAAA`;
-    for (const [, document] of [...writes, ["templates", `{ templates { edges { node { id } } } }`] as const]) {
-      const response = await postGraphQL(server, document, { authorization: forged, variables: { id: alicesId } });
+    const reads: Run[] = [
+      (authorization) => postDocument(server, TemplatesDocument, { authorization, variables: {} }),
+      (authorization) => postDocument(server, ViewerTemplatesDocument, { authorization, variables: {} }),
+      (authorization, id) => postDocument(server, NodeDocument, { authorization, variables: { id } }),
+      (authorization) => createTemplate({ authorization }, { name: "x", type: "CAROUSEL", content: {} }),
+    ];
+    for (const run of [...writes.map(([, write]) => write), ...reads]) {
+      const response = await run(forged, alicesId);
       expect(response.status).toBe(401);
       expect(response.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     }
-    const anonymous = await createTemplate({ authorization: "" }, { name: "x", type: "CAROUSEL", content: {} });
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const [templates, viewerTemplates, node, create] = await Promise.all(reads.map((run) => run(undefined, alicesId)));
+    expect(templates!.body).toMatchObject({ data: { templates: null }, errors: [{ path: ["templates"], extensions: { code: "UNAUTHENTICATED" } }] });
+    expect(viewerTemplates!.body).toEqual({ data: { viewer: null } });
+    expect(node!.body).toMatchObject({ data: { node: null }, errors: [{ path: ["node"], extensions: { code: "UNAUTHENTICATED" } }] });
+    expect(create!.body).toMatchObject({ data: null, errors: [{ path: ["createTemplate"], extensions: { code: "UNAUTHENTICATED" } }] });
   });
 
-  it("left every template as it was", async () => {
+  it("left every template as it was, and lets the owner do every write", async () => {
     const rows = await asService((sql) => sql<{ name: string }[]>`select name from templates where name in ('Five-slide carousel', 'Alice''s thread', 'Mine now')`);
     expect(rows.map((row) => row.name).sort()).toEqual(["Alice's thread", "Five-slide carousel"]);
+    const mine = encodeGlobalID("Template", await seedTemplate(alice.id, "Alice's spare"));
+    for (const [name, run] of writes) {
+      const { body } = await run(alice.authorization, mine);
+      expect({ name, errors: body.errors }).toEqual({ name, errors: undefined });
+    }
   });
 });

@@ -1,35 +1,41 @@
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { BaseValidationOptions, StringValidationOptions } from "@pothos/plugin-zod";
 import { builder } from "@/graphql/builder";
-import { databaseId, loadVisible, signedIn } from "@/graphql/guards";
+import { databaseId, globalIdOf } from "@/graphql/ids";
+import { loadVisible } from "@/graphql/loaders";
 import { OutputFormatEnum } from "@/graphql/schema/enums";
-import { createTemplate, deleteTemplate, listTemplates, templatesByIds, updateTemplate, type TemplateRow } from "@/lib/templates/templates";
+import { createTemplate, deleteTemplate, updateTemplate } from "@/lib/templates/service";
+import { listTemplates, templatesByIds, type TemplateRow } from "@/lib/templates/templates";
 
 export const Template = builder.loadableNode("Template", {
   description: "A reusable shape for generations: a system template (no owner) or one of yours.",
   id: { resolve: (template: TemplateRow) => template.id },
   load: loadVisible("template", templatesByIds),
   fields: (t) => ({
-    name: t.exposeString("name"),
-    type: t.field({ type: OutputFormatEnum, resolve: (template) => template.type }),
-    content: t.field({ type: "JSON", resolve: (template) => template.content }),
-    createdAt: t.field({ type: "DateTime", resolve: (template) => template.createdAt }),
+    name: t.exposeString("name", { description: "What the template is called (1 to 100 characters)." }),
+    type: t.field({ type: OutputFormatEnum, description: "What generations made with it become.", resolve: (template) => template.type }),
+    content: t.field({ type: "JSON", description: "The layout: a JSON object of at most 64 KiB.", resolve: (template) => template.content }),
+    createdAt: t.field({ type: "DateTime", description: "When it was created.", resolve: (template) => template.createdAt }),
     isSystem: t.boolean({ description: "True for Postora's own templates, which are read-only.", resolve: (template) => template.isSystem }),
   }),
 });
 
-export const TemplateConnection = builder.connectionObject({ type: Template, name: "TemplateConnection" });
+export const TemplateConnection = builder.connectionObject(
+  { type: Template, name: "TemplateConnection", description: "A page of templates, newest first." },
+  { name: "TemplateEdge", description: "One template in a page, with its cursor." },
+);
 
 builder.queryField("templates", (t) =>
-  t.field({
-    type: TemplateConnection,
-    description: "System templates and your own, newest first.",
-    args: { ...t.arg.connectionArgs(), type: t.arg({ type: OutputFormatEnum, required: false }) },
-    resolve: (_root, args, ctx) => {
-      signedIn(ctx);
-      return ctx.db((sql) => listTemplates(sql, args));
+  t.connection(
+    {
+      type: Template,
+      nullable: true,
+      description: "System templates and your own, newest first (null, with UNAUTHENTICATED, when anonymous).",
+      authScopes: { signedIn: true },
+      args: { type: t.arg({ type: OutputFormatEnum, required: false, description: "Only templates of this type." }) },
+      resolve: (_root, args, ctx) => ctx.db((sql) => listTemplates(sql, args)),
     },
-  }),
+    TemplateConnection,
+  ),
 );
 
 // A JSON document of at most 64 KiB: enough for any layout, small enough to keep rows cheap.
@@ -45,63 +51,78 @@ const nameRules: StringValidationOptions = {
   refine: [(value) => value.trim().length > 0, { message: "must not be empty or only whitespace" }],
 };
 
-const CreateTemplateInput = builder.inputType("CreateTemplateInput", {
-  fields: (t) => ({
-    name: t.string({ required: true, validate: nameRules }),
-    type: t.field({ type: OutputFormatEnum, required: true }),
-    content: t.field({ type: "JSON", required: true, validate: contentRules }),
-  }),
-});
+builder.relayMutationField(
+  "createTemplate",
+  {
+    description: "The new template.",
+    inputFields: (t) => ({
+      name: t.string({ required: true, description: "What to call it (1 to 100 characters).", validate: nameRules }),
+      type: t.field({ type: OutputFormatEnum, required: true, description: "What generations made with it become." }),
+      content: t.field({ type: "JSON", required: true, description: "The layout: a JSON object of at most 64 KiB.", validate: contentRules }),
+    }),
+  },
+  {
+    description: "Creates a template of your own.",
+    authScopes: { signedIn: true },
+    resolve: async (_root, { input }, ctx) => ({
+      template: await createTemplate(ctx, { name: input.name, type: input.type, content: input.content }),
+    }),
+  },
+  {
+    description: "The created template.",
+    outputFields: (t) => ({
+      template: t.field({ type: Template, description: "The new template.", resolve: (payload) => payload.template }),
+    }),
+  },
+);
 
-const UpdateTemplateInput = builder.inputType("UpdateTemplateInput", {
-  description: "Only the fields you send change.",
-  fields: (t) => ({
-    name: t.string({ required: false, validate: nameRules }),
-    content: t.field({ type: "JSON", required: false, validate: contentRules }),
-  }),
-  validate: [(input) => input.name != null || input.content != null, { message: "Send at least one of name or content." }],
-});
+builder.relayMutationField(
+  "updateTemplate",
+  {
+    description: "Which template, and the fields to change: only the fields you send change.",
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: "The template's global id." }),
+      name: t.string({ required: false, description: "A new name (1 to 100 characters).", validate: nameRules }),
+      content: t.field({ type: "JSON", required: false, description: "A new layout: a JSON object of at most 64 KiB.", validate: contentRules }),
+    }),
+    validate: [(input) => input.name != null || input.content != null, { message: "Send at least one of name or content." }],
+  },
+  {
+    description: "Changes one of your templates. System templates are read-only (FORBIDDEN).",
+    authScopes: { signedIn: true },
+    resolve: async (_root, { input }, ctx) => ({
+      template: await updateTemplate(ctx, databaseId(input.id, "input.id", "Template"), { name: input.name, content: input.content }),
+    }),
+  },
+  {
+    description: "The changed template.",
+    outputFields: (t) => ({
+      template: t.field({ type: Template, description: "The template, as changed.", resolve: (payload) => payload.template }),
+    }),
+  },
+);
 
-const TemplatePayload = builder.objectRef<{ template: TemplateRow }>("TemplatePayload").implement({
-  fields: (t) => ({ template: t.field({ type: Template, resolve: (payload) => payload.template }) }),
-});
-
-builder.mutationField("createTemplate", (t) =>
-  t.field({
-    type: TemplatePayload,
-    args: { input: t.arg({ type: CreateTemplateInput, required: true }) },
+export const deleteTemplateMutation = builder.relayMutationField(
+  "deleteTemplate",
+  {
+    description: "Which template to delete.",
+    inputFields: (t) => ({ id: t.id({ required: true, description: "The template's global id." }) }),
+  },
+  {
+    description: "Deletes one of your templates. Generations made with it keep their content. System templates are read-only (FORBIDDEN).",
+    authScopes: { signedIn: true },
     resolve: async (_root, { input }, ctx) => {
-      signedIn(ctx);
-      const { name, type, content } = input;
-      return { template: await ctx.db((sql) => createTemplate(sql, { name, type, content })) };
+      const deleted = await deleteTemplate(ctx, databaseId(input.id, "input.id", "Template"));
+      return { deletedTemplateId: globalIdOf("Template", deleted.id), userId: ctx.identity!.userId };
     },
-  }),
-);
-
-builder.mutationField("updateTemplate", (t) =>
-  t.field({
-    type: TemplatePayload,
-    description: "Changes one of your templates. System templates are read-only.",
-    args: { id: t.arg.globalID({ required: true, for: Template }), input: t.arg({ type: UpdateTemplateInput, required: true }) },
-    resolve: async (_root, { id, input }, ctx) => {
-      signedIn(ctx);
-      return { template: await ctx.db((sql) => updateTemplate(sql, databaseId(id, "id"), input)) };
-    },
-  }),
-);
-
-const DeleteTemplatePayload = builder.objectRef<{ deletedTemplateId: string }>("DeleteTemplatePayload").implement({
-  fields: (t) => ({ deletedTemplateId: t.id({ resolve: (payload) => encodeGlobalID("Template", payload.deletedTemplateId) }) }),
-});
-
-builder.mutationField("deleteTemplate", (t) =>
-  t.field({
-    type: DeleteTemplatePayload,
-    description: "Deletes one of your templates. Generations made with it keep their content.",
-    args: { id: t.arg.globalID({ required: true, for: Template }) },
-    resolve: async (_root, args, ctx) => {
-      signedIn(ctx);
-      return { deletedTemplateId: await ctx.db((sql) => deleteTemplate(sql, databaseId(args.id, "id"))) };
-    },
-  }),
+  },
+  {
+    description: "What was deleted, and the viewer whose templates changed.",
+    outputFields: (t) => ({
+      deletedTemplateId: t.id({
+        description: "The deleted template's global id: remove it from your cache.",
+        resolve: (payload) => payload.deletedTemplateId,
+      }),
+    }),
+  },
 );

@@ -4,7 +4,10 @@
  * an anonymous one, and a 401 UNAUTHENTICATED for every token that fails,
  * whether the server verifies Clerk tokens or the development identity's.
  */
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { print } from "graphql";
 import { describe, expect, it } from "vitest";
+import { ViewerDocument } from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { authenticatorFor } from "@/lib/auth/caller";
 import { DEV_AUTHORIZED_PARTY, DEV_ISSUER, devSigningKey } from "@/lib/auth/dev-identity";
@@ -14,6 +17,7 @@ import {
   bearerFor,
   createTestSigningKey,
   newClerkUserId,
+  postDocument,
   postGraphQL,
   seedUser,
   signSessionToken,
@@ -21,8 +25,8 @@ import {
   type TestSigningKey,
 } from "@/test/support";
 
-type Viewer = { id: string; email: string; tier: string; createdAt: string; lastLogin: string | null };
-const VIEWER = "{ viewer { id email tier createdAt lastLogin } }";
+/** The Viewer document as text, for the token tests that also send it to `health`. */
+const VIEWER = print(ViewerDocument);
 
 const server = createGraphQLServer();
 
@@ -41,7 +45,7 @@ function expectUnauthenticated(result: Awaited<ReturnType<typeof postGraphQL>>, 
 
 describe("viewer", () => {
   it("is null for an anonymous caller", async () => {
-    const result = await postGraphQL<{ viewer: Viewer | null }>(server, VIEWER);
+    const result = await postDocument(server, ViewerDocument);
     expect(result.status).toBe(200);
     expect(result.body).toEqual({ data: { viewer: null } });
   });
@@ -49,31 +53,32 @@ describe("viewer", () => {
   it("is the caller's account, created on their first request with that request as their sign-in", async () => {
     const clerkUserId = newClerkUserId();
     const before = Date.now();
-    const result = await postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization: await bearerFor({ clerkUserId, email: "first@example.com" }) });
+    const result = await postDocument(server, ViewerDocument, { authorization: await bearerFor({ clerkUserId, email: "first@example.com" }) });
     expect(result.body.errors).toBeUndefined();
-    const viewer = result.body.data!.viewer;
+    const viewer = result.body.data!.viewer!;
     const [row] = await usersWith(clerkUserId);
-    expect(viewer).toMatchObject({ id: row!.id, email: "first@example.com", tier: "FREE" });
-    expect(Date.parse(viewer.lastLogin!)).toBeGreaterThanOrEqual(before - 1000);
+    // A global id, like every other id the API returns.
+    expect(viewer).toMatchObject({ id: encodeGlobalID("Viewer", row!.id), email: "first@example.com", tier: "FREE" });
+    expect(Date.parse(viewer.lastSignedInAt!)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(viewer.createdAt)).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it("does not move last_login on later requests: only a sign-in does", async () => {
+  it("does not move lastSignedInAt on later requests: only a sign-in does", async () => {
     const clerkUserId = newClerkUserId();
     const authorization = await bearerFor({ clerkUserId, email: "steady@example.com" });
-    const first = await postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization });
+    const first = await postDocument(server, ViewerDocument, { authorization });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const again = await postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization: await bearerFor({ clerkUserId, email: "steady@example.com" }) });
-    expect(again.body.data!.viewer.lastLogin).toBe(first.body.data!.viewer.lastLogin);
+    const again = await postDocument(server, ViewerDocument, { authorization: await bearerFor({ clerkUserId, email: "steady@example.com" }) });
+    expect(again.body.data!.viewer!.lastSignedInAt).toBe(first.body.data!.viewer!.lastSignedInAt);
   });
 
   it("shows every user their own row and never another's", async () => {
     const alice = await seedUser();
     const bob = await seedUser();
-    const asAlice = await postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization: await bearerFor(alice) });
-    const asBob = await postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization: await bearerFor(bob) });
-    expect(asAlice.body.data!.viewer).toMatchObject({ id: alice.id, email: alice.email });
-    expect(asBob.body.data!.viewer).toMatchObject({ id: bob.id, email: bob.email });
+    const asAlice = await postDocument(server, ViewerDocument, { authorization: await bearerFor(alice) });
+    const asBob = await postDocument(server, ViewerDocument, { authorization: await bearerFor(bob) });
+    expect(asAlice.body.data!.viewer).toMatchObject({ id: encodeGlobalID("Viewer", alice.id), email: alice.email });
+    expect(asBob.body.data!.viewer).toMatchObject({ id: encodeGlobalID("Viewer", bob.id), email: bob.email });
     // The resolver's SQL, pointed at Bob while running as Alice, finds nothing: RLS, not the filter, decides.
     const stolen = await withUser(alice.identity, (sql) => sql`select id from users where auth_id = ${bob.clerkUserId}`);
     expect(stolen).toEqual([]);
@@ -82,11 +87,11 @@ describe("viewer", () => {
   it("creates exactly one user for 50 parallel first requests", async () => {
     const clerkUserId = newClerkUserId();
     const authorization = await bearerFor({ clerkUserId, email: "rush@example.com" });
-    const results = await Promise.all(Array.from({ length: 50 }, () => postGraphQL<{ viewer: Viewer }>(server, VIEWER, { authorization })));
+    const results = await Promise.all(Array.from({ length: 50 }, () => postDocument(server, ViewerDocument, { authorization })));
     for (const result of results) expect(result.body.errors).toBeUndefined();
     const rows = await usersWith(clerkUserId);
     expect(rows).toHaveLength(1);
-    expect(new Set(results.map((result) => result.body.data!.viewer.id))).toEqual(new Set([rows[0]!.id]));
+    expect(new Set(results.map((result) => result.body.data!.viewer!.id))).toEqual(new Set([encodeGlobalID("Viewer", rows[0]!.id)]));
   });
 
   it("refuses an email another Clerk user already holds, instead of overwriting it", async () => {
@@ -166,9 +171,9 @@ describe("with Clerk configured (networkless, CLERK_JWT_KEY)", () => {
     const clerkUserId = newClerkUserId();
     for (const azp of ["https://app.postora.test", "https://partner.example"]) {
       const token = await signSessionToken(clerk, { sub: clerkUserId, azp, email: "clerk@example.com" });
-      const result = await postGraphQL<{ viewer: Viewer }>(clerkServer, VIEWER, { authorization: `Bearer ${token}` });
+      const result = await postDocument(clerkServer, ViewerDocument, { authorization: `Bearer ${token}` });
       expect(result.body.errors).toBeUndefined();
-      expect(result.body.data!.viewer.email).toBe("clerk@example.com");
+      expect(result.body.data!.viewer!.email).toBe("clerk@example.com");
     }
     expect(await usersWith(clerkUserId)).toHaveLength(1);
   });

@@ -1,41 +1,48 @@
 import { builder } from "@/graphql/builder";
+import { loadVisible } from "@/graphql/loaders";
 import { GenerationStatusEnum, OutputFormatEnum, TierEnum } from "@/graphql/schema/enums";
-import { Generation } from "@/graphql/schema/generation";
+import { deleteGenerationMutation, Generation, GenerationConnection } from "@/graphql/schema/generation";
 import { Subscription, UsageRef } from "@/graphql/schema/subscription";
-import { Template } from "@/graphql/schema/template";
-import { currentSubscription, usageThisPeriod, type Tier } from "@/lib/billing/plans";
+import { deleteTemplateMutation, Template, TemplateConnection } from "@/graphql/schema/template";
+import { currentSubscription, usageThisPeriod } from "@/lib/billing/plans";
 import { listGenerations } from "@/lib/generations/generations";
 import { listTemplates } from "@/lib/templates/templates";
+import { viewersByIds, type ViewerRow } from "@/lib/users/viewer";
 
-type ViewerRow = { id: string; email: string; tier: Tier; createdAt: Date; lastLogin: Date | null };
-
-const Viewer = builder.objectRef<ViewerRow>("Viewer").implement({
+const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
+  id: { resolve: (viewer: ViewerRow) => viewer.id },
+  load: loadVisible("viewer", viewersByIds),
   fields: (t) => ({
-    id: t.exposeID("id", { description: "Postora's id for the account (not the Clerk user id)." }),
-    email: t.exposeString("email"),
+    email: t.exposeString("email", { description: "Their primary email address, as Clerk has it." }),
     tier: t.field({ type: TierEnum, description: "The plan the account is on.", resolve: (viewer) => viewer.tier }),
-    createdAt: t.field({ type: "DateTime", resolve: (viewer) => viewer.createdAt }),
-    lastLogin: t.field({
+    createdAt: t.field({ type: "DateTime", description: "When the account was created.", resolve: (viewer) => viewer.createdAt }),
+    lastSignedInAt: t.field({
       type: "DateTime",
       nullable: true,
       description: "When they last signed in (a new Clerk session), not their last request.",
-      resolve: (viewer) => viewer.lastLogin,
+      resolve: (viewer) => viewer.lastSignedInAt,
     }),
-    generations: t.connection({
-      type: Generation,
-      description: "Your generations, newest first. Forward pagination: `first` (1 to 100, default 20) and `after`.",
-      args: {
-        status: t.arg({ type: GenerationStatusEnum, required: false }),
-        outputFormat: t.arg({ type: OutputFormatEnum, required: false }),
+    generations: t.connection(
+      {
+        type: Generation,
+        description: "Your generations, newest first.",
+        args: {
+          status: t.arg({ type: GenerationStatusEnum, required: false, description: "Only generations in this status." }),
+          outputFormat: t.arg({ type: OutputFormatEnum, required: false, description: "Only generations of this format." }),
+        },
+        resolve: (_viewer, args, ctx) => ctx.db((sql) => listGenerations(sql, args)),
       },
-      resolve: (_viewer, args, ctx) => ctx.db((sql) => listGenerations(sql, args)),
-    }),
-    templates: t.connection({
-      type: Template,
-      description: "Your own templates, newest first (Query.templates adds the system ones).",
-      resolve: (_viewer, args, ctx) => ctx.db((sql) => listTemplates(sql, { ...args, ownOnly: true })),
-    }),
+      GenerationConnection,
+    ),
+    templates: t.connection(
+      {
+        type: Template,
+        description: "Your own templates, newest first (Query.templates adds the system ones).",
+        resolve: (_viewer, args, ctx) => ctx.db((sql) => listTemplates(sql, { ...args, ownOnly: true })),
+      },
+      TemplateConnection,
+    ),
     subscription: t.field({
       type: Subscription,
       nullable: true,
@@ -44,6 +51,7 @@ const Viewer = builder.objectRef<ViewerRow>("Viewer").implement({
     }),
     usage: t.field({
       type: UsageRef,
+      description: "Generations made this billing period against your tier's limit.",
       resolve: (viewer, _args, ctx) => ctx.db(async (sql) => usageThisPeriod(sql, viewer.tier, await currentSubscription(sql))),
     }),
   }),
@@ -54,14 +62,13 @@ builder.queryField("viewer", (t) =>
     type: Viewer,
     nullable: true,
     description: "Who is calling: null when anonymous.",
-    resolve: async (_root, _args, ctx) => {
-      if (!ctx.identity) return null;
-      // Under RLS the caller can only ever read their own row; the filter just says which one we mean.
-      const [row] = await ctx.db(
-        (sql) => sql<ViewerRow[]>`
-          select id, email, tier, created_at, last_login from users where auth_id = ${ctx.identity!.clerkUserId}`,
-      );
-      return row ?? null;
-    },
+    resolve: (_root, _args, ctx) => ctx.identity?.userId ?? null,
   }),
 );
+
+// Delete payloads return the viewer, so a client's cache can refetch the lists the deleted object left.
+for (const payload of [deleteGenerationMutation.payloadType, deleteTemplateMutation.payloadType]) {
+  builder.objectField(payload, "viewer", (t) =>
+    t.field({ type: Viewer, description: "You, after the deletion.", resolve: (deleted) => deleted.userId }),
+  );
+}

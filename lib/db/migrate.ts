@@ -38,7 +38,7 @@ export type Migration = { version: string; name: string; file: string };
 export const BASELINE_VERSION = "20250601000000";
 const BASELINE_NAME = "production_baseline";
 /** The tables the baseline creates; any of them present means the baseline is already there. */
-export const BASELINE_TABLES = ["users", "generations", "subscriptions", "templates", "webhook_events"] as const;
+const BASELINE_TABLES = ["users", "generations", "subscriptions", "templates", "webhook_events"] as const;
 
 /** The runner will not go on with this database as it is; the message says what to do. Nothing was changed. */
 export class MigrationRefusedError extends Error {

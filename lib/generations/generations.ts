@@ -6,7 +6,7 @@
 import type { Sql } from "@/lib/db/client";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
-import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
+import { keysetPage, pageWindow, type Page, type PageRequest } from "@/lib/pagination";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 
 export const OUTPUT_FORMATS = ["bullet_points", "carousel", "canva_design"] as const;
@@ -14,14 +14,6 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const GENERATION_STATUSES = ["queued", "processing", "completed", "failed"] as const;
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
-
-/** Where a generation may go next. A failed one can be queued again; completed is final. */
-const STATUS_TRANSITIONS: Record<GenerationStatus, readonly GenerationStatus[]> = {
-  queued: ["processing", "failed"],
-  processing: ["completed", "failed"],
-  failed: ["queued"],
-  completed: [],
-};
 
 export type GenerationRow = {
   id: string;
@@ -42,20 +34,20 @@ export function objectPathOf(generation: Pick<GenerationRow, "id" | "userId">): 
   return generationObjectPath(generation.userId, generation.id);
 }
 
+/** The caller's generations, newest first, a page at a time in either direction. */
 export async function listGenerations(
   sql: Sql,
   request: PageRequest & { status?: GenerationStatus | null; outputFormat?: OutputFormat | null },
 ): Promise<Page<GenerationRow>> {
-  const { limit, after } = forwardPage(request);
-  const rows = await sql<GenerationRow[]>`
-    select ${columns(sql)} from generations
-    where user_id = (select private.requesting_user_id())
-      ${request.status ? sql`and status = ${request.status}` : sql``}
-      ${request.outputFormat ? sql`and output_format = ${request.outputFormat}` : sql``}
-      ${after ? sql`and (created_at, id) < (${after.createdAt}, ${after.id})` : sql``}
-    order by created_at desc, id desc
-    limit ${limit + 1}`;
-  return toPage(rows, limit, after !== null);
+  return keysetPage<GenerationRow>(
+    sql,
+    pageWindow(request),
+    columns(sql),
+    sql`generations
+      where user_id = (select private.requesting_user_id())
+        ${request.status ? sql`and status = ${request.status}` : sql``}
+        ${request.outputFormat ? sql`and output_format = ${request.outputFormat}` : sql``}`,
+  );
 }
 
 /** One query for any number of ids; results in the order asked, null where invisible or malformed. */
@@ -71,7 +63,7 @@ export async function getGeneration(sql: Sql, id: string): Promise<GenerationRow
   return row;
 }
 
-export async function createGeneration(
+export async function insertGeneration(
   sql: Sql,
   input: { inputContent: string; outputFormat: OutputFormat; templateId?: string | null },
 ): Promise<GenerationRow> {
@@ -87,31 +79,39 @@ export async function createGeneration(
   return row!;
 }
 
+/** What a person may change on their generation. Status is not among it: see retryGeneration. */
 export type GenerationPatch = {
   bulletPoints?: string[] | null;
   canvaDesignId?: string | null;
-  status?: GenerationStatus | null;
 };
 
-export async function updateGeneration(sql: Sql, id: string, patch: GenerationPatch): Promise<GenerationRow> {
-  // Lock the row so two concurrent transitions cannot both pass the check.
-  const [current] = await sql<GenerationRow[]>`select ${columns(sql)} from generations where id = ${id} for update`;
-  if (!current) throw new NotFoundError("generation", id);
-  if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
-    const allowed = STATUS_TRANSITIONS[current.status];
-    throw new PreconditionError(
-      `A ${current.status} generation cannot become ${patch.status}; ` +
-        (allowed.length ? `it can become ${allowed.join(" or ")}.` : "it is final."),
-      { field: "input.status", from: current.status, to: patch.status },
-    );
-  }
+export async function patchGeneration(sql: Sql, id: string, patch: GenerationPatch): Promise<GenerationRow> {
   const [row] = await sql<GenerationRow[]>`
     update generations set
       bullet_points = ${patch.bulletPoints === undefined ? sql`bullet_points` : sql`${patch.bulletPoints === null ? null : sql.json(patch.bulletPoints)}`},
-      canva_design_id = ${patch.canvaDesignId === undefined ? sql`canva_design_id` : sql`${patch.canvaDesignId}`},
-      status = ${patch.status ? sql`${patch.status}` : sql`status`}
+      canva_design_id = ${patch.canvaDesignId === undefined ? sql`canva_design_id` : sql`${patch.canvaDesignId}`}
     where id = ${id}
     returning ${columns(sql)}`;
+  if (!row) throw new NotFoundError("generation", id);
+  return row;
+}
+
+/**
+ * Queues a failed generation again: the one status change a person may make
+ * (every other move is the worker's). The row is locked so two retries, or
+ * a retry racing the worker, cannot both pass the check.
+ */
+export async function requeueFailedGeneration(sql: Sql, id: string): Promise<GenerationRow> {
+  const [current] = await sql<{ status: GenerationStatus }[]>`select status from generations where id = ${id} for update`;
+  if (!current) throw new NotFoundError("generation", id);
+  if (current.status !== "failed") {
+    throw new PreconditionError(
+      `Only a failed generation can be retried; this one is ${current.status}` +
+        (current.status === "completed" ? " and final." : ": wait for it to complete or fail."),
+      { status: current.status.toUpperCase() },
+    );
+  }
+  const [row] = await sql<GenerationRow[]>`update generations set status = 'queued' where id = ${id} returning ${columns(sql)}`;
   return row!;
 }
 

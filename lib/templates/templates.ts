@@ -8,7 +8,7 @@ import type { Sql } from "@/lib/db/client";
 import { AppError, NotFoundError } from "@/lib/errors";
 import type { OutputFormat } from "@/lib/generations/generations";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
-import { forwardPage, toPage, type Page, type PageRequest } from "@/lib/pagination";
+import { keysetPage, pageWindow, type Page, type PageRequest } from "@/lib/pagination";
 
 export type TemplateRow = {
   id: string;
@@ -23,20 +23,20 @@ export type TemplateRow = {
 
 const columns = (sql: Sql) => sql`id, user_id, is_system, name, type, content, created_at`;
 
+/** System templates and the caller's own (or only their own), newest first, a page at a time in either direction. */
 export async function listTemplates(
   sql: Sql,
   request: PageRequest & { type?: OutputFormat | null; ownOnly?: boolean },
 ): Promise<Page<TemplateRow>> {
-  const { limit, after } = forwardPage(request);
-  const rows = await sql<TemplateRow[]>`
-    select ${columns(sql)} from templates
-    where true
-      ${request.ownOnly ? sql`and user_id = (select private.requesting_user_id())` : sql``}
-      ${request.type ? sql`and type = ${request.type}` : sql``}
-      ${after ? sql`and (created_at, id) < (${after.createdAt}, ${after.id})` : sql``}
-    order by created_at desc, id desc
-    limit ${limit + 1}`;
-  return toPage(rows, limit, after !== null);
+  return keysetPage<TemplateRow>(
+    sql,
+    pageWindow(request),
+    columns(sql),
+    sql`templates
+      where true
+        ${request.ownOnly ? sql`and user_id = (select private.requesting_user_id())` : sql``}
+        ${request.type ? sql`and type = ${request.type}` : sql``}`,
+  );
 }
 
 /** One query for any number of ids; results in the order asked, null where invisible or malformed. */
@@ -46,7 +46,7 @@ export async function templatesByIds(sql: Sql, ids: readonly string[]): Promise<
   return inRequestedOrder(ids, rows);
 }
 
-export async function createTemplate(sql: Sql, input: { name: string; type: OutputFormat; content: unknown }): Promise<TemplateRow> {
+export async function insertTemplate(sql: Sql, input: { name: string; type: OutputFormat; content: unknown }): Promise<TemplateRow> {
   const [row] = await sql<TemplateRow[]>`
     insert into templates (user_id, name, type, content)
     values ((select private.requesting_user_id()), ${input.name}, ${input.type}, ${sql.json(input.content as never)})
@@ -59,12 +59,12 @@ async function ownTemplateForUpdate(sql: Sql, id: string): Promise<TemplateRow> 
   const [row] = await sql<TemplateRow[]>`select ${columns(sql)} from templates where id = ${id}`;
   if (!row) throw new NotFoundError("template", id);
   if (row.isSystem) {
-    throw new AppError("FORBIDDEN", "System templates are read-only: copy it with createTemplate and change the copy.", { id });
+    throw new AppError("FORBIDDEN", "System templates are read-only: copy it with createTemplate and change the copy.");
   }
   return row;
 }
 
-export async function updateTemplate(sql: Sql, id: string, patch: { name?: string | null; content?: unknown }): Promise<TemplateRow> {
+export async function patchTemplate(sql: Sql, id: string, patch: { name?: string | null; content?: unknown }): Promise<TemplateRow> {
   await ownTemplateForUpdate(sql, id);
   const [row] = await sql<TemplateRow[]>`
     update templates set
@@ -75,7 +75,7 @@ export async function updateTemplate(sql: Sql, id: string, patch: { name?: strin
   return row!;
 }
 
-export async function deleteTemplate(sql: Sql, id: string): Promise<string> {
+export async function removeTemplate(sql: Sql, id: string): Promise<string> {
   await ownTemplateForUpdate(sql, id);
   await sql`delete from templates where id = ${id}`;
   return id;

@@ -49,7 +49,7 @@ export type UserWrite = {
 };
 
 /** How a legacy row was matched to a Clerk user (user_account_links.rule). */
-export type LinkRule = "external_id_auth_id" | "external_id_user_id" | "verified_email";
+type LinkRule = "external_id_auth_id" | "external_id_user_id" | "verified_email";
 
 export type UpsertResult =
   | { status: "created" | "updated"; id: string; email: string }
@@ -73,7 +73,7 @@ function isEmailTaken(error: unknown): boolean {
 }
 
 /** A row from before Clerk: its auth_id is the old Supabase Auth user UUID, never a Clerk id (user_...). */
-export function isLegacyAuthId(authId: string): boolean {
+function isLegacyAuthId(authId: string): boolean {
   return isUuid(authId);
 }
 

@@ -1,0 +1,93 @@
+/**
+ * What a person can do with their generations, one function per operation:
+ * the database work (as the caller, in one transaction), then the storage
+ * work, and what happens when storage fails after the commit. The GraphQL
+ * resolvers only translate arguments into these calls and results into
+ * payloads; tests call them directly.
+ */
+import { PreconditionError } from "@/lib/errors";
+import {
+  getGeneration,
+  insertGeneration,
+  objectPathOf,
+  patchGeneration,
+  requeueFailedGeneration,
+  softDeleteGeneration,
+  uploadedPaths,
+  type GenerationPatch,
+  type GenerationRow,
+  type OutputFormat,
+} from "@/lib/generations/generations";
+import type { ServiceDeps } from "@/lib/services";
+import type { SignedDownload, SignedUpload } from "@/lib/storage/types";
+
+export type CreateGenerationInput = { inputContent: string; outputFormat: OutputFormat; templateId?: string | null };
+
+/**
+ * Queues a generation, then signs the URL its image goes to. Signing happens
+ * after the commit: when storage cannot sign right now, the generation still
+ * exists and `upload` is null (logged); createGenerationUploadUrl signs again.
+ */
+export async function createGeneration(
+  { db, storage, log }: ServiceDeps,
+  input: CreateGenerationInput,
+): Promise<{ generation: GenerationRow; upload: SignedUpload | null }> {
+  const generation = await db((sql) => insertGeneration(sql, input));
+  const path = objectPathOf(generation);
+  const upload = await storage.createSignedUploadUrl(path).catch((error: unknown) => {
+    log.error("generation created, but its upload URL could not be signed", { path, error });
+    return null;
+  });
+  return { generation, upload };
+}
+
+/** A fresh signed upload URL for one of the caller's generations (the previous one may have expired). */
+export async function createGenerationUploadUrl(
+  { db, storage }: Pick<ServiceDeps, "db" | "storage">,
+  id: string,
+): Promise<{ generation: GenerationRow; upload: SignedUpload }> {
+  const generation = await db((sql) => getGeneration(sql, id));
+  return { generation, upload: await storage.createSignedUploadUrl(objectPathOf(generation)) };
+}
+
+/** A signed download URL for the image of one of the caller's generations, once it has been uploaded. */
+export async function createGenerationDownloadUrl(
+  { db, storage }: Pick<ServiceDeps, "db" | "storage">,
+  id: string,
+  expiresInSeconds: number,
+): Promise<{ generation: GenerationRow; download: SignedDownload }> {
+  const generation = await db(async (sql) => {
+    const row = await getGeneration(sql, id);
+    const path = objectPathOf(row);
+    if (!(await uploadedPaths(sql, [path])).has(path)) {
+      throw new PreconditionError(
+        "This generation has no image yet: upload it to the URL from createGeneration or createGenerationUploadUrl first.",
+      );
+    }
+    return row;
+  });
+  return { generation, download: await storage.createSignedDownloadUrl(objectPathOf(generation), expiresInSeconds) };
+}
+
+/** Changes the bullet points or the Canva design of one of the caller's generations. */
+export function updateGeneration({ db }: Pick<ServiceDeps, "db">, id: string, patch: GenerationPatch): Promise<GenerationRow> {
+  return db((sql) => patchGeneration(sql, id, patch));
+}
+
+/** Queues a failed generation again (FAILED_PRECONDITION, naming its status, for any other). */
+export function retryGeneration({ db }: Pick<ServiceDeps, "db">, id: string): Promise<GenerationRow> {
+  return db((sql) => requeueFailedGeneration(sql, id));
+}
+
+/**
+ * Soft-deletes one of the caller's generations, then removes its file. The
+ * removal comes after the commit: if it fails, the file is orphaned (and
+ * logged), never a generation left visible.
+ */
+export async function deleteGeneration({ db, storage, log }: ServiceDeps, id: string): Promise<{ id: string }> {
+  const deleted = await db((sql) => softDeleteGeneration(sql, id));
+  await storage.remove([deleted.objectPath]).catch((error: unknown) => {
+    log.error("could not remove a deleted generation's file", { path: deleted.objectPath, error });
+  });
+  return { id: deleted.id };
+}
