@@ -27,6 +27,14 @@ const pemPublicKey = z
     message: "must be a PEM public key (-----BEGIN PUBLIC KEY----- ...), copied from Clerk's API keys page",
   });
 
+// A plan's Stripe price ids, comma-separated (say, monthly and yearly); the first is what checkout sells.
+const stripePriceIds = z
+  .string()
+  .transform((value) => value.split(",").map((id) => id.trim()).filter(Boolean))
+  .refine((ids) => ids.length > 0 && ids.every((id) => /^price_[A-Za-z0-9]+$/.test(id)), {
+    message: "must be Stripe price ids (price_...), comma-separated, from Stripe dashboard > Product catalog > your product > Pricing",
+  });
+
 const rawSchema = z.object({
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development")),
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
@@ -57,6 +65,10 @@ const rawSchema = z.object({
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
+  // One variable per paid plan (lib/billing/plans.ts PAID_PLANS): STRIPE_PRICE_<PLAN>.
+  STRIPE_PRICE_PRO: optional(stripePriceIds),
+  STRIPE_PRICE_BUSINESS: optional(stripePriceIds),
+  STRIPE_API_URL: optional(z.url({ message: "must be an absolute URL such as http://127.0.0.1:12111 (stripe-mock); unset means https://api.stripe.com" })),
 });
 
 export type Env = ReturnType<typeof buildEnv>;
@@ -136,6 +148,10 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     stripe: {
       secretKey: raw.STRIPE_SECRET_KEY ?? null,
       webhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? null,
+      /** Price ids per paid plan; empty when the plan is not sold. */
+      prices: { pro: raw.STRIPE_PRICE_PRO ?? [], business: raw.STRIPE_PRICE_BUSINESS ?? [] },
+      /** Where the API client sends requests (stripe-mock, a test stand-in); null = Stripe itself. */
+      apiUrl: raw.STRIPE_API_URL ?? null,
     },
   };
 }
