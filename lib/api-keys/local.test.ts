@@ -11,7 +11,7 @@ import type { ApiKeyOwner } from "@/lib/api-keys/types";
 import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv, parseEnv } from "@/lib/env";
-import { seedUser, type SeededUser } from "@/test/support";
+import { PRODUCTION_ENV, seedUser, type SeededUser } from "@/test/support";
 
 const keys = createLocalApiKeys(getEnv());
 const verify = createLocalApiKeyVerifier(getEnv());
@@ -60,15 +60,7 @@ describe("the local API keys service", () => {
   });
 
   it("cannot be made in production", () => {
-    const production = parseEnv({
-      NODE_ENV: "production",
-      DATABASE_URL: "postgres://x@localhost/db",
-      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsucG9zdG9yYS5hcHAk",
-      CLERK_SECRET_KEY: "sk_live_abc",
-      SUPABASE_URL: "https://abcd.supabase.co",
-      SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
-      APP_URL: "https://api.postora.app",
-    });
+    const production = parseEnv(PRODUCTION_ENV);
     expect(() => createLocalApiKeys(production)).toThrow(DevIdentityInProductionError);
     expect(() => createLocalApiKeyVerifier(production)).toThrow(DevIdentityInProductionError);
   });
