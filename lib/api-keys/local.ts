@@ -18,10 +18,10 @@ import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { MAX_LIVE_KEYS, validCreateInput, type ApiKey, type ApiKeyOwner, type ApiKeyService } from "@/lib/api-keys/types";
 
 /** Clerk's API key secrets start with ak_; so do ours, so clients and the verifier's routing cannot tell them apart. */
-export const API_KEY_SECRET_PREFIX = "ak_";
+const API_KEY_SECRET_PREFIX = "ak_";
 const LOCAL_ID = /^apikey_[0-9a-f]{32}$/;
 
-export function newSecret(): string {
+function newSecret(): string {
   return `${API_KEY_SECRET_PREFIX}${randomBytes(32).toString("hex")}`;
 }
 
@@ -95,7 +95,7 @@ export function createLocalApiKeys(env: Env, options: { db?: Sql } = {}): ApiKey
 }
 
 /** Who a local API key belongs to, as its verifier found it. */
-export type LocalKeyCredential = {
+type LocalKeyCredential = {
   keyId: string;
   clerkUserId: string;
   email: string;

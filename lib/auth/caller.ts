@@ -19,7 +19,7 @@ import { isMachineToken } from "@clerk/backend/internal";
 import { createLocalApiKeyVerifier } from "@/lib/api-keys/local";
 import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
 import { createClerkMachineVerifier } from "@/lib/auth/machine";
-import { ALL_SCOPES, postoraScopes, type CredentialKind, type Scope } from "@/lib/auth/scopes";
+import { postoraScopes, SCOPES, type CredentialKind, type Scope } from "@/lib/auth/scopes";
 import { bearerToken, createTokenVerifier, TokenRejectedError, verifierConfigFor, type TokenVerifier, type VerifiedSession } from "@/lib/auth/verify";
 import type { DbIdentity, Sql } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
@@ -45,7 +45,7 @@ export type Caller = DbIdentity & {
 };
 
 /** A verified credential: who it acts for, and what it may do. */
-export type VerifiedCredential = VerifiedSession & {
+type VerifiedCredential = VerifiedSession & {
   credential: CredentialKind;
   keyId: string | null;
   scopes: readonly Scope[];
@@ -53,13 +53,13 @@ export type VerifiedCredential = VerifiedSession & {
 };
 
 /** Verifies API keys and OAuth access tokens (anything Clerk's SDK recognises as a machine token). */
-export type MachineCredentialVerifier = (token: string) => Promise<VerifiedCredential>;
+type MachineCredentialVerifier = (token: string) => Promise<VerifiedCredential>;
 
 const asSession = (session: VerifiedSession): VerifiedCredential => ({
   ...session,
   credential: "session",
   keyId: null,
-  scopes: ALL_SCOPES,
+  scopes: SCOPES,
   oauthClientId: null,
 });
 
@@ -138,7 +138,7 @@ export type AuthenticatorForOptions = {
 };
 
 /** API keys and OAuth access tokens as this configuration verifies them: through Clerk, or the local keys. */
-export function machineVerifierFor(env: Env, options: AuthenticatorForOptions = {}): MachineCredentialVerifier {
+function machineVerifierFor(env: Env, options: AuthenticatorForOptions = {}): MachineCredentialVerifier {
   if (env.clerk) {
     const verify = createClerkMachineVerifier({
       secretKey: env.clerk.secretKey,

@@ -23,7 +23,7 @@ import { logger } from "@/lib/log";
 const log = logger.child({ source: "auth" });
 
 /** Who a machine credential acts for, and what Clerk says it may do. */
-export type MachineCredential = {
+type MachineCredential = {
   kind: "api_key" | "oauth_token";
   clerkUserId: string;
   /** The key's or the token's id at Clerk (never the secret). */

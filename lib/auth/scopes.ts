@@ -5,11 +5,10 @@
  * with (other scopes on it, such as OAuth's `profile`, grant nothing here).
  */
 
+/** Every scope, in canonical order: also what a Clerk session (our dashboard, `getToken()`, the development token) carries. */
 export const SCOPES = ["read", "write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Every scope: what a Clerk session (our dashboard, `getToken()`, the development token) carries. */
-export const ALL_SCOPES: readonly Scope[] = SCOPES;
 
 /** How the caller proved who they are. */
 export type CredentialKind = "session" | "api_key" | "oauth_token";
