@@ -22,7 +22,7 @@ export type ApiKey = {
 };
 
 /** A key just created, with its secret: the only time the secret exists outside the caller's hands. */
-export type CreatedApiKey = { apiKey: ApiKey; secret: string };
+type CreatedApiKey = { apiKey: ApiKey; secret: string };
 
 /** Whose keys: the signed-in person (the Caller has both ids). */
 export type ApiKeyOwner = { userId: string; clerkUserId: string; email?: string | null };
