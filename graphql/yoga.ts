@@ -13,6 +13,8 @@ import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
 import { schema } from "@/graphql/schema/index";
+import { apiKeysFor } from "@/lib/api-keys/service";
+import type { ApiKeyService } from "@/lib/api-keys/types";
 import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
 import { getEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
@@ -119,11 +121,14 @@ export type GraphQLServerOptions = {
   authenticate?: Authenticator;
   /** Where files live; defaults to the configured storage (Supabase, or the local adapter). */
   storage?: FileStorage;
+  /** The API keys service; defaults to Clerk's or the development identity's, as configured. */
+  apiKeys?: ApiKeyService;
 };
 
 export function createGraphQLServer(options: GraphQLServerOptions = {}) {
   let authenticate = options.authenticate;
   let storage = options.storage;
+  let apiKeys = options.apiKeys;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
@@ -158,11 +163,19 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     // Runs once per request: the caller is resolved (and provisioned) here, not per resolver.
     context: async ({ request, frontendSession }) => {
       authenticate ??= authenticatorFor(getEnv());
+      const requestId = requestIdOf(request);
       try {
         const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession });
         storage ??= getStorage();
-        return createContext({ requestId: requestIdOf(request), identity: caller, storage, log });
+        apiKeys ??= apiKeysFor(getEnv());
+        const context = createContext({ requestId, identity: caller, storage, apiKeys, log });
+        // An access log for credentials that outlive a session: which key (by id, never the secret), for whom.
+        if (caller && caller.credential !== "session") context.log.info("request with a machine credential");
+        return context;
       } catch (error) {
+        if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
+          log.info("credential refused", { requestId, reason: error.details.reason ?? null, message: error.message });
+        }
         throw contextError(error);
       }
     },
