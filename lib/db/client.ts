@@ -65,6 +65,14 @@ function pool(): Sql {
   return globalForDb.postoraPool;
 }
 
+/**
+ * The pool itself, as the service role, for single statements that need no
+ * transaction (the rate limit's counter upsert). Bypasses RLS like asService.
+ */
+export function servicePool(): Sql {
+  return pool();
+}
+
 /** Closes the process's pool (tests and scripts call this before exiting). */
 export async function closePool(): Promise<void> {
   const current = globalForDb.postoraPool;
