@@ -9,6 +9,7 @@ import path from "node:path";
 import { seed } from "@/lib/db/migrate";
 import { ConfigError, getEnv } from "@/lib/env";
 import { prepareDatabase, say } from "@/scripts/database";
+import { guardChildren } from "@/scripts/dev-guard";
 
 async function main() {
   const env = getEnv();
@@ -56,6 +57,9 @@ async function main() {
   // 128 + signal number, as shells report a process ended by that signal.
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
+  // A closed terminal (SIGHUP), a killed parent, or dev.ts itself killed: nothing stays behind.
+  process.on("SIGHUP", () => void stop(129));
+  guardChildren({ processGroup: child.pid!, postgresDataDir: embedded ? path.join(env.dataDir, "postgres") : null, onParentGone: () => void stop(129) });
   child.on("exit", (code) => void stop(code ?? 0));
 }
 
