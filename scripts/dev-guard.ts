@@ -25,7 +25,8 @@ export type Guarded = {
   onParentGone: () => void;
 };
 
-export function guardChildren(guarded: Guarded): void {
+/** Starts the guards; call the returned function on a normal stop, once everything is stopped. */
+export function guardChildren(guarded: Guarded): () => void {
   const parent = process.ppid;
   const poll = setInterval(() => {
     if (process.ppid !== parent) {
@@ -41,6 +42,10 @@ export function guardChildren(guarded: Guarded): void {
     { detached: true, stdio: "ignore" },
   );
   watchdog.unref();
+  return () => {
+    clearInterval(poll);
+    if (watchdog.exitCode === null) watchdog.kill("SIGTERM");
+  };
 }
 
 function alive(pid: number): boolean {

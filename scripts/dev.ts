@@ -26,6 +26,7 @@ async function main() {
   say(`GraphiQL: http://localhost:${env.port}/api/graphql`);
 
   let stopping = false;
+  let dismissGuard = () => {};
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -51,6 +52,7 @@ async function main() {
       });
     }
     await embedded?.stop();
+    dismissGuard();
     say("stopped");
     process.exit(code);
   };
@@ -59,7 +61,7 @@ async function main() {
   process.on("SIGTERM", () => void stop(143));
   // A closed terminal (SIGHUP), a killed parent, or dev.ts itself killed: nothing stays behind.
   process.on("SIGHUP", () => void stop(129));
-  guardChildren({ processGroup: child.pid!, postgresDataDir: embedded ? path.join(env.dataDir, "postgres") : null, onParentGone: () => void stop(129) });
+  dismissGuard = guardChildren({ processGroup: child.pid!, postgresDataDir: embedded ? path.join(env.dataDir, "postgres") : null, onParentGone: () => void stop(129) });
   child.on("exit", (code) => void stop(code ?? 0));
 }
 
