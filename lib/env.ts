@@ -55,6 +55,8 @@ const rawSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
   TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
 
+  POSTORA_BENCH_ROUTE: z.preprocess(blankAsUnset, z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0")),
+
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
 });
@@ -119,6 +121,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
       paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
       anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },
+    /** GET /api/bench/limit answers (bench/http.ts only); otherwise it is a 404. */
+    benchRoute: raw.POSTORA_BENCH_ROUTE === "1",
     /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/http/client-ip.ts). */
     trustedProxyCount: raw.TRUSTED_PROXY_COUNT,
     stripe: {
