@@ -24,7 +24,7 @@ export type RateLimits = Env["rateLimit"];
 const PAID_TIERS = new Set(["pro", "business"]);
 
 /** The limit a tier (null: anonymous) gets; 0 means none. */
-export function limitFor(limits: RateLimits, tier: string | null): number {
+function limitFor(limits: RateLimits, tier: string | null): number {
   if (tier === null) return limits.anonymousPerMinute;
   return PAID_TIERS.has(tier) ? limits.paidPerMinute : limits.freePerMinute;
 }

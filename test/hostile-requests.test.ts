@@ -18,7 +18,7 @@ import { POST as clerkWebhook } from "@/app/api/webhooks/clerk/route";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { getLocalStorage } from "@/lib/storage/local";
+import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath } from "@/lib/storage/types";
 import { storageFetch } from "@/test/storage";
 import { seedGeneration, seedTemplate, signedClerkWebhook, signedInPerson, TEST_CLERK_WEBHOOK_SECRET, type SignedInPerson, type SignedWebhookOptions } from "@/test/support";
@@ -106,10 +106,13 @@ function documentFor(rng: Rng, victim: { generationId: string; templateId: strin
     () => ({ query: `query($id: ID!) { node(id: $id) { id ... on Generation { inputContent } } }`, variables: { id } }),
     () => ({ query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, variables: { ids: Array.from({ length: rng.int(300) }, () => id) } }),
     () => ({ query: `query($id: ID!) { generation(id: $id) { id inputContent } }`, variables: { id: hostileValues(rng) } }),
-    () => ({ query: `mutation($id: ID!) { deleteGeneration(id: $id) { deletedGenerationId } }`, variables: { id } }),
-    () => ({ query: `mutation($id: ID!) { deleteTemplate(id: $id) { deletedTemplateId } }`, variables: { id } }),
-    () => ({ query: `mutation($id: ID!) { createGenerationDownloadUrl(id: $id, expiresIn: ${rng.pick([0, -5, 10, 99999, 2 ** 31])}) { url } }`, variables: { id } }),
-    () => ({ query: `mutation($id: ID!) { createGenerationUploadUrl(id: $id) { url } }`, variables: { id } }),
+    () => ({ query: `mutation($id: ID!) { deleteGeneration(input: { id: $id }) { deletedGenerationId } }`, variables: { id } }),
+    () => ({ query: `mutation($id: ID!) { deleteTemplate(input: { id: $id }) { deletedTemplateId } }`, variables: { id } }),
+    () => ({ query: `mutation($id: ID!) { retryGeneration(input: { id: $id }) { generation { id status } } }`, variables: { id } }),
+    () => ({ query: `mutation($input: UpdateGenerationInput!) { updateGeneration(input: $input) { generation { id } } }`, variables: { input: { id, bulletPoints: rng.int(2) ? Array.from({ length: rng.int(2000) }, () => text) : hostileValues(rng), canvaDesignId: rng.int(2) ? text : hostileValues(rng) } } }),
+    () => ({ query: `mutation($input: UpdateTemplateInput!) { updateTemplate(input: $input) { template { id } } }`, variables: { input: { id, name: text, content: rng.int(2) ? JSON.parse(deepJson(rng.int(200))) : hostileValues(rng) } } }),
+    () => ({ query: `mutation($id: ID!) { createGenerationDownloadUrl(input: { id: $id, expiresIn: ${rng.pick([0, -5, 10, 99999, 2 ** 31])} }) { download { url } } }`, variables: { id } }),
+    () => ({ query: `mutation($id: ID!) { createGenerationUploadUrl(input: { id: $id }) { upload { url } } }`, variables: { id } }),
     () => ({ query: `mutation($input: CreateGenerationInput!) { createGeneration(input: $input) { generation { id } } }`, variables: { input: { inputContent: rng.int(2) ? text : hostileValues(rng), outputFormat: rng.pick(["CAROUSEL", "carousel", "DROP", 1, null]) } } }),
     () => ({ query: `mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { template { id } } }`, variables: { input: { name: text, type: rng.pick(["CAROUSEL", "x"]), content: rng.int(2) ? JSON.parse(deepJson(rng.int(200))) : hostileValues(rng) } } }),
     () => ({ query: `{ templates(first: ${first}, after: ${JSON.stringify(text.slice(0, 200))}) { edges { node { id name } } } }` }),
@@ -208,7 +211,7 @@ function hostileRequest(rng: Rng, attacker: SignedInPerson, victim: { generation
 
 /** As Next.js routes it: a URL that (after dot segments collapse) is no storage route is its 404. */
 async function routedToStorage(request: Request): Promise<Response> {
-  if (!/\/api\/storage\/v1\/object\/(?:upload\/)?sign\//.test(new URL(request.url).pathname)) return new Response(null, { status: 404 });
+  if (!new URL(request.url).pathname.startsWith("/api/storage/v1/")) return new Response(null, { status: 404 });
   return storageFetch(request);
 }
 

@@ -31,7 +31,7 @@ export function declaresTooLarge(request: Request, limit: number): boolean {
 }
 
 /** The body's bytes, at most `limit` of them; throws BodyTooLargeError past it. */
-export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
+async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   if (declaresTooLarge(request, limit)) throw new BodyTooLargeError(limit);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
