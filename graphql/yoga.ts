@@ -12,6 +12,8 @@ import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
+import { useRateLimit } from "@/graphql/plugins/rate-limit";
+import { useRequestBodyRules } from "@/graphql/plugins/request-body";
 import { schema } from "@/graphql/schema/index";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import type { ApiKeyService } from "@/lib/api-keys/types";
@@ -156,6 +158,8 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     plugins: [
       useRequestId(),
       useClientErrors(),
+      useRequestBodyRules(),
+      useRateLimit(),
       maxDepthPlugin({ n: 10, ...documentLimit }),
       maxAliasesPlugin({ n: 20, ...documentLimit }),
       costLimitPlugin({ maxCost: 5000, ...documentLimit }),

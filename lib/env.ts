@@ -35,6 +35,10 @@ const stripePriceIds = z
     message: "must be Stripe price ids (price_...), comma-separated, from Stripe dashboard > Product catalog > your product > Pricing",
   });
 
+/** Requests per minute for one kind of caller; 0 turns that limit off. */
+const perMinute = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number of requests per minute").min(0, "must be 0 (off) or more").default(fallback));
+
 const rawSchema = z.object({
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development")),
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
@@ -62,6 +66,13 @@ const rawSchema = z.object({
   CLERK_JWT_KEY: optional(pemPublicKey),
   CLERK_AUTHORIZED_PARTIES: optional(z.string()),
   CLERK_WEBHOOK_SIGNING_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Clerk dashboard > Webhooks > Signing Secret)")),
+
+  RATE_LIMIT_FREE_PER_MINUTE: perMinute(300),
+  RATE_LIMIT_PAID_PER_MINUTE: perMinute(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
+
+  POSTORA_BENCH_ROUTE: z.preprocess(blankAsUnset, z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0")),
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
@@ -145,6 +156,16 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     /** Development identity: local signing key, never in production (see lib/auth). */
     devIdentity: !clerk && !isProduction,
     clerkWebhookSecret: raw.CLERK_WEBHOOK_SIGNING_SECRET ?? null,
+    /** Requests per minute (0 = no limit), enforced in Postgres across instances (lib/rate-limit.ts). */
+    rateLimit: {
+      freePerMinute: raw.RATE_LIMIT_FREE_PER_MINUTE,
+      paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
+      anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    },
+    /** GET /api/bench/limit answers (bench/http.ts only); otherwise it is a 404. */
+    benchRoute: raw.POSTORA_BENCH_ROUTE === "1",
+    /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/http/client-ip.ts). */
+    trustedProxyCount: raw.TRUSTED_PROXY_COUNT,
     stripe: {
       secretKey: raw.STRIPE_SECRET_KEY ?? null,
       webhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? null,

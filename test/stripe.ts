@@ -233,7 +233,7 @@ export function signedStripeWebhook(event: Record<string, unknown>, options: Sig
 // A stand-in for the Stripe API on 127.0.0.1: no network in tests
 // ---------------------------------------------------------------------
 
-export type StandInRequest = { method: string; path: string; idempotencyKey: string | null; apiVersion: string | null; authorization: string | null; form: URLSearchParams };
+type StandInRequest = { method: string; path: string; idempotencyKey: string | null; apiVersion: string | null; authorization: string | null; form: URLSearchParams };
 
 export type StripeStandIn = {
   url: string;

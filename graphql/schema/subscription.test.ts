@@ -2,7 +2,7 @@
  * Viewer.subscription and Viewer.usage: what a client shows on the billing page.
  */
 import { expect, it } from "vitest";
-import { CreateGenerationDocument, OutputFormat, ViewerBillingDocument } from "@/graphql/generated/graphql";
+import { CreateGenerationDocument, ViewerBillingDocument } from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { postDocument, seedGeneration, signedInPerson } from "@/test/support";
@@ -66,7 +66,7 @@ it("answers createGeneration over the limit with QUOTA_EXCEEDED, the limit and t
   for (let i = 0; i < 10; i += 1) await seedGeneration(person.id);
   const { body } = await postDocument(server, CreateGenerationDocument, {
     authorization: person.authorization,
-    variables: { input: { inputContent: "one more", outputFormat: OutputFormat.Carousel } },
+    variables: { input: { inputContent: "one more", outputFormat: "CAROUSEL" } },
   });
   const now = new Date();
   const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));

@@ -33,7 +33,7 @@ export type BillingDeps = {
   db?: Sql;
 };
 
-export function billingDeps(): BillingDeps {
+function billingDeps(): BillingDeps {
   const env = getEnv();
   const origins = new Set([new URL(env.appUrl).origin, ...(env.clerk?.authorizedParties ?? []).map((party) => safeOrigin(party)).filter(Boolean)]);
   return {
@@ -88,7 +88,7 @@ async function callStripe<T>(what: string, deps: BillingDeps, call: () => Promis
 }
 
 /** The user's Stripe customer id, creating the customer once (see the module comment). */
-export async function ensureCustomer(caller: BillingCaller, deps: BillingDeps): Promise<string> {
+async function ensureCustomer(caller: BillingCaller, deps: BillingDeps): Promise<string> {
   const stripe = requireStripe(deps);
   return asService(async (sql) => {
     const [user] = await sql<{ stripeCustomerId: string | null }[]>`

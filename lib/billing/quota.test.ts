@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { QuotaExceededError } from "@/lib/billing/quota";
 import { asService, createPool, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { createGeneration } from "@/lib/generations/generations";
+import { insertGeneration } from "@/lib/generations/generations";
 import { seedGeneration, seedUser, type SeededUser } from "@/test/support";
 
 // Twenty connections, so twenty creates really run at once.
@@ -21,7 +21,7 @@ const nextMonth = () => {
 };
 
 const create = (user: SeededUser) =>
-  withUser(user.identity, (sql) => createGeneration(sql, { inputContent: "A post", outputFormat: "carousel" }), wide);
+  withUser(user.identity, (sql) => insertGeneration(sql, { inputContent: "A post", outputFormat: "carousel" }), wide);
 
 async function storedCount(userId: string): Promise<number> {
   const [row] = await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from generations where user_id = ${userId}`);

@@ -7,7 +7,7 @@
 import type postgres from "postgres";
 import { AppError } from "@/lib/errors";
 
-export const QUOTA_SQLSTATE = "PT429";
+const QUOTA_SQLSTATE = "PT429";
 
 export class QuotaExceededError extends AppError {
   constructor(message: string, details: { tier: string; limit: number; used: number; resetsAt: string }) {
@@ -16,7 +16,7 @@ export class QuotaExceededError extends AppError {
 }
 
 /** The QUOTA_EXCEEDED error a database error stands for, or null when it is something else. */
-export function quotaExceededFrom(error: unknown): QuotaExceededError | null {
+function quotaExceededFrom(error: unknown): QuotaExceededError | null {
   // By shape, not instanceof: the driver can be loaded twice (ESM and CommonJS).
   if (!(error instanceof Error) || (error as Partial<postgres.PostgresError>).code !== QUOTA_SQLSTATE) return null;
   const { detail: rawDetail } = error as Partial<postgres.PostgresError>;

@@ -28,7 +28,7 @@ import { isUuid } from "@/lib/ids";
 import { RetryLater, type InboxDelivery } from "@/lib/webhooks/inbox";
 
 /** The first API version whose shapes this module reads ("basil"). */
-export const BASIL = "2025-03-31";
+const BASIL = "2025-03-31";
 
 /** The metadata key our checkout puts on sessions and subscriptions (lib/billing/checkout.ts). */
 export const USER_ID_METADATA = "postora_user_id";

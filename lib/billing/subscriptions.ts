@@ -14,7 +14,7 @@ import type { Sql } from "@/lib/db/client";
 import { PAID_PLANS, type PaidPlan } from "@/lib/billing/plans";
 
 /** Stripe statuses that keep the paid tier (past_due: Stripe is still retrying the payment). */
-export const ENTITLED_STATUSES = ["active", "trialing", "past_due"] as const;
+const ENTITLED_STATUSES = ["active", "trialing", "past_due"] as const;
 
 export type StripeSubscriptionState = {
   stripeSubId: string;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { wordCount } from "@/lib/generations/content";
-import { createGeneration, type OutputFormat } from "@/lib/generations/generations";
+import { insertGeneration, type OutputFormat } from "@/lib/generations/generations";
 import { retryGeneration } from "@/lib/generations/retry";
 import { generationSlidePath, GENERATIONS_BUCKET } from "@/lib/storage/types";
 import { decodePng } from "@/test/png";
@@ -32,7 +32,7 @@ async function template(type: OutputFormat, content: unknown): Promise<string> {
 }
 
 const create = (outputFormat: OutputFormat, inputContent = ARTICLE, templateId: string | null = null) =>
-  withUser(person.identity, (sql) => createGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
+  withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
 
 beforeAll(async () => {
   person = await seedUser();
@@ -128,7 +128,7 @@ describe("scale-out", () => {
       const inputs = Array.from({ length: 50 }, (_, i) => `Batch item ${i}. ${ARTICLE}`);
       const ids = await withUser(person.identity, async (sql) => {
         const created = [];
-        for (const input of inputs) created.push((await createGeneration(sql, { inputContent: input, outputFormat: "bullet_points" })).id);
+        for (const input of inputs) created.push((await insertGeneration(sql, { inputContent: input, outputFormat: "bullet_points" })).id);
         return created;
       });
       for (const id of ids) expect((await waitForStatus(id, ["completed", "failed"], 60_000)).status).toBe("completed");
