@@ -3,7 +3,8 @@
  * path. The baseline is the straightforward way (BEGIN, SET ROLE, set claims,
  * query, COMMIT as separate round trips), measured in the same run against
  * the same embedded PostgreSQL 17, so the ratio is what matters, not the
- * machine. Prints figures; it is not a pass/fail test.
+ * machine. Then the generation pipeline (bench/pipeline.ts). Prints figures;
+ * it is not a pass/fail test.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { createPool, withUser, type Sql } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
+import { pipelineBench } from "@/bench/pipeline";
 
 const concurrency = 16;
 const durationMs = Number(process.env.BENCH_MS ?? 5000);
@@ -122,6 +124,7 @@ async function main() {
     console.log(`withUser / baseline: ${(ours / baseline).toFixed(2)}x   withUser / ceiling: ${(ours / bare).toFixed(2)}x`);
 
     await graphqlBench(db.url(), dir);
+    await pipelineBench(db.url(), dir);
     const memory = process.memoryUsage();
     console.log(`rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
     await pool.end();

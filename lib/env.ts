@@ -35,6 +35,10 @@ const stripePriceIds = z
     message: "must be Stripe price ids (price_...), comma-separated, from Stripe dashboard > Product catalog > your product > Pricing",
   });
 
+/** Requests per minute for one kind of caller; 0 turns that limit off. */
+const perMinute = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number of requests per minute").min(0, "must be 0 (off) or more").default(fallback));
+
 const rawSchema = z.object({
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development")),
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
@@ -44,6 +48,15 @@ const rawSchema = z.object({
   LOG_LEVEL: z.preprocess(blankAsUnset, z.enum(["debug", "info", "warn", "error", "silent"]).default("info")),
 
   DATABASE_URL: optional(postgresUrl),
+  DATABASE_DIRECT_URL: optional(postgresUrl),
+
+  WORKER_CONCURRENCY: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(64).default(2)),
+  WORKER_LOCK_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(14400).default(60)),
+
+  AI_PROVIDER: optional(z.enum(["offline", "openai", "anthropic"], { message: "must be offline, openai or anthropic" })),
+  AI_MODEL: optional(z.string()),
+  OPENAI_API_KEY: optional(z.string().min(20, "looks too short to be an OpenAI API key")),
+  ANTHROPIC_API_KEY: optional(z.string().min(20, "looks too short to be an Anthropic API key")),
 
   SUPABASE_URL: optional(z.url({ message: "must be your project URL, e.g. https://abcd.supabase.co" })),
   SUPABASE_SERVICE_ROLE_KEY: optional(z.string().min(20, "looks too short to be a Supabase service role key")),
@@ -53,6 +66,13 @@ const rawSchema = z.object({
   CLERK_JWT_KEY: optional(pemPublicKey),
   CLERK_AUTHORIZED_PARTIES: optional(z.string()),
   CLERK_WEBHOOK_SIGNING_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Clerk dashboard > Webhooks > Signing Secret)")),
+
+  RATE_LIMIT_FREE_PER_MINUTE: perMinute(300),
+  RATE_LIMIT_PAID_PER_MINUTE: perMinute(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
+
+  POSTORA_BENCH_ROUTE: z.preprocess(blankAsUnset, z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0")),
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
@@ -83,6 +103,19 @@ function pairProblems(raw: Record<string, unknown>, names: string[], purpose: st
   );
 }
 
+const DEFAULT_MODELS = { openai: "gpt-4o-mini", anthropic: "claude-haiku-4-5" } as const;
+
+export type AiConfig =
+  | { provider: "offline"; explicit: boolean }
+  | { provider: "openai" | "anthropic"; explicit: true; model: string; apiKey: string };
+
+function aiConfig(raw: z.infer<typeof rawSchema>): AiConfig {
+  const provider = raw.AI_PROVIDER ?? "offline";
+  if (provider === "offline") return { provider, explicit: raw.AI_PROVIDER === "offline" };
+  const apiKey = provider === "openai" ? raw.OPENAI_API_KEY : raw.ANTHROPIC_API_KEY;
+  return { provider, explicit: true, model: raw.AI_MODEL ?? DEFAULT_MODELS[provider], apiKey: apiKey! };
+}
+
 function buildEnv(raw: z.infer<typeof rawSchema>) {
   const isProduction = raw.NODE_ENV === "production";
   const appUrl = (raw.APP_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, "");
@@ -108,6 +141,13 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     embeddedDbPort: raw.POSTORA_DB_PORT,
     logLevel: raw.LOG_LEVEL,
     databaseUrl: raw.DATABASE_URL ?? null,
+    /** The worker's connection: LISTEN/NOTIFY needs a session, which a transaction pooler cannot give. */
+    databaseDirectUrl: raw.DATABASE_DIRECT_URL ?? raw.DATABASE_URL ?? null,
+    worker: {
+      concurrency: raw.WORKER_CONCURRENCY,
+      lockTimeoutSeconds: raw.WORKER_LOCK_TIMEOUT_SECONDS,
+    },
+    ai: aiConfig(raw),
     supabase:
       raw.SUPABASE_URL && raw.SUPABASE_SERVICE_ROLE_KEY
         ? { url: raw.SUPABASE_URL.replace(/\/$/, ""), serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY }
@@ -116,6 +156,16 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     /** Development identity: local signing key, never in production (see lib/auth). */
     devIdentity: !clerk && !isProduction,
     clerkWebhookSecret: raw.CLERK_WEBHOOK_SIGNING_SECRET ?? null,
+    /** Requests per minute (0 = no limit), enforced in Postgres across instances (lib/rate-limit.ts). */
+    rateLimit: {
+      freePerMinute: raw.RATE_LIMIT_FREE_PER_MINUTE,
+      paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
+      anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    },
+    /** GET /api/bench/limit answers (bench/http.ts only); otherwise it is a 404. */
+    benchRoute: raw.POSTORA_BENCH_ROUTE === "1",
+    /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/http/client-ip.ts). */
+    trustedProxyCount: raw.TRUSTED_PROXY_COUNT,
     stripe: {
       secretKey: raw.STRIPE_SECRET_KEY ?? null,
       webhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? null,
@@ -144,6 +194,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ...pairProblems(raw, ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"], "Supabase Storage"),
     ...pairProblems(raw, ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"], "Clerk sign-in"),
   ];
+  if (raw.AI_PROVIDER === "openai" && !raw.OPENAI_API_KEY)
+    problems.push("OPENAI_API_KEY is missing: AI_PROVIDER=openai needs it (platform.openai.com > API keys), or choose another AI_PROVIDER.");
+  if (raw.AI_PROVIDER === "anthropic" && !raw.ANTHROPIC_API_KEY)
+    problems.push("ANTHROPIC_API_KEY is missing: AI_PROVIDER=anthropic needs it (console.anthropic.com > API keys), or choose another AI_PROVIDER.");
   if (raw.NODE_ENV === "production") {
     // Production must never fall back to the embedded database, local storage
     // or the development identity: each of those is only safe on a laptop.

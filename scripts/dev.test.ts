@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "@/test/browser";
+import { ARTICLE } from "@/test/pipeline";
+import { decodePng } from "@/test/png";
 import { freePort } from "@/test/ports";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -110,6 +112,19 @@ describe("npm run dev on embedded defaults", () => {
     const download = await fetch((link.data.createGenerationDownloadUrl as { download: { url: string } }).download.url);
     expect(download.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
+
+    // The worker that dev starts takes a generation to COMPLETED with nothing configured.
+    const made = await graphql(`mutation { createGeneration(input: { inputContent: "${ARTICLE}", outputFormat: BULLET_POINTS }) { generation { id } } }`);
+    const madeId = (made.data.createGeneration as { generation: { id: string } }).generation.id;
+    let status = "QUEUED";
+    for (const deadline = Date.now() + 60_000; status !== "COMPLETED" && status !== "FAILED" && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = ((await graphql(`query($id: ID!) { generation(id: $id) { status } }`, { id: madeId })).data.generation as { status: string }).status;
+    }
+    expect(status).toBe("COMPLETED");
+    const card = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: madeId });
+    const rendered = Buffer.from(await (await fetch((card.data.createGenerationDownloadUrl as { url: string }).url)).arrayBuffer());
+    expect(decodePng(rendered)).toEqual({ width: 1080, height: 1350 });
 
     // A person opens GraphiQL in a real browser and runs the default query.
     const browser = await launchChromium();

@@ -2,18 +2,26 @@
  * `npm run dev`: the whole app on embedded defaults. With DATABASE_URL set
  * it uses that database; otherwise it starts the project's own PostgreSQL 17
  * under .postora/. Either way it applies pending migrations, then runs
- * `next dev`. Ctrl-C stops Next.js and Postgres, leaving no process behind.
+ * `next dev` and a generation worker in this process (lib/jobs/worker.ts, the
+ * offline writer unless AI_PROVIDER says otherwise), so a generation goes from
+ * QUEUED to COMPLETED with nothing configured. Ctrl-C stops the worker,
+ * Next.js and Postgres, leaving no process behind.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { seed } from "@/lib/db/migrate";
 import { ConfigError, getEnv } from "@/lib/env";
+import { startWorkerFromEnv } from "@/lib/jobs/from-env";
+import { logger } from "@/lib/log";
 import { prepareDatabase, say } from "@/scripts/database";
+import { guardChildren } from "@/scripts/dev-guard";
 
 async function main() {
   const env = getEnv();
   const { url: databaseUrl, embedded } = await prepareDatabase(env);
   if (embedded) await seed(databaseUrl);
+  const worker = await startWorkerFromEnv(env, { log: logger.child({ source: "worker" }), connectionString: databaseUrl });
+  say(`generation worker running (${env.worker.concurrency} at a time, writer: ${env.ai.provider})`);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, "dev", "--port", String(env.port)], {
@@ -25,9 +33,12 @@ async function main() {
   say(`GraphiQL: http://localhost:${env.port}/api/graphql`);
 
   let stopping = false;
+  let dismissGuard = () => {};
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // Stop taking jobs first; one in flight is handed back to the queue if Postgres goes first.
+    const workerStopped = worker.close().catch((error: unknown) => console.error("[postora] worker stop:", error));
     if (child.exitCode === null && child.pid) {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -49,13 +60,18 @@ async function main() {
         });
       });
     }
+    await workerStopped;
     await embedded?.stop();
+    dismissGuard();
     say("stopped");
     process.exit(code);
   };
   // 128 + signal number, as shells report a process ended by that signal.
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
+  // A closed terminal (SIGHUP), a killed parent, or dev.ts itself killed: nothing stays behind.
+  process.on("SIGHUP", () => void stop(129));
+  dismissGuard = guardChildren({ processGroup: child.pid!, postgresDataDir: embedded ? path.join(env.dataDir, "postgres") : null, onParentGone: () => void stop(129) });
   child.on("exit", (code) => void stop(code ?? 0));
 }
 

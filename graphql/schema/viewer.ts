@@ -9,7 +9,7 @@ import { listGenerations } from "@/lib/generations/generations";
 import { listTemplates } from "@/lib/templates/templates";
 import { viewersByIds, type ViewerRow } from "@/lib/users/viewer";
 
-const Viewer = builder.loadableNode("Viewer", {
+export const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
   id: { resolve: (viewer: ViewerRow) => viewer.id },
   load: loadVisible("viewer", viewersByIds),

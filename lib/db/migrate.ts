@@ -15,6 +15,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
+import { installQueue } from "@/lib/jobs/queue";
 
 const projectRoot = path.resolve(import.meta.dirname, "../..");
 const migrationsDir = path.join(projectRoot, "supabase/migrations");
@@ -161,6 +162,10 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
       });
       log(`applied ${migration.version}_${migration.name}`);
       done.push(migration.version);
+    }
+    if (!options.until) {
+      // The generation job queue's own schema (graphile_worker), by its own migrator; idempotent.
+      await installQueue(databaseUrl);
     }
     return done;
   } finally {

@@ -6,7 +6,7 @@
 import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from "@supabase/supabase-js";
 import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
 import { checkFolderPath, checkObjectPath } from "@/lib/storage/paths";
-import { GENERATIONS_BUCKET, type FileStorage, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
 /** Fixed by Supabase: createSignedUploadUrl takes no lifetime. Used only if the token's own exp is unreadable. */
 const SIGNED_UPLOAD_TTL_SECONDS = 2 * 60 * 60;
@@ -101,6 +101,29 @@ export class SupabaseStorage implements FileStorage {
     } catch (error) {
       throw this.failure("check whether a file exists at", path, error as StorageErrorLike);
     }
+  }
+
+  /**
+   * Create-only first (x-upsert: false), so a person's upload that is already
+   * there, or lands first, wins with a 409. Only when the object there is our
+   * own earlier rendering (its user_metadata says so) is it replaced. Supabase
+   * offers no conditional overwrite, so between reading that metadata and the
+   * overwrite a person's upload could still land and be replaced: a window of
+   * one round trip, only on a re-run after a crash.
+   */
+  async putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult> {
+    checkObjectPath(path);
+    const options = { contentType: "image/png", cacheControl: "no-cache", metadata: { source: RENDERED_SOURCE } };
+    const created = await this.files.upload(path, png, { ...options, upsert: false });
+    if (!created.error) return "written";
+    const code = (created.error as StorageErrorLike).statusCode;
+    if (code !== "409" && (created.error as StorageErrorLike).status !== 409) throw this.failure("upload a rendered image to", path, created.error);
+    const { data, error } = await this.files.info(path);
+    if (error) throw this.failure("read the metadata of", path, error);
+    if ((data.metadata as Record<string, unknown> | undefined)?.source !== RENDERED_SOURCE) return "kept";
+    const replaced = await this.files.upload(path, png, { ...options, upsert: true });
+    if (replaced.error) throw this.failure("upload a rendered image to", path, replaced.error);
+    return "written";
   }
 
   async remove(paths: string[]): Promise<void> {

@@ -10,6 +10,21 @@ export function generationObjectPath(userId: string, generationId: string): stri
   return `${userId}/generation-${generationId}.png`;
 }
 
+/**
+ * Where a carousel's later slides live, beside the cover:
+ * <users.id>/generation-<generations.id>-slide-<n>.png, n counting from 1
+ * (slide 1 is the cover at the generation's own path).
+ */
+export function generationSlidePath(userId: string, generationId: string, slideNumber: number): string {
+  return slideNumber === 1 ? generationObjectPath(userId, generationId) : `${userId}/generation-${generationId}-slide-${slideNumber}.png`;
+}
+
+/** Marks an object the pipeline rendered (user_metadata.source), as opposed to one a person uploaded. */
+export const RENDERED_SOURCE = "postora-pipeline";
+
+/** "written": the rendered file is there now; "kept": a person's own upload is there, and stays. */
+export type PutRenderedResult = "written" | "kept";
+
 export type SignedUpload = {
   /** PUT the file here (Supabase's uploadToSignedUrl shape). */
   url: string;
@@ -25,6 +40,12 @@ export interface FileStorage {
   createSignedUploadUrl(path: string): Promise<SignedUpload>;
   createSignedDownloadUrl(path: string, expiresInSeconds: number): Promise<SignedDownload>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Writes a PNG the pipeline rendered, unless a person uploaded their own at
+   * that path: written only where the path is empty or holds an earlier
+   * rendering, so the pipeline never replaces a person's image.
+   */
+  putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult>;
   /** Removes the given objects; missing ones are not an error. */
   remove(paths: string[]): Promise<void>;
   /** Removes every object under a folder (a deleted user's files). */

@@ -13,16 +13,17 @@
  * Stricter than Supabase on purpose: a token is bound to one operation as well
  * as one path, and a file labelled image/png must start like a PNG.
  */
-import { stat, rm, unlink } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, rename, stat, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { asService, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { StorageObjectNotFoundError } from "@/lib/storage/errors";
 import { errno, LocalDisk } from "@/lib/storage/local/disk";
-import { forgetFolder, forgetObjects } from "@/lib/storage/local/objects";
+import { forgetFolder, forgetObjects, recordRendered, type ObjectMetadata } from "@/lib/storage/local/objects";
 import { checkFolderPath, checkObjectPath, encodeObjectPath } from "@/lib/storage/paths";
 import { loadSigningKey, signToken, type TokenOperation } from "@/lib/storage/signing";
-import { GENERATIONS_BUCKET, type FileStorage, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
 /** Where the local server mirrors Supabase's `/storage/v1` (see app/api/storage/v1). */
 export const LOCAL_STORAGE_API_PATH = "/api/storage/v1";
@@ -79,6 +80,33 @@ export class LocalStorage implements FileStorage {
     } catch (error) {
       if (errno(error) === "ENOENT" || errno(error) === "ENOTDIR") return false;
       throw error;
+    }
+  }
+
+  async putRendered(objectPath: string, png: Uint8Array): Promise<PutRenderedResult> {
+    const target = this.disk.fileFor(this.bucket, objectPath);
+    const partial = await this.disk.partialFile();
+    try {
+      await writeFile(partial, png);
+      const metadata: ObjectMetadata = {
+        eTag: `"${createHash("md5").update(png).digest("hex")}"`,
+        size: png.byteLength,
+        mimetype: "image/png",
+        cacheControl: "no-cache",
+        lastModified: new Date().toISOString(),
+        contentLength: png.byteLength,
+        httpStatusCode: 200,
+      };
+      // The file moves while the row's lock is held, so the disk matches the row
+      // whichever of us and a person's upload came second.
+      return await asService(async (sql) => {
+        if (!(await recordRendered(sql, this.bucket, objectPath, metadata, randomUUID(), RENDERED_SOURCE))) return "kept" as const;
+        await mkdir(path.dirname(target), { recursive: true });
+        await rename(partial, target);
+        return "written" as const;
+      }, this.db);
+    } finally {
+      await unlink(partial).catch(() => {});
     }
   }
 

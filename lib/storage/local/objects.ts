@@ -36,13 +36,34 @@ export async function bucketRules(sql: Sql, bucket: string): Promise<BucketRules
   };
 }
 
-/** Records an upload (a new version of the object when it already exists). */
+/**
+ * Records a person's upload (a new version of the object when it already
+ * exists). It is theirs now: any pipeline marker in user_metadata goes.
+ */
 export async function recordObject(sql: Sql, bucket: string, objectPath: string, metadata: ObjectMetadata, version: string): Promise<void> {
   await sql`
     insert into storage.objects (bucket_id, name, metadata, version)
     values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${version})
     on conflict (bucket_id, name) do update
-      set metadata = excluded.metadata, version = excluded.version, updated_at = now(), last_accessed_at = now()`;
+      set metadata = excluded.metadata, user_metadata = null, version = excluded.version, updated_at = now(), last_accessed_at = now()`;
+}
+
+/**
+ * Records a file the pipeline rendered, marked as such in user_metadata,
+ * only where no object exists or the one there carries the same marker.
+ * The upsert takes the row's lock, so it and a person's upload landing at
+ * the same moment are ordered. False: a person's upload is there and stays.
+ */
+export async function recordRendered(sql: Sql, bucket: string, objectPath: string, metadata: ObjectMetadata, version: string, source: string): Promise<boolean> {
+  const rows = await sql`
+    insert into storage.objects (bucket_id, name, metadata, user_metadata, version)
+    values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${sql.json({ source })}, ${version})
+    on conflict (bucket_id, name) do update
+      set metadata = excluded.metadata, user_metadata = excluded.user_metadata, version = excluded.version,
+          updated_at = now(), last_accessed_at = now()
+      where storage.objects.user_metadata ->> 'source' = ${source}
+    returning id`;
+  return rows.length > 0;
 }
 
 export async function objectMetadata(sql: Sql, bucket: string, objectPath: string): Promise<Partial<ObjectMetadata> | null> {

@@ -1,0 +1,194 @@
+/**
+ * One generation through the pipeline: claim it, write its content, render
+ * its images, store them, then record the output and `completed` in one
+ * transaction. The job queue (lib/jobs/worker.ts) calls processGeneration
+ * once per attempt; everything here is safe to run again after a crash.
+ *
+ * The worker is a system job, so it uses the service path, and every
+ * statement names the job's own generation id and user id.
+ *
+ *  - Deleted meanwhile: checked under the row's lock when claiming, and again
+ *    under the lock that records the output; files written by then are
+ *    removed, and a deleted row is never brought back.
+ *  - A person's own upload: files are written with putRendered, which never
+ *    replaces an image a person uploaded, even one that lands mid-job.
+ *  - Exactly once: the final UPDATE requires status `processing`, so a second
+ *    run that races the first finds the work done.
+ *  - Failures: a transient writer error is retried here with backoff, and
+ *    beyond that by the queue (status goes back to `queued` meanwhile); a
+ *    permanent one, or the last attempt, ends `failed` with a reason a
+ *    person can read.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { asService, type Sql } from "@/lib/db/client";
+import type { Logger } from "@/lib/log";
+import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
+import type { OutputFormat } from "@/lib/generations/generations";
+import { renderBulletCard, renderQuoteCard, renderSlide } from "@/lib/render/cards";
+import { generationObjectPath, generationSlidePath, type FileStorage } from "@/lib/storage/types";
+import { TransientWriterError, type Writer } from "@/lib/ai/writer";
+
+export type PipelineDeps = {
+  db: Sql;
+  storage: FileStorage;
+  writer: Writer;
+  log: Logger;
+  /** In-job retries of a transient writer failure (default 3 tries, 1 s, 4 s between). */
+  retry?: { tries: number; baseDelayMs: number };
+};
+
+export type PipelineJob = { generationId: string; userId: string };
+export type PipelineAttempt = { attempt: number; maxAttempts: number; signal?: AbortSignal };
+
+export type PipelineOutcome =
+  | { outcome: "completed"; files: string[]; kept: string[] }
+  | { outcome: "failed"; reason: string }
+  | { outcome: "cancelled" }
+  | { outcome: "already-done"; status: string };
+
+/** Thrown to hand the job back to the queue for a later attempt (the generation is `queued` again). */
+export class ReleasedForRetry extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ReleasedForRetry";
+  }
+}
+
+/** A failure no retry will fix; its message is what the person reads. */
+class PermanentFailure extends Error {}
+
+type Claimed = { inputContent: string; outputFormat: OutputFormat; templateContent: unknown };
+
+const UNEXPECTED =
+  "An unexpected error stopped this generation after several attempts. Retry it with retryGeneration; if it fails again, contact support.";
+
+async function claim(db: Sql, job: PipelineJob): Promise<Claimed | { done: PipelineOutcome }> {
+  return asService(async (sql) => {
+    const [row] = await sql<{ inputContent: string; outputFormat: OutputFormat; templateId: string | null; status: string; deletedAt: Date | null }[]>`
+      select input_content, output_format, template_id, status, deleted_at from public.generations
+      where id = ${job.generationId} and user_id = ${job.userId}
+      for update`;
+    if (!row || row.deletedAt) return { done: { outcome: "cancelled" } };
+    if (row.status !== "queued" && row.status !== "processing") return { done: { outcome: "already-done", status: row.status } };
+    await sql`update public.generations set status = 'processing' where id = ${job.generationId} and user_id = ${job.userId}`;
+    if (!row.templateId) return { inputContent: row.inputContent, outputFormat: row.outputFormat, templateContent: null };
+    // The person's own template or a system one; the foreign key alone would accept anyone's.
+    const [template] = await sql<{ content: unknown }[]>`
+      select content from public.templates
+      where id = ${row.templateId} and (user_id is null or user_id = ${job.userId})`;
+    return { inputContent: row.inputContent, outputFormat: row.outputFormat, templateContent: template?.content ?? null };
+  }, db);
+}
+
+async function write(deps: PipelineDeps, inputContent: string, limits: Limits, signal: AbortSignal | undefined): Promise<GeneratedContent> {
+  const { tries, baseDelayMs } = deps.retry ?? { tries: 3, baseDelayMs: 1000 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.writer.write({ inputContent, limits, signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      if (!(error instanceof TransientWriterError)) throw new PermanentFailure((error as Error).message, { cause: error });
+      if (attempt >= tries) throw error;
+      const delay = baseDelayMs * 4 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      deps.log.warn("writer failed; trying again", { attempt, delayMs: Math.round(delay), error: (error as Error).message });
+      await sleep(delay, undefined, signal ? { signal } : undefined);
+    }
+  }
+}
+
+async function render(job: PipelineJob, content: GeneratedContent): Promise<{ path: string; png: Buffer }[]> {
+  switch (content.format) {
+    case "bullet_points":
+      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderBulletCard(content.bulletPoints) }];
+    case "carousel": {
+      const files = [];
+      for (const [index, slide] of content.slides.entries()) {
+        files.push({ path: generationSlidePath(job.userId, job.generationId, index + 1), png: await renderSlide(slide, index, content.slides.length) });
+      }
+      return files;
+    }
+    case "canva_design":
+      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderQuoteCard(content.quote) }];
+  }
+}
+
+/** Records `failed` with its reason, unless the generation was deleted or finished meanwhile. */
+async function fail(db: Sql, job: PipelineJob, reason: string): Promise<PipelineOutcome> {
+  const rows = await db`
+    update public.generations set status = 'failed', failure_reason = ${reason.slice(0, 2000)}
+    where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null and status = 'processing'
+    returning id`;
+  return rows.length ? { outcome: "failed", reason } : { outcome: "cancelled" };
+}
+
+/** processing -> queued: the queue will run this generation again. */
+async function release(db: Sql, job: PipelineJob): Promise<void> {
+  await db`
+    update public.generations set status = 'queued'
+    where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null and status = 'processing'`;
+}
+
+export async function processGeneration(deps: PipelineDeps, job: PipelineJob, attempt: PipelineAttempt): Promise<PipelineOutcome> {
+  const log = deps.log.child({ generationId: job.generationId, attempt: attempt.attempt });
+  const claimed = await claim(deps.db, job);
+  if ("done" in claimed) {
+    log.info("nothing to do", { outcome: claimed.done.outcome });
+    return claimed.done;
+  }
+  const written: string[] = [];
+  try {
+    const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
+    const content = await write(deps, claimed.inputContent, limits, attempt.signal);
+    const files = await render(job, content);
+    attempt.signal?.throwIfAborted();
+
+    const kept: string[] = [];
+    for (const file of files) {
+      const [live] = await deps.db`select 1 from public.generations where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null`;
+      if (!live) break;
+      if ((await deps.storage.putRendered(file.path, file.png)) === "written") written.push(file.path);
+      else kept.push(file.path);
+    }
+
+    const outcome = await asService(async (sql): Promise<PipelineOutcome> => {
+      const [row] = await sql<{ status: string; deletedAt: Date | null }[]>`
+        select status, deleted_at from public.generations where id = ${job.generationId} and user_id = ${job.userId} for update`;
+      if (!row || row.deletedAt) return { outcome: "cancelled" } as const;
+      if (row.status !== "processing") return { outcome: "already-done", status: row.status } as const;
+      await sql`
+        update public.generations set
+          status = 'completed', completed_at = now(), failure_reason = null,
+          bullet_points = ${content.format === "bullet_points" ? sql.json(content.bulletPoints) : sql`bullet_points`},
+          slides = ${content.format === "carousel" ? sql.json(content.slides) : null},
+          quote = ${content.format === "canva_design" ? content.quote : null}
+        where id = ${job.generationId} and user_id = ${job.userId}`;
+      return { outcome: "completed", files: files.map((file) => file.path), kept } as const;
+    }, deps.db);
+    if (outcome.outcome === "cancelled") {
+      // Deleted while we worked: take back what we wrote, never the row.
+      await deps.storage.remove(written);
+      log.info("generation deleted while processing; its files were removed", { removed: written.length });
+    } else {
+      log.info("generation processed", { outcome: outcome.outcome, writer: deps.writer.name, files: written.length, kept: kept.length });
+    }
+    return outcome;
+  } catch (error) {
+    if (attempt.signal?.aborted) {
+      await release(deps.db, job);
+      throw new ReleasedForRetry("The worker is shutting down; the generation goes back to the queue.", { cause: error });
+    }
+    if (error instanceof TemplateContentError || error instanceof PermanentFailure) {
+      log.warn("generation failed", { reason: error.message });
+      return fail(deps.db, job, error.message);
+    }
+    const last = attempt.attempt >= attempt.maxAttempts;
+    if (last) {
+      const reason = error instanceof TransientWriterError ? `${error.message} (gave up after ${attempt.maxAttempts} attempts; retry it later)` : UNEXPECTED;
+      log.error("generation failed on its last attempt", { error, reason });
+      return fail(deps.db, job, reason);
+    }
+    log.warn("generation attempt failed; the queue will try again", { error });
+    await release(deps.db, job);
+    throw new ReleasedForRetry((error as Error).message, { cause: error });
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * A generation worker: a graphile-worker pool running the generate_post task
+ * (lib/generations/pipeline.ts), plus the heartbeats that bound how long a
+ * crashed worker's jobs stay locked.
+ *
+ * - Concurrency: `concurrency` jobs at once per process; start more
+ *   processes (on more machines) to scale out. Each job is claimed once.
+ * - stop() (SIGTERM in scripts/worker.ts): takes no new jobs, lets running
+ *   ones finish for up to `shutdownGraceMs`, then aborts them; an aborted
+ *   generation goes back to `queued` and its job to the queue.
+ * - SIGKILL: the pool's heartbeat row stops being refreshed; after
+ *   `lockTimeoutSeconds` any other worker releases its jobs with
+ *   graphile_worker.force_unlock_workers, and they run again.
+ */
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import { Logger as GraphileLogger, run, type Runner, type Task, type WorkerEvents } from "graphile-worker";
+import { z } from "zod";
+import type { Sql } from "@/lib/db/client";
+import type { Logger } from "@/lib/log";
+import { processGeneration, type PipelineDeps } from "@/lib/generations/pipeline";
+import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/queue";
+
+export type WorkerOptions = {
+  /** A session-capable connection (DATABASE_DIRECT_URL): LISTEN/NOTIFY does not pass a transaction pooler. */
+  connectionString: string;
+  concurrency: number;
+  lockTimeoutSeconds: number;
+  /** The pipeline's dependencies; db is the service-path pool the pipeline writes through. */
+  pipeline: Omit<PipelineDeps, "log">;
+  log: Logger;
+  /** How long running jobs may finish after stop() before they are aborted (default 20 s). */
+  shutdownGraceMs?: number;
+  /** Fallback poll when no notification arrives (default 2 s). */
+  pollIntervalMs?: number;
+};
+
+export type RunningWorker = {
+  /** graphile-worker's pool id: what locked_by says on this worker's jobs. */
+  readonly id: string;
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped (rejects if it died). */
+  readonly done: Promise<void>;
+};
+
+const payloadSchema = z.object({ generationId: z.uuid(), userId: z.uuid() });
+
+function graphileLogger(log: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    const fields = { ...scope, ...(meta ?? {}) } as Record<string, unknown>;
+    if (level === "error") log.error(message, fields);
+    else if (level === "warning") log.warn(message, fields);
+    else if (level === "info") log.info(message, fields);
+    else log.debug(message, fields);
+  });
+}
+
+/** Records a heartbeat for this pool and releases the jobs of pools that went quiet. */
+async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promise<number> {
+  await db`
+    insert into private.worker_heartbeats (worker_id, host, pid) values (${poolId}, ${hostname()}, ${process.pid})
+    on conflict (worker_id) do update set seen_at = now()`;
+  const [row] = await db<{ released: string[] }[]>`
+    with dead as (
+      delete from private.worker_heartbeats
+      where seen_at < now() - make_interval(secs => ${lockTimeoutSeconds})
+      returning worker_id
+    ), unknown as (
+      select distinct j.locked_by as worker_id from graphile_worker._private_jobs j
+      where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${lockTimeoutSeconds})
+        and not exists (
+          select 1 from private.worker_heartbeats h
+          where h.worker_id = j.locked_by and h.seen_at >= now() - make_interval(secs => ${lockTimeoutSeconds}))
+    ), gone as (
+      select worker_id from dead union select worker_id from unknown
+    )
+    select array(select worker_id from gone) as released,
+           graphile_worker.force_unlock_workers(array(select worker_id from gone))`;
+  return row?.released.length ?? 0;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const log = options.log;
+  const db = options.pipeline.db;
+  await installQueue(options.connectionString);
+  const orphans = await enqueueOrphans(db);
+  if (orphans > 0) log.info("queued generations without a job were given one", { count: orphans });
+
+  const task: Task = async (payload, helpers) => {
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      log.error("generate_post job with a malformed payload was dropped", { jobId: helpers.job.id, payload });
+      return;
+    }
+    await processGeneration({ ...options.pipeline, log }, parsed.data, {
+      attempt: helpers.job.attempts,
+      maxAttempts: helpers.job.max_attempts,
+      signal: helpers.abortSignal,
+    });
+  };
+
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  let poolId: string | null = null;
+  events.on("pool:create", ({ workerPool }) => {
+    poolId = workerPool.id;
+  });
+
+  const runner: Runner = await run({
+    connectionString: options.connectionString,
+    concurrency: options.concurrency,
+    maxPoolSize: Math.max(10, options.concurrency + 2),
+    pollInterval: options.pollIntervalMs ?? 2000,
+    noHandleSignals: true,
+    taskList: { [GENERATE_POST_TASK]: task },
+    logger: graphileLogger(log.child({ source: "graphile-worker" })),
+    events,
+    preset: { worker: { gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 20_000 } },
+  });
+  if (!poolId) throw new Error("graphile-worker started without a worker pool");
+  const id: string = poolId;
+
+  const beatEveryMs = Math.max(1000, Math.floor((options.lockTimeoutSeconds * 1000) / 4));
+  const heartbeat = async () => {
+    try {
+      const released = await beat(db, id, options.lockTimeoutSeconds);
+      if (released > 0) log.warn("released the jobs of workers that stopped sending heartbeats", { workers: released });
+    } catch (error) {
+      log.error("worker heartbeat failed", { error });
+    }
+  };
+  await heartbeat();
+  const timer = setInterval(() => void heartbeat(), beatEveryMs);
+  timer.unref();
+  log.info("generation worker started", { workerPool: id, concurrency: options.concurrency, writer: options.pipeline.writer.name });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(timer);
+      try {
+        await runner.stop();
+      } finally {
+        await db`delete from private.worker_heartbeats where worker_id = ${id}`.catch(() => {});
+        log.info("generation worker stopped", { workerPool: id });
+      }
+    })();
+    return stopping;
+  };
+  const done = runner.promise.finally(() => clearInterval(timer));
+  return { id, stop, done };
+}

@@ -1,0 +1,73 @@
+/**
+ * The cards fit their text: at each format's word limits, with long words and
+ * with one word too long for a line, every glyph satori draws lies inside the
+ * card's padded area, and the PNGs decode at the format's size.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  BULLET_CARD_SIZE,
+  bulletCardTree,
+  CAROUSEL_SIZE,
+  QUOTE_CARD_SIZE,
+  quoteCardTree,
+  renderQuoteCard,
+  renderSlide,
+  slideTree,
+  toSvg,
+} from "@/lib/render/cards";
+import { decodePng } from "@/test/png";
+
+const PADDING = 96;
+const words = (n: number, word = "extraordinary") => Array.from({ length: n }, () => word).join(" ");
+
+/** The bounding box of every glyph path (satori draws text as absolute-coordinate paths). */
+function glyphBounds(svg: string) {
+  const box = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity, paths: 0 };
+  for (const match of svg.matchAll(/<path[^>]* d="([^"]+)"/g)) {
+    box.paths++;
+    const numbers = match[1]!.match(/-?\d+(\.\d+)?/g)!.map(Number);
+    for (let i = 0; i + 1 < numbers.length; i += 2) {
+      box.minX = Math.min(box.minX, numbers[i]!);
+      box.maxX = Math.max(box.maxX, numbers[i]!);
+      box.minY = Math.min(box.minY, numbers[i + 1]!);
+      box.maxY = Math.max(box.maxY, numbers[i + 1]!);
+    }
+  }
+  return box;
+}
+
+function expectInside(svg: string, size: { width: number; height: number }) {
+  const box = glyphBounds(svg);
+  expect(box.paths).toBeGreaterThan(0);
+  expect(box.minX).toBeGreaterThanOrEqual(PADDING - 1);
+  expect(box.maxX).toBeLessThanOrEqual(size.width - PADDING + 1);
+  expect(box.minY).toBeGreaterThanOrEqual(PADDING - 1);
+  expect(box.maxY).toBeLessThanOrEqual(size.height - PADDING + 1);
+}
+
+describe("cards keep their text inside", () => {
+  it("eight bullets of 30 long words (the template maximum)", async () => {
+    expectInside(await toSvg(bulletCardTree(Array.from({ length: 8 }, () => words(30))), BULLET_CARD_SIZE), BULLET_CARD_SIZE);
+  });
+
+  it("a cover and a slide at 12-word titles and 60-word bodies, and a word longer than a line", async () => {
+    const slide = { title: words(12), body: words(60) };
+    expectInside(await toSvg(slideTree(slide, 0, 10), CAROUSEL_SIZE), CAROUSEL_SIZE);
+    expectInside(await toSvg(slideTree(slide, 3, 10), CAROUSEL_SIZE), CAROUSEL_SIZE);
+    expectInside(await toSvg(slideTree({ title: "x".repeat(80), body: `${"y".repeat(200)} end` }, 1, 2), CAROUSEL_SIZE), CAROUSEL_SIZE);
+  });
+
+  it("a 45-word quote, and a one-word quote drawn large", async () => {
+    expectInside(await toSvg(quoteCardTree(words(45)), QUOTE_CARD_SIZE), QUOTE_CARD_SIZE);
+    const short = glyphBounds(await toSvg(quoteCardTree("Ship."), QUOTE_CARD_SIZE));
+    const long = glyphBounds(await toSvg(quoteCardTree(words(45, "word")), QUOTE_CARD_SIZE));
+    // Shrink to fit works both ways: short text is set larger than long text.
+    expect(short.maxY - short.minY).toBeGreaterThan(0);
+    expect(long.maxY - long.minY).toBeGreaterThan(short.maxY - short.minY);
+  });
+
+  it("renders PNGs at the formats' sizes, with non-Latin text from the bundled subsets", async () => {
+    expect(decodePng(await renderSlide({ title: "Ein Überblick", body: "Привет, мир. Γειά σου κόσμε. Xin chào thế giới." }, 0, 2))).toEqual({ width: 1080, height: 1350 });
+    expect(decodePng(await renderQuoteCard("Small steps, every day."))).toEqual({ width: 1080, height: 1080 });
+  });
+});

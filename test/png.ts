@@ -1,0 +1,37 @@
+/**
+ * Decodes a PNG far enough to prove it is one: signature, IHDR, every chunk's
+ * CRC, and the IDAT stream inflated to exactly the bytes its dimensions need.
+ * Returns the dimensions.
+ */
+import { crc32, inflateSync } from "node:zlib";
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+export function decodePng(bytes: Uint8Array): { width: number; height: number } {
+  const png = Buffer.from(bytes);
+  if (!png.subarray(0, 8).equals(SIGNATURE)) throw new Error("not a PNG: bad signature");
+  let offset = 8;
+  let header: { width: number; height: number; bitDepth: number; colorType: number } | null = null;
+  const data: Buffer[] = [];
+  let ended = false;
+  while (offset < png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.subarray(offset + 4, offset + 8).toString("latin1");
+    const body = png.subarray(offset + 8, offset + 8 + length);
+    const crc = png.readUInt32BE(offset + 8 + length);
+    if (crc32(png.subarray(offset + 4, offset + 8 + length)) !== crc) throw new Error(`bad CRC in ${type}`);
+    if (type === "IHDR") header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), bitDepth: body[8]!, colorType: body[9]! };
+    if (type === "IDAT") data.push(body);
+    offset += 12 + length;
+    if (type === "IEND") {
+      ended = true;
+      break;
+    }
+  }
+  if (!header || !ended) throw new Error("not a PNG: missing IHDR or IEND");
+  const pixels = inflateSync(Buffer.concat(data));
+  const rowBytes = Math.ceil((header.width * CHANNELS[header.colorType]! * header.bitDepth) / 8);
+  if (pixels.length !== header.height * (1 + rowBytes)) throw new Error(`IDAT holds ${pixels.length} bytes, not ${header.height * (1 + rowBytes)}`);
+  return { width: header.width, height: header.height };
+}
