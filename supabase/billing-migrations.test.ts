@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, expect, inject, it } from "vitest";
 import { listMigrations, migrate } from "@/lib/db/migrate";
+import { installQueue } from "@/lib/jobs/queue";
 
 const adminUrl = inject("postgresAdminUrl");
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -27,6 +28,8 @@ async function beforeBilling(): Promise<{ url: string; run: <T>(fn: (sql: postgr
   url.pathname = `/${name}`;
   const previous = (await listMigrations()).filter((migration) => migration.version < SUBSCRIPTION_SYNC).at(-1)!;
   await migrate(url.toString(), { until: previous.version });
+  // Queued generations add a job (the pipeline's trigger), as in production.
+  await installQueue(url.toString());
   const run = async <T>(fn: (sql: postgres.Sql) => Promise<T>) => {
     const sql = postgres(url.toString(), { max: 1, onnotice: () => {}, transform: { column: { from: postgres.toCamel } } });
     try {

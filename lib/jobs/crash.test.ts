@@ -48,7 +48,8 @@ async function carousel(input: string) {
 }
 
 beforeAll(async () => {
-  person = await seedUser();
+  // Makes more generations than the free tier allows in a month; the quota is not what this file tests.
+  person = await seedUser({ tier: "business" });
 });
 
 afterAll(async () => {

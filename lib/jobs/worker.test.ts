@@ -35,7 +35,8 @@ const create = (outputFormat: OutputFormat, inputContent = ARTICLE, templateId: 
   withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
 
 beforeAll(async () => {
-  person = await seedUser();
+  // Makes more generations than the free tier allows in a month; the quota is not what this file tests.
+  person = await seedUser({ tier: "business" });
   worker = await startTestWorker({ writer, concurrency: 2 });
 });
 
