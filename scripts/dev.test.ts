@@ -122,8 +122,8 @@ describe("npm run dev on embedded defaults", () => {
       status = ((await graphql(`query($id: ID!) { generation(id: $id) { status } }`, { id: madeId })).data.generation as { status: string }).status;
     }
     expect(status).toBe("COMPLETED");
-    const card = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(id: $id) { url } }`, { id: madeId });
-    const rendered = Buffer.from(await (await fetch((card.data.createGenerationDownloadUrl as { url: string }).url)).arrayBuffer());
+    const card = await graphql(`mutation($id: ID!) { createGenerationDownloadUrl(input: { id: $id }) { download { url } } }`, { id: madeId });
+    const rendered = Buffer.from(await (await fetch((card.data.createGenerationDownloadUrl as { download: { url: string } }).download.url)).arrayBuffer());
     expect(decodePng(rendered)).toEqual({ width: 1080, height: 1350 });
 
     // A person opens GraphiQL in a real browser and runs the default query.
