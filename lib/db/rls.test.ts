@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser, type DbIdentity } from "@/lib/db/client";
-import { seedGeneration, seedTemplate, seedUser, type SeededUser } from "@/test/support";
+import { seedGeneration, seedLegacyUser, seedTemplate, seedUser, type SeededUser } from "@/test/support";
 
 let alice: SeededUser;
 let bob: SeededUser;
@@ -66,6 +66,24 @@ describe("users", () => {
   it("lets the service path see all", async () => {
     const rows = await asService((sql) => sql<{ id: string }[]>`select id from users where id in (${alice.id}, ${bob.id})`);
     expect(ids(rows)).toEqual([alice.id, bob.id].sort());
+  });
+});
+
+describe("a legacy (Supabase Auth) user id as the JWT's sub", () => {
+  it("opens nothing of the not-yet-linked row it names: not the row, its generations, templates or files", async () => {
+    const legacy = await seedLegacyUser();
+    const generation = await seedGeneration(legacy.id);
+    await seedTemplate(legacy.id, "Legacy");
+    await asService((sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${`${legacy.id}/generation-${generation}.png`})`);
+    const asLegacy: DbIdentity = { clerkUserId: legacy.legacyAuthId };
+    for (const query of ["select id from users", "select id from generations", "select id from templates where not is_system", "select name as id from storage.objects"]) {
+      expect(await withUser(asLegacy, (sql) => sql.unsafe(query)), query).toEqual([]);
+    }
+    const [me] = await withUser(asLegacy, (sql) => sql<{ id: string | null }[]>`select private.requesting_user_id() as id`);
+    expect(me!.id).toBeNull();
+    await expect(
+      withUser(asLegacy, (sql) => sql`insert into generations (user_id, input_content, output_format) values (${legacy.id}, 'x', 'carousel')`),
+    ).rejects.toThrow(/row-level security policy/);
   });
 });
 
