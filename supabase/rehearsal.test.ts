@@ -221,7 +221,7 @@ describe("legacy users signing in through Clerk", () => {
 
   it("with an unverified email: CONFLICT saying to verify it, and Eve's row stays as it was", async () => {
     const { body } = await signIn(eve);
-    expect(body.errors?.[0]).toMatchObject({ extensions: { code: "CONFLICT" }, message: expect.stringContaining(`verify ${eve.email} in your Clerk account`) });
+    expect(body.errors?.[0]).toMatchObject({ extensions: { code: "CONFLICT", reason: "email-not-verified", email: eve.email }, message: expect.stringContaining(`verify ${eve.email} in your Clerk account`) });
     expect(body.errors?.[0]?.message).not.toMatch(/delet/i);
     const [row] = await asService((sql) => sql<{ authId: string }[]>`select auth_id from users where id = ${eve.id}`);
     expect(row!.authId).toBe(eve.legacyAuthId);
