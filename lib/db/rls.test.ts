@@ -227,6 +227,28 @@ describe("templates", () => {
     }
   });
 
+  it("lets a generation name only a system template or its owner's own, on every path", async () => {
+    const [orphan] = await asService((sql) => sql<{ id: string }[]>`
+      insert into templates (user_id, name, type, content, orphaned_at) values (null, 'Orphan', 'carousel', '{"secret": 1}', now()) returning id`);
+    for (const template of [orphan!.id, bobTemplate]) {
+      await expect(
+        withUser(alice.identity, (sql) => sql`insert into generations (user_id, input_content, output_format, template_id)
+          values ((select private.requesting_user_id()), 'x', 'carousel', ${template})`),
+      ).rejects.toThrow(/is not available to this generation's owner/);
+      await expect(withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
+        /is not available to this generation's owner/,
+      );
+      await expect(asService((sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
+        /generations_template_visible_check|is not available/,
+      );
+    }
+    for (const template of [systemTemplate, aliceTemplate]) {
+      const updated = await withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`);
+      expect(updated.count).toBe(1);
+    }
+    await asService((sql) => sql`update generations set template_id = null where id = ${aliceGeneration}`);
+  });
+
   it("deletes a user's templates with them instead of publishing them as system templates", async () => {
     const leaving = await seedUser();
     const template = await seedTemplate(leaving.id, "Private");
