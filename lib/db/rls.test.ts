@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser, type DbIdentity } from "@/lib/db/client";
-import { seedGeneration, seedTemplate, seedUser, type SeededUser } from "@/test/support";
+import { seedGeneration, seedLegacyUser, seedTemplate, seedUser, type SeededUser } from "@/test/support";
 
 let alice: SeededUser;
 let bob: SeededUser;
@@ -66,6 +66,24 @@ describe("users", () => {
   it("lets the service path see all", async () => {
     const rows = await asService((sql) => sql<{ id: string }[]>`select id from users where id in (${alice.id}, ${bob.id})`);
     expect(ids(rows)).toEqual([alice.id, bob.id].sort());
+  });
+});
+
+describe("a legacy (Supabase Auth) user id as the JWT's sub", () => {
+  it("opens nothing of the not-yet-linked row it names: not the row, its generations, templates or files", async () => {
+    const legacy = await seedLegacyUser();
+    const generation = await seedGeneration(legacy.id);
+    await seedTemplate(legacy.id, "Legacy");
+    await asService((sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${`${legacy.id}/generation-${generation}.png`})`);
+    const asLegacy: DbIdentity = { clerkUserId: legacy.legacyAuthId };
+    for (const query of ["select id from users", "select id from generations", "select id from templates where not is_system", "select name as id from storage.objects"]) {
+      expect(await withUser(asLegacy, (sql) => sql.unsafe(query)), query).toEqual([]);
+    }
+    const [me] = await withUser(asLegacy, (sql) => sql<{ id: string | null }[]>`select private.requesting_user_id() as id`);
+    expect(me!.id).toBeNull();
+    await expect(
+      withUser(asLegacy, (sql) => sql`insert into generations (user_id, input_content, output_format) values (${legacy.id}, 'x', 'carousel')`),
+    ).rejects.toThrow(/row-level security policy/);
   });
 });
 
@@ -207,6 +225,28 @@ describe("templates", () => {
         asService((tx) => tx.unsafe(`insert into templates (user_id, is_system, orphaned_at, name, type, content) values ${values.slice(0, -1)}, 'x', 'carousel', '{}')`)),
       ).rejects.toThrow(/templates_system_owned_or_orphan_check/);
     }
+  });
+
+  it("lets a generation name only a system template or its owner's own, on every path", async () => {
+    const [orphan] = await asService((sql) => sql<{ id: string }[]>`
+      insert into templates (user_id, name, type, content, orphaned_at) values (null, 'Orphan', 'carousel', '{"secret": 1}', now()) returning id`);
+    for (const template of [orphan!.id, bobTemplate]) {
+      await expect(
+        withUser(alice.identity, (sql) => sql`insert into generations (user_id, input_content, output_format, template_id)
+          values ((select private.requesting_user_id()), 'x', 'carousel', ${template})`),
+      ).rejects.toThrow(/is not available to this generation's owner/);
+      await expect(withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
+        /is not available to this generation's owner/,
+      );
+      await expect(asService((sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
+        /generations_template_visible_check|is not available/,
+      );
+    }
+    for (const template of [systemTemplate, aliceTemplate]) {
+      const updated = await withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`);
+      expect(updated.count).toBe(1);
+    }
+    await asService((sql) => sql`update generations set template_id = null where id = ${aliceGeneration}`);
   });
 
   it("deletes a user's templates with them instead of publishing them as system templates", async () => {

@@ -10,7 +10,7 @@ import { createTokenVerifier, verifierConfigFor } from "@/lib/auth/verify";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import type { ClerkDirectory, ClerkProfile } from "@/lib/users/profile";
-import { forgetUser, provisionUser, upsertUser } from "@/lib/users/sync";
+import { forgetUser, LEGACY_AUTH_ID, provisionUser, upsertUser } from "@/lib/users/sync";
 import { bearerFor, newClerkUserId, seedUser } from "@/test/support";
 
 async function rowsFor(clerkUserId: string) {
@@ -55,6 +55,23 @@ describe("provisionUser", () => {
     expect(result).toMatchObject({ email: "from-clerk@example.com", created: true });
     expect(directory.calls).toEqual([clerkUserId]);
     expect(await rowsFor(clerkUserId)).toMatchObject([{ email: "from-clerk@example.com", metadata: { beta: true }, clerkUpdatedAt: updatedAt }]);
+  });
+
+  it("with no account from before Clerk left to link, creates the row from the token's email without asking Clerk", async () => {
+    const [legacy] = await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from users where auth_id ~* ${LEGACY_AUTH_ID}`);
+    expect(legacy!.count).toBe(0);
+    const clerkUserId = newClerkUserId();
+    const directory = directoryOf([]);
+    expect(await provisionUser({ clerkUserId, email: "no-legacy-left@example.com" }, directory)).toMatchObject({ created: true });
+    expect(directory.calls).toEqual([]);
+  });
+
+  it("checks for legacy accounts with one probe of users_legacy_idx, not a scan of users", async () => {
+    const plan = await asService(async (sql) => {
+      await sql`set local enable_seqscan = off`;
+      return sql.unsafe<{ "QUERY PLAN": string }[]>(`explain select exists (select 1 from users where auth_id ~* '${LEGACY_AUTH_ID}')`);
+    });
+    expect(plan.map((row) => Object.values(row)[0]).join("\n")).toContain("users_legacy_idx");
   });
 
   it("says how to fix a missing email: the session-token claim with Clerk, --email without", async () => {

@@ -72,6 +72,18 @@ function isEmailTaken(error: unknown): boolean {
   return error instanceof postgres.PostgresError && error.code === "23505" && error.constraint_name === "users_email_key";
 }
 
+// The same text as users_legacy_idx's predicate (20261201030000), so the check below is one index probe.
+export const LEGACY_AUTH_ID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+/** True while some users row still has a legacy (Supabase Auth) auth_id: someone may still need linking. */
+async function legacyAccountsRemain(db?: Sql): Promise<boolean> {
+  const [row] = await asService(
+    (sql) => sql<{ remain: boolean }[]>`select exists (select 1 from users where auth_id ~* ${sql.unsafe(`'${LEGACY_AUTH_ID}'`)}) as remain`,
+    db,
+  );
+  return row!.remain;
+}
+
 /** A row from before Clerk: its auth_id is the old Supabase Auth user UUID, never a Clerk id (user_...). */
 function isLegacyAuthId(authId: string): boolean {
   return isUuid(authId);
@@ -308,11 +320,12 @@ export function forgetUser(clerkUserId?: string): void {
  *
  * A session token's `email` claim does not say whether Clerk verified the
  * address, and carries no external_id, so it can never link an existing
- * account. On a first request, when Clerk is configured, the profile is
+ * account. On a first request, when Clerk is configured and accounts from
+ * before Clerk remain unlinked (or the token has no email), the profile is
  * fetched from Clerk's Backend API (one call per Clerk user, ever: later
  * requests find the row) and linking uses its external_id and verified
- * email. Without Clerk (the development identity) the token's email only
- * fills a new row. A new or linked user's last_login is now: this request
+ * email. Otherwise (no legacy rows left, or the development identity) the
+ * token's email only fills a new row. A new or linked user's last_login is now: this request
  * is their sign-in as far as we can tell.
  */
 export async function provisionUser(
@@ -335,8 +348,10 @@ export async function provisionUser(
   }
   if (existing?.deleted) throw deletedAccount();
 
+  // Clerk is asked when the token has no email, and while any account from before Clerk is still unlinked: only
+  // then can this user be one of them. (Once none is left, a new user costs no call to Clerk.)
   let profile: ClerkProfile | null = null;
-  if (directory) {
+  if (directory && (!caller.email || (await legacyAccountsRemain(db)))) {
     try {
       profile = await directory.getProfile(caller.clerkUserId);
     } catch (error) {

@@ -8,7 +8,7 @@ import { POST } from "@/app/api/webhooks/clerk/route";
 import { asService } from "@/lib/db/client";
 import { forgetUser, provisionUser } from "@/lib/users/sync";
 import { directoryOf, legacyWithHistory, links, profile, snapshot, T0 } from "@/test/accounts";
-import { clerkUserJson, newClerkUserId, signedClerkWebhook, TEST_CLERK_WEBHOOK_SECRET } from "@/test/support";
+import { clerkSessionJson, clerkUserJson, newClerkUserId, signedClerkWebhook, TEST_CLERK_WEBHOOK_SECRET } from "@/test/support";
 
 // Read once by lib/env on first use; this file's process only.
 process.env.CLERK_WEBHOOK_SIGNING_SECRET = TEST_CLERK_WEBHOOK_SECRET;
@@ -31,6 +31,18 @@ describe("linking through Clerk's webhooks", () => {
     expect(updated.status).toBe(200);
     expect(await snapshot(legacy.id)).toEqual({ authId: clerkUserId, email: "renamed@example.com", tier: "pro", generations: 2, subscriptions: 1 });
     expect(await links(legacy.id)).toMatchObject([{ rule: "external_id_auth_id" }]);
+  });
+
+  it("links on session.created carrying the user, and records that sign-in", async () => {
+    const legacy = await legacyWithHistory();
+    const clerkUserId = newClerkUserId();
+    const signedInAt = T0 + 5000;
+    const user = clerkUserJson({ id: clerkUserId, email: legacy.email, externalId: legacy.id, updatedAt: T0 });
+    const response = await POST(signedClerkWebhook({ type: "session.created", data: clerkSessionJson({ userId: clerkUserId, createdAt: signedInAt, user }) }));
+    expect(response.status).toBe(200);
+    expect(await links(legacy.id)).toMatchObject([{ clerkUserId, rule: "external_id_user_id" }]);
+    const [row] = await asService((sql) => sql<{ lastLogin: Date }[]>`select last_login from users where id = ${legacy.id}`);
+    expect(row!.lastLogin).toEqual(new Date(signedInAt));
   });
 
   it("an unverified email fails user.created (svix retries), and user.updated after verification links", async () => {
