@@ -52,7 +52,7 @@ export function unauthorizedError(ctx: GraphQLContext, result: ForbiddenResult):
   return new AppError(
     "FORBIDDEN",
     scopes.length
-      ? `Your credentials lack the ${scopes.map((scope) => `\`${scope}\``).join(" and ")} scope this field needs.`
+      ? `Your credentials lack the ${scopes.map((scope) => `\`${scope}\``).join(" and ")} scope${scopes.length > 1 ? "s" : ""} this field needs.`
       : "Your credentials do not allow this field.",
     { scopes },
   );

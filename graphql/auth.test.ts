@@ -1,0 +1,39 @@
+/**
+ * The scope-auth mapping: which scopes a request has, and the error a client
+ * sees when a field's scopes are not met.
+ */
+import { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
+import { expect, it } from "vitest";
+import { scopesFor, unauthorizedError } from "@/graphql/auth";
+import type { GraphQLContext } from "@/graphql/context";
+import { AppError } from "@/lib/errors";
+
+const anonymous = { identity: null } as GraphQLContext;
+const person = { userId: "u", clerkUserId: "user_2x", email: "x@example.com", sessionId: null, keyId: null, oauthClientId: null };
+const signedIn = { identity: { ...person, credential: "session", scopes: [] } } as unknown as GraphQLContext;
+const withApiKey = { identity: { ...person, credential: "api_key", keyId: "ak_1", scopes: ["read"] } } as unknown as GraphQLContext;
+const failure: AuthFailure = { kind: AuthScopeFailureType.AuthScope, scope: "signedIn", parameter: true, error: null };
+
+it("grants signedIn whenever a person is calling, and session only to a Clerk session", () => {
+  expect(scopesFor(anonymous)).toEqual({ signedIn: false, session: false });
+  expect(scopesFor(signedIn)).toEqual({ signedIn: true, session: true });
+  expect(scopesFor(withApiKey)).toEqual({ signedIn: true, session: false });
+});
+
+it("answers an anonymous caller UNAUTHENTICATED, saying how to sign in", () => {
+  const error = unauthorizedError(anonymous, { message: "Not authorized", failure });
+  expect(error).toBeInstanceOf(AppError);
+  expect(error).toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/Sign in first.*Authorization: Bearer/) });
+});
+
+it("answers an API key on a session-only field FORBIDDEN, saying what credential it takes", () => {
+  const error = unauthorizedError(withApiKey, { message: "Not authorized", failure: { ...failure, scope: "session" } });
+  expect(error).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["session"] }, message: expect.stringMatching(/not an API key/) });
+});
+
+it("answers a signed-in caller without a scope FORBIDDEN, naming the scopes it lacks", () => {
+  const both: AuthFailure = { kind: AuthScopeFailureType.AllAuthScopes, failures: [failure, { ...failure, scope: "write" }] };
+  const error = unauthorizedError(signedIn, { message: "Not authorized", failure: both });
+  expect(error).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["signedIn", "write"] } });
+  expect(error.message).toBe("Your credentials lack the `signedIn` and `write` scopes this field needs.");
+});
