@@ -15,7 +15,7 @@ import {
   type GraphQLField,
   type GraphQLInputType,
 } from "graphql";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { schema } from "@/graphql/schema/index";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
@@ -229,6 +229,51 @@ describe("scopes", () => {
     });
     expect(body.errors).toBeUndefined();
     expect((await viewerWith(alice.authorization)).body.data!.viewer.id).toBe(alice.globalId);
+  });
+});
+
+describe("traces", () => {
+  /** The JSON log lines written while `fn` runs, at info level. */
+  async function logLines(fn: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "info";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+      process.env.LOG_LEVEL = level;
+    }
+    return lines.flatMap((line) => line.split("\n").filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it("name the key by id beside the request id, never the secret", async () => {
+    const key = await createKey(alice, ["READ"]);
+    const lines = await logLines(() =>
+      server.fetch(new Request("http://localhost/api/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: key.authorization, "x-request-id": "trace-api-key-0001" },
+        body: JSON.stringify({ query: "{ viewer { id } }" }),
+      })),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ requestId: "trace-api-key-0001", keyId: key.apiKey.id, credential: "api_key", userId: alice.id }),
+    );
+    expect(JSON.stringify(lines)).not.toContain(key.secret);
+  });
+
+  it("record a refused key with the request id and the reason, never the secret", async () => {
+    const secret = `ak_${"7".repeat(64)}`;
+    const lines = await logLines(() =>
+      server.fetch(new Request("http://localhost/api/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}`, "x-request-id": "trace-api-key-0002" },
+        body: JSON.stringify({ query: "{ viewer { id } }" }),
+      })),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ requestId: "trace-api-key-0002", reason: "token-invalid", message: "credential refused" }));
+    expect(JSON.stringify(lines)).not.toContain(secret);
   });
 });
 
