@@ -234,7 +234,7 @@ describe("scopes", () => {
 
 describe("traces", () => {
   /** The JSON log lines written while `fn` runs, at info level. */
-  async function logLines(fn: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  async function logLines(fn: () => unknown): Promise<Record<string, unknown>[]> {
     const lines: string[] = [];
     const level = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = "info";
