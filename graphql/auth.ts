@@ -8,24 +8,34 @@
  *   token), not an API key or OAuth token: managing API keys takes one, so
  *   a leaked key cannot mint its own successors.
  *
- * A credential that grants less than a whole person (an API key that may only
- * read, say) adds its scopes here: a boolean in AuthScopes, its value in
- * scopesFor, and fields then ask for `{ $all: { signedIn: true, write: true } }`.
+ * - `read` / `write`: the credential may run queries / mutations. A session
+ *   has both; an API key or OAuth access token has the ones it was issued
+ *   with (lib/auth/scopes.ts). Declared once, on the Query and Mutation root
+ *   types (graphql/builder.ts), so every query asks for `read` and every
+ *   mutation for `write`, including fields added later. An anonymous caller
+ *   has no credential to narrow: these hold, and `signedIn` decides.
+ *
  * An anonymous request failing any scope is UNAUTHENTICATED; a signed-in one
  * missing a scope is FORBIDDEN, naming the scope.
  */
 import { AuthScopeFailureType, type AuthFailure, type ForbiddenResult } from "@pothos/plugin-scope-auth";
 import type { GraphQLContext } from "@/graphql/context";
+import type { Scope } from "@/lib/auth/scopes";
 import { AppError, UnauthenticatedError } from "@/lib/errors";
 
 export type AuthScopes = {
   signedIn: boolean;
   session: boolean;
+  read: boolean;
+  write: boolean;
 };
 
 export function scopesFor(ctx: GraphQLContext): { [Scope in keyof AuthScopes]: boolean } {
-  return { signedIn: ctx.identity !== null, session: ctx.identity?.credential === "session" };
+  const grants = (scope: Scope) => ctx.identity === null || ctx.identity.scopes.includes(scope);
+  return { signedIn: ctx.identity !== null, session: ctx.identity?.credential === "session", read: grants("read"), write: grants("write") };
 }
+
+const credentialName = { session: "session", api_key: "API key", oauth_token: "OAuth access token" } as const;
 
 function failedScopes(failure: AuthFailure): string[] {
   if (failure.kind === AuthScopeFailureType.AuthScope) return [failure.scope];
@@ -47,6 +57,19 @@ export function unauthorizedError(ctx: GraphQLContext, result: ForbiddenResult):
       "FORBIDDEN",
       "This needs a signed-in session (our dashboard, or a Clerk session token in GraphiQL), not an API key or an OAuth access token.",
       { scopes: ["session"] },
+    );
+  }
+  const missing = scopes.filter((scope): scope is Scope => scope === "read" || scope === "write");
+  if (missing.length > 0) {
+    const what = credentialName[ctx.identity.credential];
+    const fix =
+      ctx.identity.credential === "api_key"
+        ? `Create a key with ${missing.map((scope) => scope.toUpperCase()).join(" and ")} (createApiKey) for this.`
+        : "Have the person authorize your app again, granting it.";
+    return new AppError(
+      "FORBIDDEN",
+      `This ${what} lacks the ${missing.map((scope) => `\`${scope}\``).join(" and ")} scope: ${missing[0] === "write" ? "mutations" : "queries"} need it. ${fix}`,
+      { scopes: missing },
     );
   }
   return new AppError(

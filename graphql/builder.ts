@@ -83,8 +83,11 @@ builder.scalarType("JSON", {
   parseValue: (value) => value,
 });
 
-builder.queryType({ description: "What a client can read." });
+// Every query needs the `read` scope and every mutation `write` (graphql/auth.ts): an API key or OAuth
+// token issued read-only runs queries and no mutation. Sessions have both.
+builder.queryType({ description: "What a client can read.", authScopes: { read: true } });
 builder.mutationType({
+  authScopes: { write: true },
   description:
     "What a client can change. Every mutation is `verbNoun(input: VerbNounInput!): VerbNounPayload!`; the payload returns the objects it affected.",
 });

@@ -178,7 +178,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
         return context;
       } catch (error) {
         if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
-          log.info("credential refused", { requestId, reason: error.details.reason ?? null, message: error.message });
+          log.info("credential refused", { requestId, reason: error.details.reason ?? null, detail: error.message });
         }
         throw contextError(error);
       }

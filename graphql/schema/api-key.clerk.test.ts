@@ -110,6 +110,29 @@ describe("Clerk OAuth access tokens through the endpoint", () => {
     expect(body.data!.viewer.email).toBe(dee.email);
   });
 
+  it("lets a token granted without `write` query but run no mutation (FORBIDDEN naming the scope)", async () => {
+    const fay = await person();
+    const token = clerk.addOAuthToken({ subject: fay.clerkUserId, scopes: ["profile", "email", "read"] });
+    const read = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${token.token}` });
+    expect(read.body.data!.viewer.email).toBe(fay.email);
+    const { status, body } = await postGraphQL(server, 'mutation { createTemplate(input: { name: "via app", type: CAROUSEL, content: {} }) { template { name } } }', {
+      authorization: `Bearer ${token.token}`,
+    });
+    expect(status).toBe(200);
+    expect(body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/OAuth access token lacks the `write` scope/),
+      extensions: { code: "FORBIDDEN", scopes: ["write"] },
+    });
+    expect(body.data ?? null).toBeNull();
+  });
+
+  it("grants nothing for a token with none of Postora's scopes", async () => {
+    const gus = await person();
+    const token = clerk.addOAuthToken({ subject: gus.clerkUserId, scopes: ["profile", "email"] });
+    const { body } = await postGraphQL(server, VIEWER, { authorization: `Bearer ${token.token}` });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", scopes: ["read"] });
+  });
+
   it("refuses a revoked token with 401", async () => {
     const ed = await person();
     const token = clerk.addOAuthToken({ subject: ed.clerkUserId, scopes: ["read"], revoked: true });

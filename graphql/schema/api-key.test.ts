@@ -5,7 +5,18 @@
  * check that a key only ever acts as its owner.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { beforeAll, describe, expect, it } from "vitest";
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLField,
+  type GraphQLInputType,
+} from "graphql";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { schema } from "@/graphql/schema/index";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { deleteClerkUser } from "@/lib/users/sync";
@@ -143,6 +154,126 @@ describe("calling with a key", () => {
     const { status, body } = await viewerWith(`Bearer oat_${"1".repeat(40)}`);
     expect(status).toBe(401);
     expect(body.errors?.[0]?.message).toMatch(/issued by Clerk/);
+  });
+});
+
+/** A GraphQL literal that passes validation for `type` (required input fields only), to reach a field's scope check. */
+function literalFor(type: GraphQLInputType): string {
+  if (isNonNullType(type)) return literalFor(type.ofType);
+  if (isListType(type)) return `[${literalFor(type.ofType)}]`;
+  if (isEnumType(type)) return type.getValues()[0]!.name;
+  if (isInputObjectType(type)) {
+    const required = Object.values(type.getFields()).filter((field) => isNonNullType(field.type) && field.defaultValue === undefined);
+    return `{ ${required.map((field) => `${field.name}: ${literalFor(field.type)}`).join(", ")} }`;
+  }
+  const scalar = getNamedType(type);
+  if (isScalarType(scalar)) {
+    const literals: Record<string, string> = { Int: "1", Float: "1", Boolean: "true", JSON: "{}", DateTime: '"2026-01-01T00:00:00Z"' };
+    return literals[scalar.name] ?? '"x"';
+  }
+  throw new Error(`no literal for ${String(type)}`);
+}
+
+function minimalOperation(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>): string {
+  const args = field.args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined);
+  const argumentList = args.length ? `(${args.map((arg) => `${arg.name}: ${literalFor(arg.type)}`).join(", ")})` : "";
+  return `${kind} { ${field.name}${argumentList} { __typename } }`;
+}
+
+describe("scopes", () => {
+  const mutations = Object.values(schema.getMutationType()!.getFields());
+  const queries = Object.values(schema.getQueryType()!.getFields()).filter((field) => !isScalarType(getNamedType(field.type)));
+
+  it("refuse every mutation to a read-only key with FORBIDDEN naming the `write` scope, before anything runs", async () => {
+    const key = await createKey(alice, ["READ"]);
+    const [before] = await asService((sql) => sql<{ templates: number; generations: number }[]>`
+      select (select count(*)::int from templates) as templates, (select count(*)::int from generations) as generations`);
+    expect(mutations.length).toBeGreaterThanOrEqual(10);
+    for (const mutation of mutations) {
+      const { status, body } = await postGraphQL(server, minimalOperation("mutation", mutation), { authorization: key.authorization });
+      expect({ mutation: mutation.name, status, error: body.errors?.[0]?.extensions }).toEqual({
+        mutation: mutation.name,
+        status: 200,
+        error: { code: "FORBIDDEN", scopes: ["write"] },
+      });
+      expect(body.errors?.[0]?.message).toMatch(/lacks the `write` scope/);
+    }
+    const [after] = await asService((sql) => sql<{ templates: number; generations: number }[]>`
+      select (select count(*)::int from templates) as templates, (select count(*)::int from generations) as generations`);
+    expect(after).toEqual(before);
+  });
+
+  it("let a read-only key run queries", async () => {
+    const key = await createKey(alice, ["READ"]);
+    const { status, body } = await viewerWith(key.authorization);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.viewer.id).toBe(alice.globalId);
+  });
+
+  it("refuse every query to a write-only key with FORBIDDEN naming the `read` scope; its mutations run", async () => {
+    const key = await createKey(alice, ["WRITE"]);
+    for (const query of [...queries.map((field) => minimalOperation("query", field)), "{ health { ok } }"]) {
+      const { body } = await postGraphQL(server, query, { authorization: key.authorization });
+      expect({ query, error: body.errors?.[0]?.extensions }).toEqual({ query, error: { code: "FORBIDDEN", scopes: ["read"] } });
+    }
+    const { body } = await postGraphQL(server, 'mutation { createTemplate(input: { name: "Write-only", type: CAROUSEL, content: {} }) { template { name } } }', {
+      authorization: key.authorization,
+    });
+    expect(body.errors).toBeUndefined();
+  });
+
+  it("give a session every scope", async () => {
+    const { body } = await postGraphQL(server, 'mutation { createTemplate(input: { name: "By session", type: CAROUSEL, content: {} }) { template { name } } }', {
+      authorization: alice.authorization,
+    });
+    expect(body.errors).toBeUndefined();
+    expect((await viewerWith(alice.authorization)).body.data!.viewer.id).toBe(alice.globalId);
+  });
+});
+
+describe("traces", () => {
+  /** The JSON log lines written while `fn` runs, at info level. */
+  async function logLines(fn: () => unknown): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "info";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+      process.env.LOG_LEVEL = level;
+    }
+    return lines.flatMap((line) => line.split("\n").filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it("name the key by id beside the request id, never the secret", async () => {
+    const key = await createKey(alice, ["READ"]);
+    const lines = await logLines(() =>
+      server.fetch(new Request("http://localhost/api/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: key.authorization, "x-request-id": "trace-api-key-0001" },
+        body: JSON.stringify({ query: "{ viewer { id } }" }),
+      })),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ requestId: "trace-api-key-0001", keyId: key.apiKey.id, credential: "api_key", userId: alice.id }),
+    );
+    expect(JSON.stringify(lines)).not.toContain(key.secret);
+  });
+
+  it("record a refused key with the request id and the reason, never the secret", async () => {
+    const secret = `ak_${"7".repeat(64)}`;
+    const lines = await logLines(() =>
+      server.fetch(new Request("http://localhost/api/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}`, "x-request-id": "trace-api-key-0002" },
+        body: JSON.stringify({ query: "{ viewer { id } }" }),
+      })),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ requestId: "trace-api-key-0002", reason: "token-invalid", message: "credential refused" }));
+    expect(JSON.stringify(lines)).not.toContain(secret);
   });
 });
 

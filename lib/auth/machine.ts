@@ -67,7 +67,7 @@ export function createClerkMachineVerifier(config: ClerkMachineConfig): MachineV
     if (!state.isAuthenticated) {
       const reason = String(state.reason ?? "token-invalid");
       if (serverSideReasons.has(reason)) {
-        log.error("cannot verify machine tokens with Clerk", { reason, message: state.message });
+        log.error("cannot verify machine tokens with Clerk", { reason, detail: state.message });
         throw new AppError("SERVICE_UNAVAILABLE", "Your credential could not be verified right now (Clerk did not answer as expected). Retry shortly.");
       }
       throw rejected(token, reason);
