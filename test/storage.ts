@@ -21,7 +21,8 @@ export function pngOfSize(size: number): Uint8Array<ArrayBuffer> {
 }
 
 /** A body with no declared length, as a chunked upload would arrive. */
-export function streamOf(bytes: Uint8Array, chunkSize = 64 * 1024): ReadableStream<Uint8Array> {
+export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  const chunkSize = 64 * 1024;
   let offset = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {

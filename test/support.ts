@@ -129,7 +129,7 @@ export async function signSessionToken(key: TestSigningKey, claims: Record<strin
 /** The endpoint secret tests configure (CLERK_WEBHOOK_SIGNING_SECRET): whsec_ + base64 of 32 bytes. */
 export const TEST_CLERK_WEBHOOK_SECRET = `whsec_${Buffer.from("postora-test-clerk-webhook-key-32").toString("base64")}`;
 
-export type ClerkEventInput = { type: string; data: Record<string, unknown>; timestamp?: number };
+export type ClerkEventInput = { type: string; data: Record<string, unknown> };
 
 export type SignedWebhookOptions = {
   /** svix-id; a new one per call unless given (give the same one to replay). */
@@ -151,7 +151,7 @@ export function signedClerkWebhook(event: ClerkEventInput, options: SignedWebhoo
     object: "event",
     instance_id: "ins_test",
     event_attributes: { http_request: { client_ip: "127.0.0.1", user_agent: "vitest" } },
-    timestamp: event.timestamp ?? signedAt.getTime(),
+    timestamp: signedAt.getTime(),
     type: event.type,
     data: event.data,
   });
@@ -173,9 +173,7 @@ export function clerkUserJson(user: {
   id: string;
   email: string | null;
   updatedAt: number;
-  createdAt?: number;
   publicMetadata?: Record<string, unknown>;
-  lastSignInAt?: number | null;
   externalId?: string | null;
   emailVerified?: boolean;
 }): Record<string, unknown> {
@@ -192,9 +190,9 @@ export function clerkUserJson(user: {
     public_metadata: user.publicMetadata ?? {},
     private_metadata: { secret: "never stored" },
     unsafe_metadata: {},
-    created_at: user.createdAt ?? user.updatedAt,
+    created_at: user.updatedAt,
     updated_at: user.updatedAt,
-    last_sign_in_at: user.lastSignInAt ?? null,
+    last_sign_in_at: null,
   };
 }
 

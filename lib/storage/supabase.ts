@@ -31,7 +31,6 @@ type StorageErrorLike = { message: string; status?: number; statusCode?: string 
 export type SupabaseStorageOptions = {
   url: string;
   serviceRoleKey: string;
-  bucket?: string;
   /** Replaces the global fetch (tests record the requests storage-js makes). */
   fetch?: typeof fetch;
 };
@@ -59,7 +58,7 @@ export class SupabaseStorage implements FileStorage {
   private readonly files: Bucket;
 
   constructor(options: SupabaseStorageOptions) {
-    this.bucket = options.bucket ?? GENERATIONS_BUCKET;
+    this.bucket = GENERATIONS_BUCKET;
     const client = createClient(options.url, options.serviceRoleKey, {
       // A server holding the service key has no user session to keep or refresh.
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },

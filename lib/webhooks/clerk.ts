@@ -173,7 +173,7 @@ export async function processClerkEvent(delivery: InboxDelivery, deps: ClerkWebh
  * and clears the error a failed purge left on their user.deleted events.
  * Returns what it did, for the script to print.
  */
-export async function finishClerkDeletions(deps: Pick<ClerkWebhookDeps, "storage" | "db"> = { storage: getStorage }): Promise<string> {
+export async function finishClerkDeletions(deps: Pick<ClerkWebhookDeps, "storage" | "db">): Promise<string> {
   const owed = await asService(
     (sql) => sql<{ authId: string }[]>`
       select auth_id from clerk_deleted_users where user_id is not null and files_removed_at is null order by deleted_at`,
