@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, createPool, withUser, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
-import { createGeneration, softDeleteGeneration } from "@/lib/generations/generations";
+import { insertGeneration, softDeleteGeneration } from "@/lib/generations/generations";
 import { processGeneration, ReleasedForRetry, type PipelineDeps } from "@/lib/generations/pipeline";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath, GENERATIONS_BUCKET } from "@/lib/storage/types";
@@ -31,7 +31,7 @@ function deps(writer: ScriptedWriter): PipelineDeps {
 }
 
 async function queued(outputFormat: "bullet_points" | "carousel" | "canva_design" = "bullet_points", inputContent = ARTICLE) {
-  const row = await withUser(person.identity, (sql) => createGeneration(sql, { inputContent, outputFormat }));
+  const row = await withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat }));
   return { generationId: row.id, userId: person.id };
 }
 

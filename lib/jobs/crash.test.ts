@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { createGeneration } from "@/lib/generations/generations";
+import { insertGeneration } from "@/lib/generations/generations";
 import { ARTICLE, generationState, ScriptedWriter, startTestWorker, waitForStatus } from "@/test/pipeline";
 import { seedUser, type SeededUser } from "@/test/support";
 
@@ -44,7 +44,7 @@ const processesInGroup = (pgid: number) =>
     .filter(([group]) => Number(group) === pgid);
 
 async function carousel(input: string) {
-  return (await withUser(person.identity, (sql) => createGeneration(sql, { inputContent: input, outputFormat: "carousel" }))).id;
+  return (await withUser(person.identity, (sql) => insertGeneration(sql, { inputContent: input, outputFormat: "carousel" }))).id;
 }
 
 beforeAll(async () => {

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { wordCount } from "@/lib/generations/content";
-import { createGeneration, type OutputFormat } from "@/lib/generations/generations";
-import { retryGeneration } from "@/lib/generations/retry";
+import { insertGeneration, requeueFailedGeneration, type OutputFormat } from "@/lib/generations/generations";
 import { generationSlidePath, GENERATIONS_BUCKET } from "@/lib/storage/types";
 import { decodePng } from "@/test/png";
 import { ARTICLE, ScriptedWriter, startTestWorker, waitForStatus, type TestWorker } from "@/test/pipeline";
@@ -32,7 +31,7 @@ async function template(type: OutputFormat, content: unknown): Promise<string> {
 }
 
 const create = (outputFormat: OutputFormat, inputContent = ARTICLE, templateId: string | null = null) =>
-  withUser(person.identity, (sql) => createGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
+  withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
 
 beforeAll(async () => {
   person = await seedUser();
@@ -104,7 +103,7 @@ describe("failures", () => {
     expect(writer.calls.filter((call) => call === input)).toHaveLength(3);
   });
 
-  it("a permanent failure ends FAILED with its reason; after retryGeneration it completes", async () => {
+  it("a permanent failure ends FAILED with its reason; after the retry (requeueFailedGeneration) it completes", async () => {
     writer.permanent = "The language model refused the request (HTTP 400): input too long";
     const id = await create("canva_design", `${ARTICLE} Permanent.`);
     const failed = await waitForStatus(id, ["completed", "failed"]);
@@ -112,7 +111,7 @@ describe("failures", () => {
     expect(failed.failureReason).toBe("The language model refused the request (HTTP 400): input too long");
 
     writer.permanent = null;
-    const retried = await withUser(person.identity, (sql) => retryGeneration(sql, id));
+    const retried = await withUser(person.identity, (sql) => requeueFailedGeneration(sql, id));
     expect(retried.status).toBe("queued");
     const done = await waitForStatus(id, ["completed", "failed"]);
     expect(done.status).toBe("completed");
@@ -128,7 +127,7 @@ describe("scale-out", () => {
       const inputs = Array.from({ length: 50 }, (_, i) => `Batch item ${i}. ${ARTICLE}`);
       const ids = await withUser(person.identity, async (sql) => {
         const created = [];
-        for (const input of inputs) created.push((await createGeneration(sql, { inputContent: input, outputFormat: "bullet_points" })).id);
+        for (const input of inputs) created.push((await insertGeneration(sql, { inputContent: input, outputFormat: "bullet_points" })).id);
         return created;
       });
       for (const id of ids) expect((await waitForStatus(id, ["completed", "failed"], 60_000)).status).toBe("completed");
