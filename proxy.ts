@@ -5,31 +5,60 @@
  * caller, and the Clerk webhook, which Clerk calls without a session,
  * is outside the matcher altogether.
  *
+ * It runs Clerk only where a Clerk session can matter: pages, and API
+ * requests that carry a session cookie and no Bearer token (a Bearer token
+ * is verified by lib/auth itself, strictly; without a cookie there is no
+ * session to read). Everything else, which is every third-party client,
+ * skips it: Clerk's middleware costs about 1.3 ms of CPU per request
+ * (BENCHMARKS.md). app/clerk-session.ts applies the same rule before it
+ * calls auth().
+ *
  * In the development identity (no Clerk keys) it lets requests through
  * untouched: clerkMiddleware would otherwise fall into Clerk's "keyless"
  * mode and fetch temporary keys over the network.
  */
 import { clerkMiddleware } from "@clerk/nextjs/server";
 import { NextResponse, type NextFetchEvent, type NextMiddleware, type NextRequest } from "next/server";
+import { needsClerkSession } from "@/app/clerk-session";
 import { getEnv } from "@/lib/env";
 
 let withClerk: NextMiddleware | undefined;
 
-export default function proxy(request: NextRequest, event: NextFetchEvent) {
+/**
+ * Clerk hands its verdict to the route as request headers and, to do so,
+ * "rewrites" the request to its own URL. That URL is built from the Host
+ * Clerk sees (often `localhost`), so when the server is bound elsewhere
+ * (`next start -H 127.0.0.1`) Next.js takes it for an external URL and
+ * proxies the request to it, which never answers. A rewrite to the same
+ * path is no rewrite: continue with the headers instead.
+ */
+function withoutSelfRewrite(request: NextRequest, response: Response): Response {
+  const rewrite = response.headers.get("x-middleware-rewrite");
+  if (!rewrite) return response;
+  const target = new URL(rewrite, request.url);
+  if (target.pathname !== request.nextUrl.pathname || target.search !== request.nextUrl.search) return response;
+  response.headers.delete("x-middleware-rewrite");
+  response.headers.set("x-middleware-next", "1");
+  return response;
+}
+
+export default async function proxy(request: NextRequest, event: NextFetchEvent) {
   const { clerk } = getEnv();
-  if (!clerk) return NextResponse.next();
+  if (!clerk || !needsClerkSession(request)) return NextResponse.next();
   // Clerk reads CLERK_SECRET_KEY itself: passing it here would make it demand CLERK_ENCRYPTION_KEY.
   withClerk ??= clerkMiddleware({
     publishableKey: clerk.publishableKey,
     authorizedParties: clerk.authorizedParties,
     ...(clerk.jwtKey ? { jwtKey: clerk.jwtKey } : {}),
   });
-  return withClerk(request, event);
+  const response = await withClerk(request, event);
+  return response ? withoutSelfRewrite(request, response) : response;
 }
 
 export const config = {
   matcher: [
-    // Everything but Next.js internals, static files and the webhooks (svix signs those; there is no session).
-    "/((?!_next/|api/webhooks/|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)",
+    // Everything but Next.js internals, static files, the webhooks (svix signs those; there is no session),
+    // the storage routes (signed URLs are their own authority) and the benchmark's limit route.
+    "/((?!_next/|api/webhooks/|api/storage/|api/bench/|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)",
   ],
 };

@@ -16,11 +16,23 @@ function hasSessionCookie(request: Request): boolean {
   return /(?:^|;\s*)__session(?:_[A-Za-z0-9_-]+)?=[^;]/.test(request.headers.get("cookie") ?? "");
 }
 
+/**
+ * Whether a request can have a Clerk session for us to read: pages always
+ * (Clerk may need to refresh one), API requests only with a session cookie
+ * and no Bearer token. proxy.ts runs clerkMiddleware exactly when this holds.
+ */
+export function needsClerkSession(request: Request): boolean {
+  // A Bearer token is verified by lib/auth itself, strictly: clerkMiddleware would treat a bad one as signed out.
+  if (request.headers.get("authorization")?.trim()) return false;
+  if (!new URL(request.url).pathname.startsWith("/api/")) return true;
+  return hasSessionCookie(request);
+}
+
 export async function clerkSessionOf(request: Request): Promise<FrontendSession | null> {
   // The development identity has no Clerk: proxy.ts does not run clerkMiddleware, and auth() would throw.
   if (!getEnv().clerk) return null;
-  // A Bearer token is verified by lib/auth itself, strictly: clerkMiddleware would treat a bad one as signed out.
-  if (request.headers.get("authorization")?.trim()) return null;
+  // No session to read, and proxy.ts did not run clerkMiddleware (auth() would throw).
+  if (!needsClerkSession(request)) return null;
   const session = await auth();
   if (session.userId) {
     const email = session.sessionClaims?.email;

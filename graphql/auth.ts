@@ -4,6 +4,9 @@
  * @pothos/plugin-scope-auth checks them before the resolver runs.
  *
  * - `signedIn`: a person is calling, through a Clerk session or a Bearer token.
+ * - `session`: they came with a Clerk session (our dashboard, a session
+ *   token), not an API key or OAuth token: managing API keys takes one, so
+ *   a leaked key cannot mint its own successors.
  *
  * A credential that grants less than a whole person (an API key that may only
  * read, say) adds its scopes here: a boolean in AuthScopes, its value in
@@ -17,10 +20,11 @@ import { AppError, UnauthenticatedError } from "@/lib/errors";
 
 export type AuthScopes = {
   signedIn: boolean;
+  session: boolean;
 };
 
 export function scopesFor(ctx: GraphQLContext): { [Scope in keyof AuthScopes]: boolean } {
-  return { signedIn: ctx.identity !== null };
+  return { signedIn: ctx.identity !== null, session: ctx.identity?.credential === "session" };
 }
 
 function failedScopes(failure: AuthFailure): string[] {
@@ -38,6 +42,13 @@ export function unauthorizedError(ctx: GraphQLContext, result: ForbiddenResult):
     );
   }
   const scopes = [...new Set(failedScopes(result.failure))];
+  if (scopes.includes("session")) {
+    return new AppError(
+      "FORBIDDEN",
+      "This needs a signed-in session (our dashboard, or a Clerk session token in GraphiQL), not an API key or an OAuth access token.",
+      { scopes: ["session"] },
+    );
+  }
   return new AppError(
     "FORBIDDEN",
     scopes.length

@@ -1,3 +1,4 @@
+import type { ApiKeyService } from "@/lib/api-keys/types";
 import type { Caller } from "@/lib/auth/caller";
 import { withUser } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
@@ -9,16 +10,37 @@ export type GraphQLContext = ServiceDeps & {
   requestId: string;
   /** The signed-in caller (resolved once per request, with their users row), or null for anonymous requests. */
   identity: Caller | null;
+  /** The caller's API keys: Clerk's, or the development identity's local ones. */
+  apiKeys: ApiKeyService;
 };
 
-export function createContext(options: { requestId: string; identity: Caller | null; storage: FileStorage; log: Logger }): GraphQLContext {
-  const { requestId, identity, storage, log } = options;
+export function createContext(options: {
+  requestId: string;
+  identity: Caller | null;
+  storage: FileStorage;
+  apiKeys: ApiKeyService;
+  log: Logger;
+}): GraphQLContext {
+  const { requestId, identity, storage, apiKeys, log } = options;
   return {
     requestId,
     identity,
     // Runs SQL as the caller under row-level security; the only database access resolvers have.
     db: (fn) => withUser(identity, fn),
     storage,
-    log: log.child({ requestId }),
+    apiKeys,
+    // Every line names the request and, for API keys and OAuth tokens, the credential's id (never a secret).
+    log: log.child({ requestId, ...credentialFields(identity) }),
+  };
+}
+
+/** What logs say about a caller: who, and with which credential (ids only). */
+function credentialFields(identity: Caller | null): Record<string, unknown> {
+  if (!identity) return {};
+  return {
+    userId: identity.userId,
+    credential: identity.credential,
+    ...(identity.keyId ? { keyId: identity.keyId } : {}),
+    ...(identity.oauthClientId ? { oauthClientId: identity.oauthClientId } : {}),
   };
 }

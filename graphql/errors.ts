@@ -27,7 +27,8 @@ function asClientSees(error: AppError): AppError {
   return typename ? new NotFoundAsSent(error.what, globalIdOf(typename, error.id)) : error;
 }
 
-export function toClientError(error: GraphQLError, requestId: string): GraphQLError {
+/** `context`: the request's, whose logger names the caller's credential (key id) beside the request id. */
+export function toClientError(error: GraphQLError, requestId: string, context?: GraphQLContext): GraphQLError {
   const original = error.originalError;
   if (!original || original instanceof GraphQLError) {
     if (original instanceof GraphQLError) {
@@ -43,7 +44,7 @@ export function toClientError(error: GraphQLError, requestId: string): GraphQLEr
       extensions: { code: shown.code, ...shown.details },
     });
   }
-  log.error("unexpected error while executing", { requestId, path: error.path?.join("."), error: original });
+  (context?.log ?? log).error("unexpected error while executing", { requestId, path: error.path?.join("."), error: original });
   return new GraphQLError(`Unexpected error. If it persists, contact support with request id ${requestId}.`, {
     nodes: error.nodes,
     path: error.path,
@@ -57,8 +58,8 @@ export function useClientErrors(): Plugin<GraphQLContext> {
       onExecuteDone: ({ result, setResult }) => {
         if (Symbol.asyncIterator in result) return;
         if (!result.errors?.length) return;
-        const requestId = (args.contextValue as GraphQLContext).requestId;
-        setResult({ ...result, errors: result.errors.map((error) => toClientError(error, requestId)) });
+        const context = args.contextValue as GraphQLContext;
+        setResult({ ...result, errors: result.errors.map((error) => toClientError(error, context.requestId, context)) });
       },
     }),
   };

@@ -12,7 +12,11 @@ import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
+import { useRateLimit } from "@/graphql/plugins/rate-limit";
+import { useRequestBodyRules } from "@/graphql/plugins/request-body";
 import { schema } from "@/graphql/schema/index";
+import { apiKeysFor } from "@/lib/api-keys/service";
+import type { ApiKeyService } from "@/lib/api-keys/types";
 import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
 import { getEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
@@ -119,11 +123,14 @@ export type GraphQLServerOptions = {
   authenticate?: Authenticator;
   /** Where files live; defaults to the configured storage (Supabase, or the local adapter). */
   storage?: FileStorage;
+  /** The API keys service; defaults to Clerk's or the development identity's, as configured. */
+  apiKeys?: ApiKeyService;
 };
 
 export function createGraphQLServer(options: GraphQLServerOptions = {}) {
   let authenticate = options.authenticate;
   let storage = options.storage;
+  let apiKeys = options.apiKeys;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
@@ -151,6 +158,8 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     plugins: [
       useRequestId(),
       useClientErrors(),
+      useRequestBodyRules(),
+      useRateLimit(),
       maxDepthPlugin({ n: 10, ...documentLimit }),
       maxAliasesPlugin({ n: 20, ...documentLimit }),
       costLimitPlugin({ maxCost: 5000, ...documentLimit }),
@@ -158,11 +167,19 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     // Runs once per request: the caller is resolved (and provisioned) here, not per resolver.
     context: async ({ request, frontendSession }) => {
       authenticate ??= authenticatorFor(getEnv());
+      const requestId = requestIdOf(request);
       try {
         const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession });
         storage ??= getStorage();
-        return createContext({ requestId: requestIdOf(request), identity: caller, storage, log });
+        apiKeys ??= apiKeysFor(getEnv());
+        const context = createContext({ requestId, identity: caller, storage, apiKeys, log });
+        // An access log for credentials that outlive a session: which key (by id, never the secret), for whom.
+        if (caller && caller.credential !== "session") context.log.info("request with a machine credential");
+        return context;
       } catch (error) {
+        if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
+          log.info("credential refused", { requestId, reason: error.details.reason ?? null, message: error.message });
+        }
         throw contextError(error);
       }
     },

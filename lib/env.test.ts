@@ -47,7 +47,14 @@ describe("configuration", () => {
     const env = parseEnv({ CLERK_WEBHOOK_SIGNING_SECRET: "whsec_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" });
     expect(env.clerkWebhookSecret).toBe("whsec_abc");
     expect(env.clerk).toBeNull();
-    expect(env.stripe).toEqual({ secretKey: null, webhookSecret: "whsec_def" });
+    expect(env.stripe).toEqual({ secretKey: null, webhookSecret: "whsec_def", prices: { pro: [], business: [] }, apiUrl: null });
+  });
+
+  it("reads each plan's Stripe prices, comma-separated, and refuses what is not a price id", () => {
+    const env = parseEnv({ STRIPE_PRICE_PRO: "price_1ProMonthly, price_1ProYearly", STRIPE_PRICE_BUSINESS: "price_1Biz" });
+    expect(env.stripe.prices).toEqual({ pro: ["price_1ProMonthly", "price_1ProYearly"], business: ["price_1Biz"] });
+    const problems = problemsOf({ STRIPE_PRICE_PRO: "prod_123" });
+    expect(problems).toEqual([expect.stringMatching(/^STRIPE_PRICE_PRO must be Stripe price ids \(price_\.\.\.\)/)]);
   });
 
   it("refuses to start production on local defaults", () => {

@@ -27,6 +27,18 @@ const pemPublicKey = z
     message: "must be a PEM public key (-----BEGIN PUBLIC KEY----- ...), copied from Clerk's API keys page",
   });
 
+// A plan's Stripe price ids, comma-separated (say, monthly and yearly); the first is what checkout sells.
+const stripePriceIds = z
+  .string()
+  .transform((value) => value.split(",").map((id) => id.trim()).filter(Boolean))
+  .refine((ids) => ids.length > 0 && ids.every((id) => /^price_[A-Za-z0-9]+$/.test(id)), {
+    message: "must be Stripe price ids (price_...), comma-separated, from Stripe dashboard > Product catalog > your product > Pricing",
+  });
+
+/** Requests per minute for one kind of caller; 0 turns that limit off. */
+const perMinute = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number of requests per minute").min(0, "must be 0 (off) or more").default(fallback));
+
 const rawSchema = z.object({
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development")),
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
@@ -55,8 +67,19 @@ const rawSchema = z.object({
   CLERK_AUTHORIZED_PARTIES: optional(z.string()),
   CLERK_WEBHOOK_SIGNING_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Clerk dashboard > Webhooks > Signing Secret)")),
 
+  RATE_LIMIT_FREE_PER_MINUTE: perMinute(300),
+  RATE_LIMIT_PAID_PER_MINUTE: perMinute(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
+
+  POSTORA_BENCH_ROUTE: z.preprocess(blankAsUnset, z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0")),
+
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_/, "must start with whsec_ (Stripe dashboard > Webhooks > Signing secret)")),
+  // One variable per paid plan (lib/billing/plans.ts PAID_PLANS): STRIPE_PRICE_<PLAN>.
+  STRIPE_PRICE_PRO: optional(stripePriceIds),
+  STRIPE_PRICE_BUSINESS: optional(stripePriceIds),
+  STRIPE_API_URL: optional(z.url({ message: "must be an absolute URL such as http://127.0.0.1:12111 (stripe-mock); unset means https://api.stripe.com" })),
 });
 
 export type Env = ReturnType<typeof buildEnv>;
@@ -133,9 +156,23 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     /** Development identity: local signing key, never in production (see lib/auth). */
     devIdentity: !clerk && !isProduction,
     clerkWebhookSecret: raw.CLERK_WEBHOOK_SIGNING_SECRET ?? null,
+    /** Requests per minute (0 = no limit), enforced in Postgres across instances (lib/rate-limit.ts). */
+    rateLimit: {
+      freePerMinute: raw.RATE_LIMIT_FREE_PER_MINUTE,
+      paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
+      anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    },
+    /** GET /api/bench/limit answers (bench/http.ts only); otherwise it is a 404. */
+    benchRoute: raw.POSTORA_BENCH_ROUTE === "1",
+    /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/http/client-ip.ts). */
+    trustedProxyCount: raw.TRUSTED_PROXY_COUNT,
     stripe: {
       secretKey: raw.STRIPE_SECRET_KEY ?? null,
       webhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? null,
+      /** Price ids per paid plan; empty when the plan is not sold. */
+      prices: { pro: raw.STRIPE_PRICE_PRO ?? [], business: raw.STRIPE_PRICE_BUSINESS ?? [] },
+      /** Where the API client sends requests (stripe-mock, a test stand-in); null = Stripe itself. */
+      apiUrl: raw.STRIPE_API_URL ?? null,
     },
   };
 }

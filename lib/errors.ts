@@ -11,6 +11,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "FAILED_PRECONDITION"
   | "QUOTA_EXCEEDED"
+  | "BILLING_NOT_CONFIGURED"
   | "SERVICE_UNAVAILABLE";
 
 export class AppError extends Error {
@@ -58,5 +59,12 @@ export class ConflictError extends AppError {
 export class PreconditionError extends AppError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super("FAILED_PRECONDITION", message, details);
+  }
+}
+
+/** This server cannot sell plans: Stripe is not configured (or not for this plan). Nothing the caller can fix. */
+export class BillingNotConfiguredError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("BILLING_NOT_CONFIGURED", message, details);
   }
 }

@@ -14,6 +14,7 @@ import { ConfigError, getEnv } from "@/lib/env";
 import { startWorkerFromEnv } from "@/lib/jobs/from-env";
 import { logger } from "@/lib/log";
 import { prepareDatabase, say } from "@/scripts/database";
+import { guardChildren } from "@/scripts/dev-guard";
 
 async function main() {
   const env = getEnv();
@@ -32,6 +33,7 @@ async function main() {
   say(`GraphiQL: http://localhost:${env.port}/api/graphql`);
 
   let stopping = false;
+  let dismissGuard = () => {};
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -60,12 +62,16 @@ async function main() {
     }
     await workerStopped;
     await embedded?.stop();
+    dismissGuard();
     say("stopped");
     process.exit(code);
   };
   // 128 + signal number, as shells report a process ended by that signal.
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
+  // A closed terminal (SIGHUP), a killed parent, or dev.ts itself killed: nothing stays behind.
+  process.on("SIGHUP", () => void stop(129));
+  dismissGuard = guardChildren({ processGroup: child.pid!, postgresDataDir: embedded ? path.join(env.dataDir, "postgres") : null, onParentGone: () => void stop(129) });
   child.on("exit", (code) => void stop(code ?? 0));
 }
 

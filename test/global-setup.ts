@@ -3,7 +3,7 @@
  * template database; per-file-database.ts clones it for each test file
  * (CREATE DATABASE ... TEMPLATE is a file copy: milliseconds, not a migration).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -21,8 +21,22 @@ declare module "vitest" {
   }
 }
 
+/**
+ * Everything a run puts in the temp folder goes under one folder of its own:
+ * TMPDIR points there for every test process (they are started after this
+ * runs), so whatever a test forgets to remove is found at the end, reported
+ * by name and fails the run, instead of piling up in /tmp.
+ */
+async function runTempFolder(): Promise<string> {
+  const runDir = await mkdtemp(path.join(tmpdir(), "postora-test-run-"));
+  process.env.TMPDIR = runDir;
+  return runDir;
+}
+
 export default async function setup(project: TestProject) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "postora-test-pg-"));
+  const outerTmp = process.env.TMPDIR;
+  const runDir = await runTempFolder();
+  const dataDir = await mkdtemp(path.join(runDir, "postora-test-pg-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: await freePort(), ephemeral: true });
   const admin = postgres(database.url(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${templateDatabase}`);
@@ -33,5 +47,16 @@ export default async function setup(project: TestProject) {
   return async () => {
     await database.stop();
     await rm(dataDir, { recursive: true, force: true });
+    // tsx's compile cache (tsx-<uid>) is a tool's, made by any script a test runs, not a test's leftover.
+    const leftovers = (await readdir(runDir)).filter((name) => !/^tsx-\d+$/.test(name));
+    await rm(runDir, { recursive: true, force: true });
+    if (outerTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outerTmp;
+    if (leftovers.length > 0) {
+      // Vitest prints a teardown error but still exits 0, and the exit code is what CI sees. The summary
+      // is already printed by now and this is the last teardown, so end the run here, failed.
+      console.error(`Tests left ${leftovers.length} entries in the temp folder (each test must remove what it creates): ${leftovers.join(", ")}`);
+      process.exit(1);
+    }
   };
 }

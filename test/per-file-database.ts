@@ -3,7 +3,7 @@
  * and points the app's configuration at it before any app module loads.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -20,7 +20,8 @@ const url = new URL(adminUrl);
 url.pathname = `/${name}`;
 process.env.DATABASE_URL = url.toString();
 // Keys, tokens and local files of this file's run live in a throwaway folder.
-process.env.POSTORA_DATA_DIR = mkdtempSync(path.join(tmpdir(), "postora-test-data-"));
+const dataDir = mkdtempSync(path.join(tmpdir(), "postora-test-data-"));
+process.env.POSTORA_DATA_DIR = dataDir;
 process.env.LOG_LEVEL ??= "silent";
 
 afterAll(async () => {
@@ -28,4 +29,6 @@ afterAll(async () => {
   await closePool();
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.end();
+  // What the file's run created there (signing keys, local files) goes with it.
+  rmSync(dataDir, { recursive: true, force: true });
 });

@@ -5,6 +5,7 @@ import "@/graphql/schema/generation";
 import "@/graphql/schema/template";
 import "@/graphql/schema/subscription";
 import "@/graphql/schema/viewer";
+import "@/graphql/schema/api-key";
 import type { GraphQLSchema } from "graphql";
 import { builder } from "@/graphql/builder";
 

@@ -2,7 +2,7 @@
  * Viewer.subscription and Viewer.usage: what a client shows on the billing page.
  */
 import { expect, it } from "vitest";
-import { ViewerBillingDocument } from "@/graphql/generated/graphql";
+import { CreateGenerationDocument, ViewerBillingDocument } from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { postDocument, seedGeneration, signedInPerson } from "@/test/support";
@@ -31,7 +31,7 @@ it("counts this calendar month's generations, deleted ones included, against the
   });
 });
 
-it("uses the active subscription's period and shows only the caller's subscription", async () => {
+it("counts the calendar month against the paid tier's limit and shows only the caller's subscription", async () => {
   const frank = await person();
   const grace = await person();
   const start = new Date(Date.now() - 5 * 24 * 3600 * 1000);
@@ -42,15 +42,43 @@ it("uses the active subscription's period and shows only the caller's subscripti
               values (${frank.id}, 'sub_old', 'pro', 'canceled', ${new Date(Date.now() - 90 * 864e5)}, ${new Date(Date.now() - 60 * 864e5)}),
                      (${frank.id}, 'sub_now', 'pro', 'active', ${start}, ${end})`;
   });
-  await seedGeneration(frank.id, { createdAt: new Date(start.getTime() - 1000) });
+  await seedGeneration(frank.id, { createdAt: new Date(Date.now() - 40 * 864e5) });
   await seedGeneration(frank.id);
   const { body } = await postDocument(server, ViewerBillingDocument, { authorization: frank.authorization });
+  const now = new Date();
   expect(body.data?.viewer).toEqual({
     id: frank.globalId,
     tier: "PRO",
     subscription: { plan: "pro", status: "active", startsAt: start.toISOString(), endsAt: end.toISOString() },
-    usage: { used: 1, limit: 200, periodStartsAt: start.toISOString(), periodEndsAt: end.toISOString() },
+    usage: {
+      used: 1,
+      limit: 200,
+      periodStartsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+      periodEndsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+    },
   });
   const other = await postDocument(server, ViewerBillingDocument, { authorization: grace.authorization });
   expect(other.body.data?.viewer?.subscription).toBeNull();
+});
+
+it("answers createGeneration over the limit with QUOTA_EXCEEDED, the limit and the reset time, matching viewer.usage", async () => {
+  const person = await signedInPerson(server);
+  for (let i = 0; i < 10; i += 1) await seedGeneration(person.id);
+  const { body } = await postDocument(server, CreateGenerationDocument, {
+    authorization: person.authorization,
+    variables: { input: { inputContent: "one more", outputFormat: "CAROUSEL" } },
+  });
+  const now = new Date();
+  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  expect(body.data).toBeNull();
+  expect(body.errors?.[0]?.message).toMatch(/^Monthly generation limit reached: the free tier allows 10 generations a month/);
+  expect(body.errors?.[0]?.extensions).toEqual({
+    code: "QUOTA_EXCEEDED",
+    tier: "free",
+    limit: 10,
+    used: 10,
+    resetsAt: nextMonth.toISOString().replace(".000Z", "Z"),
+  });
+  const usage = await postDocument(server, ViewerBillingDocument, { authorization: person.authorization });
+  expect(usage.body.data?.viewer?.usage).toMatchObject({ used: 10, limit: 10, periodEndsAt: nextMonth.toISOString() });
 });

@@ -4,18 +4,22 @@ import { GenerationStatusEnum, OutputFormatEnum, TierEnum } from "@/graphql/sche
 import { deleteGenerationMutation, Generation, GenerationConnection } from "@/graphql/schema/generation";
 import { Subscription, UsageRef } from "@/graphql/schema/subscription";
 import { deleteTemplateMutation, Template, TemplateConnection } from "@/graphql/schema/template";
-import { currentSubscription, usageThisPeriod } from "@/lib/billing/plans";
+import { currentSubscription, viewerBilling } from "@/lib/billing/plans";
 import { listGenerations } from "@/lib/generations/generations";
 import { listTemplates } from "@/lib/templates/templates";
 import { viewersByIds, type ViewerRow } from "@/lib/users/viewer";
 
-const Viewer = builder.loadableNode("Viewer", {
+export const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
   id: { resolve: (viewer: ViewerRow) => viewer.id },
   load: loadVisible("viewer", viewersByIds),
   fields: (t) => ({
     email: t.exposeString("email", { description: "Their primary email address, as Clerk has it." }),
-    tier: t.field({ type: TierEnum, description: "The plan the account is on.", resolve: (viewer) => viewer.tier }),
+    tier: t.field({
+      type: TierEnum,
+      description: "The plan the account is on now (a subscription that has run out counts as FREE).",
+      resolve: (viewer) => viewer.tier,
+    }),
     createdAt: t.field({ type: "DateTime", description: "When the account was created.", resolve: (viewer) => viewer.createdAt }),
     lastSignedInAt: t.field({
       type: "DateTime",
@@ -51,8 +55,8 @@ const Viewer = builder.loadableNode("Viewer", {
     }),
     usage: t.field({
       type: UsageRef,
-      description: "Generations made this billing period against your tier's limit.",
-      resolve: (viewer, _args, ctx) => ctx.db(async (sql) => usageThisPeriod(sql, viewer.tier, await currentSubscription(sql))),
+      description: "Generations made this calendar month (UTC), deleted ones included, against your tier's monthly limit.",
+      resolve: async (_viewer, _args, ctx) => (await ctx.db(viewerBilling))!.usage,
     }),
   }),
 });

@@ -1,18 +1,29 @@
 /**
  * Who is calling, resolved once per request from one of two sources:
  *
- * - `Authorization: Bearer <token>` (third-party clients, scripts, GraphiQL,
- *   and the development identity), verified in lib/auth/verify.ts;
+ * - `Authorization: Bearer <credential>` (third-party clients, scripts,
+ *   GraphiQL, and the development identity): a Clerk session token
+ *   (lib/auth/verify.ts), an API key of a person or an OAuth access token
+ *   issued to an app on a person's behalf (lib/auth/machine.ts; the
+ *   development identity's keys in lib/api-keys/local.ts);
  * - the Clerk session of our own frontend, which clerkMiddleware has already
  *   verified; the web layer reads it with auth() and passes it in, because
  *   lib/ knows nothing of Next.js.
  *
  * A Bearer header wins over a cookie session: a client that sends one means
- * it. A signed-in caller always has a users row by the time this returns.
+ * it. A signed-in caller always has a users row by the time this returns,
+ * whatever credential they used: an API key acts as its owner, under RLS as
+ * them, and counts as them (userId) for anything per-person.
  */
+import { isMachineToken } from "@clerk/backend/internal";
+import { createLocalApiKeyVerifier } from "@/lib/api-keys/local";
+import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
+import { createClerkMachineVerifier } from "@/lib/auth/machine";
+import { postoraScopes, SCOPES, type CredentialKind, type Scope } from "@/lib/auth/scopes";
 import { bearerToken, createTokenVerifier, TokenRejectedError, verifierConfigFor, type TokenVerifier, type VerifiedSession } from "@/lib/auth/verify";
 import type { DbIdentity, Sql } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
+import { UnauthenticatedError } from "@/lib/errors";
 import { clerkDirectoryFor, type ClerkDirectory } from "@/lib/users/profile";
 import { provisionUser } from "@/lib/users/sync";
 
@@ -23,7 +34,34 @@ export type Caller = DbIdentity & {
   clerkUserId: string;
   email: string;
   sessionId: string | null;
+  /** How they proved who they are. */
+  credential: CredentialKind;
+  /** The API key's or OAuth access token's id (never its secret); null for a session. */
+  keyId: string | null;
+  /** What this credential may do: a session has every scope, a key or token the ones it was issued with. */
+  scopes: readonly Scope[];
+  /** The OAuth application a token was issued to; null otherwise. */
+  oauthClientId: string | null;
 };
+
+/** A verified credential: who it acts for, and what it may do. */
+type VerifiedCredential = VerifiedSession & {
+  credential: CredentialKind;
+  keyId: string | null;
+  scopes: readonly Scope[];
+  oauthClientId: string | null;
+};
+
+/** Verifies API keys and OAuth access tokens (anything Clerk's SDK recognises as a machine token). */
+type MachineCredentialVerifier = (token: string) => Promise<VerifiedCredential>;
+
+const asSession = (session: VerifiedSession): VerifiedCredential => ({
+  ...session,
+  credential: "session",
+  keyId: null,
+  scopes: SCOPES,
+  oauthClientId: null,
+});
 
 /** What clerkMiddleware concluded about the request's session cookie. */
 export type FrontendSession =
@@ -41,6 +79,8 @@ export type Authenticator = (source: CallerSource) => Promise<Caller | null>;
 export type AuthenticatorOptions = {
   /** Builds the verifier on first use (the development key may have to be created first). */
   verifier: () => Promise<TokenVerifier>;
+  /** API keys and OAuth access tokens. Without it they are refused. */
+  machineVerifier?: MachineCredentialVerifier;
   directory: ClerkDirectory | null;
   /** The database to provision into (tests pass their own pool). */
   db?: Sql;
@@ -58,12 +98,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   return async ({ authorization, frontendSession }) => {
-    let session: VerifiedSession;
+    let session: VerifiedCredential;
     if (authorization && authorization.trim() !== "") {
       const token = bearerToken(authorization);
-      session = await (await getVerifier())(token);
+      if (isMachineToken(token)) {
+        if (!options.machineVerifier) throw new UnauthenticatedError("This server accepts only Clerk session tokens.");
+        session = await options.machineVerifier(token);
+      } else {
+        session = asSession(await (await getVerifier())(token));
+      }
     } else if (frontendSession?.status === "signed-in") {
-      session = frontendSession;
+      session = asSession(frontendSession);
     } else if (frontendSession?.status === "rejected") {
       throw new TokenRejectedError(
         `Your Clerk session was not accepted (${frontendSession.reason}). Refresh the page to renew it, or sign in again.`,
@@ -73,14 +118,82 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return null;
     }
     const user = await provisionUser({ clerkUserId: session.clerkUserId, email: session.email }, options.directory, options.db);
-    return { userId: user.id, clerkUserId: session.clerkUserId, email: user.email, sessionId: session.sessionId };
+    return {
+      userId: user.id,
+      clerkUserId: session.clerkUserId,
+      email: user.email,
+      sessionId: session.sessionId,
+      credential: session.credential,
+      keyId: session.keyId,
+      scopes: session.scopes,
+      oauthClientId: session.oauthClientId,
+    };
+  };
+}
+
+export type AuthenticatorForOptions = {
+  /** Clerk's Backend API (tests point it at a local stand-in). Default: Clerk's own. */
+  clerkApiUrl?: string;
+  db?: Sql;
+};
+
+/** API keys and OAuth access tokens as this configuration verifies them: through Clerk, or the local keys. */
+function machineVerifierFor(env: Env, options: AuthenticatorForOptions = {}): MachineCredentialVerifier {
+  if (env.clerk) {
+    const verify = createClerkMachineVerifier({
+      secretKey: env.clerk.secretKey,
+      publishableKey: env.clerk.publishableKey,
+      jwtKey: env.clerk.jwtKey,
+      apiUrl: options.clerkApiUrl,
+    });
+    return async (token) => {
+      const machine = await verify(token);
+      return {
+        clerkUserId: machine.clerkUserId,
+        sessionId: null,
+        email: null,
+        credential: machine.kind,
+        keyId: machine.keyId,
+        scopes: postoraScopes(machine.grantedScopes),
+        oauthClientId: machine.clientId,
+      };
+    };
+  }
+  if (env.isProduction || !env.devIdentity) throw new DevIdentityInProductionError();
+  const lookup = createLocalApiKeyVerifier(env, { db: options.db });
+  return async (token) => {
+    if (!token.startsWith("ak_")) {
+      throw new UnauthenticatedError(
+        "OAuth access tokens and machine tokens are issued by Clerk, and this server runs the development identity (no Clerk keys). Use an API key (createApiKey) or `npm run token`.",
+      );
+    }
+    const found = await lookup(token);
+    if (found.status === "unknown") {
+      throw new TokenRejectedError("Your API key was not accepted: no such key exists (it was never issued here, or its owner was deleted). Create one with createApiKey.", "token-invalid");
+    }
+    if (found.status === "revoked") {
+      throw new TokenRejectedError(`Your API key ${found.keyId} was revoked at ${found.revokedAt.toISOString()}. Create a new one with createApiKey.`, "token-invalid");
+    }
+    return {
+      clerkUserId: found.key.clerkUserId,
+      sessionId: null,
+      email: found.key.email,
+      credential: "api_key",
+      keyId: found.key.keyId,
+      scopes: found.key.scopes,
+      oauthClientId: null,
+    };
   };
 }
 
 /** The authenticator for this process's configuration: Clerk, or the development identity. */
-export function authenticatorFor(env: Env): Authenticator {
+export function authenticatorFor(env: Env, options: AuthenticatorForOptions = {}): Authenticator {
+  let machine: MachineCredentialVerifier | undefined;
   return createAuthenticator({
     verifier: async () => createTokenVerifier(await verifierConfigFor(env)),
-    directory: clerkDirectoryFor(env),
+    // Built on first use, like the session verifier, so a misconfiguration surfaces as that request's error.
+    machineVerifier: (token) => (machine ??= machineVerifierFor(env, options))(token),
+    directory: clerkDirectoryFor(env, options.clerkApiUrl),
+    db: options.db,
   });
 }

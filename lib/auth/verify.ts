@@ -68,7 +68,7 @@ export function bearerToken(header: string): string {
   const match = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header.trim());
   if (!match) {
     throw new UnauthenticatedError(
-      "The Authorization header must be `Bearer <token>` with a Clerk session token. Send no Authorization header to call anonymously.",
+      "The Authorization header must be `Bearer <token>` with a Clerk session token, an API key or an OAuth access token. Send no Authorization header to call anonymously.",
     );
   }
   return match[1]!;

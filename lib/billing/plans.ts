@@ -1,17 +1,27 @@
 /**
- * What each tier allows. The billing issue enforces these limits; the API
- * already reports usage against them so clients can show it.
+ * Tiers, the Stripe prices that sell them, and what the caller's tier
+ * allows. The monthly limits themselves live in one place, the database
+ * (private.monthly_generation_limit, supabase/migrations/*_generation_quota.sql),
+ * because the database enforces them on every insert; this module reads them.
  */
 import type { Sql } from "@/lib/db/client";
 
 export const TIERS = ["free", "pro", "business"] as const;
 export type Tier = (typeof TIERS)[number];
 
-const MONTHLY_GENERATION_LIMIT: Record<Tier, number> = {
-  free: 10,
-  pro: 200,
-  business: 2000,
-};
+/** The tiers Stripe sells, lowest first. Each has a STRIPE_PRICE_<PLAN> variable (lib/env.ts). */
+export const PAID_PLANS = ["pro", "business"] as const;
+export type PaidPlan = (typeof PAID_PLANS)[number];
+
+/** STRIPE_PRICE_<PLAN>, parsed: each plan's price ids, the first being the one checkout sells. */
+export type PlanPrices = Record<PaidPlan, readonly string[]>;
+
+export const priceVariable = (plan: PaidPlan) => `STRIPE_PRICE_${plan.toUpperCase()}`;
+
+/** The plan a Stripe price sells, or null when no STRIPE_PRICE_<PLAN> lists it. */
+export function planForPrice(prices: PlanPrices, priceId: string): PaidPlan | null {
+  return PAID_PLANS.find((plan) => prices[plan].includes(priceId)) ?? null;
+}
 
 export type SubscriptionRow = {
   id: string;
@@ -19,26 +29,30 @@ export type SubscriptionRow = {
   status: string;
   startDate: Date;
   endDate: Date;
+  cancelAtPeriodEnd: boolean;
 };
 
 /** The caller's current subscription: the active or trialing one that ends last, else the latest. */
 export async function currentSubscription(sql: Sql): Promise<SubscriptionRow | null> {
   const [row] = await sql<SubscriptionRow[]>`
-    select id, plan, status, start_date, end_date from subscriptions
+    select id, plan, status, start_date, end_date, cancel_at_period_end from subscriptions
     where user_id = (select private.requesting_user_id())
-    order by (status in ('active', 'trialing')) desc, end_date desc
+    order by (status in ('active', 'trialing', 'past_due') and ended_at is null) desc, end_date desc, id desc
     limit 1`;
   return row ?? null;
 }
 
 export type Usage = { used: number; limit: number; periodStart: Date; periodEnd: Date };
+export type ViewerBilling = { tier: Tier; usage: Usage };
 
-/** Generations made in the current period: the subscription's if active, else the calendar month (UTC). */
-export async function usageThisPeriod(sql: Sql, tier: Tier, subscription: SubscriptionRow | null, now = new Date()): Promise<Usage> {
-  const active = subscription && ["active", "trialing"].includes(subscription.status) && subscription.endDate > now;
-  const periodStart = active ? subscription.startDate : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const periodEnd = active ? subscription.endDate : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  // Deleted generations still count (deleting must not refill the quota), and RLS hides them, hence the function.
-  const [row] = await sql<{ used: number }[]>`select private.generations_created_between(${periodStart}, ${periodEnd}) as used`;
-  return { used: row?.used ?? 0, limit: MONTHLY_GENERATION_LIMIT[tier] ?? MONTHLY_GENERATION_LIMIT.free, periodStart, periodEnd };
+/**
+ * The caller's effective tier (a lapsed subscription already counts as
+ * free) and this calendar month's (UTC) generations against its limit,
+ * deleted ones included: exactly what the database enforces.
+ */
+export async function viewerBilling(sql: Sql): Promise<ViewerBilling | null> {
+  const [row] = await sql<{ tier: Tier; used: number; monthlyLimit: number; periodStart: Date; periodEnd: Date }[]>`
+    select tier, used, monthly_limit, period_start, period_end from private.viewer_billing()`;
+  if (!row) return null;
+  return { tier: row.tier, usage: { used: row.used, limit: row.monthlyLimit, periodStart: row.periodStart, periodEnd: row.periodEnd } };
 }

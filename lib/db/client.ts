@@ -65,6 +65,14 @@ function pool(): Sql {
   return globalForDb.postoraPool;
 }
 
+/**
+ * The pool itself, as the service role, for single statements that need no
+ * transaction (the rate limit's counter upsert). Bypasses RLS like asService.
+ */
+export function servicePool(): Sql {
+  return pool();
+}
+
 /** Closes the process's pool (tests and scripts call this before exiting). */
 export async function closePool(): Promise<void> {
   const current = globalForDb.postoraPool;
@@ -73,7 +81,7 @@ export async function closePool(): Promise<void> {
   await current?.end({ timeout: 5 });
 }
 
-function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
+export function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
   if (!identity) return { role: "anon" };
   return {
     sub: identity.clerkUserId,
@@ -96,7 +104,7 @@ type RlsContext = { role: "authenticated" | "anon"; claims: string };
  * server's string settings. set_config(..., true) is transaction-local, so
  * nothing leaks to the next user of a pooled connection.
  */
-function openTransactionStatement(rls: RlsContext | null): string {
+export function openTransactionStatement(rls: RlsContext | null): string {
   if (!rls) return "begin";
   const claims = Buffer.from(rls.claims, "utf8").toString("hex");
   return (

@@ -3,6 +3,7 @@
  * function takes the caller's transaction (withUser), so row-level security
  * decides what exists; "not yours" and "does not exist" are the same here.
  */
+import { withinQuota } from "@/lib/billing/quota";
 import type { Sql } from "@/lib/db/client";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
@@ -80,10 +81,11 @@ export async function insertGeneration(
     const [template] = await sql`select id from templates where id = ${input.templateId}`;
     if (!template) throw new NotFoundError("template", input.templateId);
   }
-  const [row] = await sql<GenerationRow[]>`
+  // The database enforces the tier's monthly limit on the insert itself (private.generations_take_quota).
+  const [row] = await withinQuota(() => sql<GenerationRow[]>`
     insert into generations (user_id, input_content, output_format, template_id)
     values ((select private.requesting_user_id()), ${input.inputContent}, ${input.outputFormat}, ${input.templateId ?? null})
-    returning ${columns(sql)}`;
+    returning ${columns(sql)}`);
   return row!;
 }
 

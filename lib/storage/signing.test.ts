@@ -3,7 +3,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSigningKey, signingKeyPath, signToken, verifyToken, type TokenClaims } from "@/lib/storage/signing";
@@ -59,7 +58,7 @@ describe("verifyToken", () => {
 
 describe("loadSigningKey", () => {
   it("creates a private key once and returns the same key afterwards, also to concurrent callers", async () => {
-    const dataDir = path.join(await mkdtemp(path.join(tmpdir(), "postora-key-")), "nested");
+    const dataDir = path.join(await mkdtemp(path.join(process.env.POSTORA_DATA_DIR!, "postora-key-")), "nested");
     const [first, second] = await Promise.all([loadSigningKey(dataDir), loadSigningKey(dataDir)]);
     expect(first.equals(second!)).toBe(true);
     expect(first.length).toBe(32);
@@ -68,14 +67,14 @@ describe("loadSigningKey", () => {
   });
 
   it("tightens a key file left readable by others", async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "postora-key-"));
+    const dataDir = await mkdtemp(path.join(process.env.POSTORA_DATA_DIR!, "postora-key-"));
     await writeFile(signingKeyPath(dataDir), `${randomBytes(32).toString("base64url")}\n`, { mode: 0o644 });
     await loadSigningKey(dataDir);
     expect((await stat(signingKeyPath(dataDir))).mode & 0o777).toBe(0o600);
   });
 
   it("says how to recover from a damaged key file instead of signing with it", async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "postora-key-"));
+    const dataDir = await mkdtemp(path.join(process.env.POSTORA_DATA_DIR!, "postora-key-"));
     await writeFile(signingKeyPath(dataDir), "short\n", { mode: 0o600 });
     await expect(loadSigningKey(dataDir)).rejects.toThrow(/Delete the file and a new key is generated/);
     expect(await readFile(signingKeyPath(dataDir), "utf8")).toBe("short\n");

@@ -80,14 +80,15 @@ export type ClerkDirectory = {
   getProfile(clerkUserId: string): Promise<ClerkProfile | null>;
 };
 
-export function clerkDirectoryFor(env: Env): ClerkDirectory | null {
+/** `apiUrl`: Clerk's Backend API, when not Clerk's own (tests point it at a local stand-in). */
+export function clerkDirectoryFor(env: Env, apiUrl?: string): ClerkDirectory | null {
   const clerk = env.clerk;
   if (!clerk) return null;
   // Made on first use: most requests carry the email claim and never need it.
   let client: ReturnType<typeof createClerkClient> | undefined;
   return {
     async getProfile(clerkUserId) {
-      client ??= createClerkClient({ secretKey: clerk.secretKey, publishableKey: clerk.publishableKey });
+      client ??= createClerkClient({ secretKey: clerk.secretKey, publishableKey: clerk.publishableKey, apiUrl });
       try {
         const user = await client.users.getUser(clerkUserId);
         const address = user.primaryEmailAddress ?? user.emailAddresses[0] ?? null;

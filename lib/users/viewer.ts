@@ -7,6 +7,7 @@ import type { Sql } from "@/lib/db/client";
 import type { Tier } from "@/lib/billing/plans";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
 
+/** tier is the effective one (private.effective_tier): a subscription that has run out reads as free. */
 export type ViewerRow = { id: string; email: string; tier: Tier; createdAt: Date; lastSignedInAt: Date | null };
 
 /** One query for any number of users ids; in the order asked, null for every row but the caller's own. */
@@ -14,7 +15,8 @@ export async function viewersByIds(sql: Sql, ids: readonly string[]): Promise<(V
   const wellFormed = ids.filter(isUuid);
   const rows = wellFormed.length
     ? await sql<ViewerRow[]>`
-        select id, email, tier, created_at, last_login as last_signed_in_at
+        select id, email, coalesce((select b.tier from private.viewer_billing() b), tier) as tier,
+               created_at, last_login as last_signed_in_at
         from users where id = any(${wellFormed}::uuid[])`
     : [];
   return inRequestedOrder(ids, rows);

@@ -4,6 +4,7 @@
  * follow once retried events have committed. `npm run webhooks:retry`
  * (scripts/webhooks-retry.ts) runs retryPendingWebhooks over all of them.
  */
+import { applyStripeEvent } from "@/lib/billing/stripe-events";
 import type { Sql } from "@/lib/db/client";
 import { getStorage } from "@/lib/storage/index";
 import type { FileStorage } from "@/lib/storage/types";
@@ -13,6 +14,7 @@ import { reprocessPending, type WebhookApply, type WebhookProvider } from "@/lib
 /** provider -> what one of its events does to the database. */
 const webhookHandlers: Partial<Record<WebhookProvider, WebhookApply>> = {
   clerk: (sql, delivery) => applyClerkEvent(sql, delivery),
+  stripe: (sql, delivery) => applyStripeEvent(sql, delivery),
 };
 
 /** provider -> work outside the database its events may leave owed (a deleted user's files): run after a retry. */

@@ -4,7 +4,6 @@
  * storage.objects rows, and the signing key's life on disk.
  */
 import { mkdtemp, readdir, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService } from "@/lib/db/client";
@@ -182,7 +181,7 @@ describe("the signing key", () => {
     const accepted = await receiveTinyPng(storage(), objectPath, token);
     expect(accepted).toEqual({ Key: `${GENERATIONS_BUCKET}/${objectPath}` });
 
-    const elsewhere = new LocalStorage({ dataDir: await mkdtemp(path.join(tmpdir(), "postora-other-key-")), appUrl: getEnv().appUrl });
+    const elsewhere = new LocalStorage({ dataDir: await mkdtemp(path.join(process.env.POSTORA_DATA_DIR!, "postora-other-key-")), appUrl: getEnv().appUrl });
     const foreign = await elsewhere.createSignedUploadUrl(objectPath);
     await expect(
       receiveSignedUpload(storage(), {

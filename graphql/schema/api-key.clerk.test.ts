@@ -1,0 +1,120 @@
+/**
+ * Clerk mode end to end: the real endpoint (Yoga's fetch) with Clerk
+ * configured, Clerk's Backend API answered by the local stand-in on
+ * 127.0.0.1 (test/clerk-backend.ts) and session tokens signed with a test
+ * instance key (networkless, as with CLERK_JWT_KEY). API keys and OAuth
+ * access tokens are verified by @clerk/backend's authenticateRequest.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGraphQLServer } from "@/graphql/yoga";
+import { apiKeysFor } from "@/lib/api-keys/service";
+import { authenticatorFor } from "@/lib/auth/caller";
+import { parseEnv } from "@/lib/env";
+import { ClerkBackendStandIn, STAND_IN_PUBLISHABLE_KEY, STAND_IN_SECRET_KEY } from "@/test/clerk-backend";
+import { createTestSigningKey, newClerkUserId, postGraphQL, signSessionToken, usersByClerkId } from "@/test/support";
+
+const clerk = new ClerkBackendStandIn();
+const instanceKey = createTestSigningKey();
+const APP = "https://app.postora.test";
+let server: ReturnType<typeof createGraphQLServer>;
+
+beforeAll(async () => {
+  await clerk.start();
+  const env = parseEnv({
+    DATABASE_URL: process.env.DATABASE_URL,
+    POSTORA_DATA_DIR: process.env.POSTORA_DATA_DIR,
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: STAND_IN_PUBLISHABLE_KEY,
+    CLERK_SECRET_KEY: STAND_IN_SECRET_KEY,
+    CLERK_JWT_KEY: instanceKey.publicKeyPem,
+    CLERK_AUTHORIZED_PARTIES: APP,
+  });
+  server = createGraphQLServer({
+    authenticate: authenticatorFor(env, { clerkApiUrl: clerk.url }),
+    apiKeys: apiKeysFor(env, { clerkApiUrl: clerk.url }),
+  });
+});
+afterAll(() => clerk.stop());
+
+/** A person Clerk knows (the stand-in answers GET /v1/users/:id), with a session token of our dashboard. */
+async function person() {
+  const clerkUserId = newClerkUserId();
+  const email = `${clerkUserId}@example.com`;
+  clerk.users.set(clerkUserId, { email });
+  const session = `Bearer ${await signSessionToken(instanceKey, { sub: clerkUserId, azp: APP, email })}`;
+  return { clerkUserId, email, session };
+}
+
+const VIEWER = "{ viewer { email } }";
+
+describe("Clerk API keys through the endpoint", () => {
+  it("creates a key at Clerk for the signed-in person and calls the API with it as them", async () => {
+    const ada = await person();
+    const { body } = await postGraphQL<{ createApiKey: { secret: string; apiKey: { id: string; scopes: string[] } } }>(
+      server,
+      'mutation { createApiKey(input: { name: "CLI", scopes: [READ, WRITE] }) { secret apiKey { id scopes } } }',
+      { authorization: ada.session },
+    );
+    expect(body.errors).toBeUndefined();
+    const { secret, apiKey } = body.data!.createApiKey;
+    expect(clerk.keys.get(apiKey.id)).toMatchObject({ subject: ada.clerkUserId, scopes: ["read", "write"] });
+
+    const used = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${secret}` });
+    expect(used.status).toBe(200);
+    expect(used.body.data!.viewer.email).toBe(ada.email);
+
+    const listed = await postGraphQL<{ viewer: { apiKeys: { id: string }[] } }>(server, "{ viewer { apiKeys { id } } }", { authorization: ada.session });
+    expect(listed.body.data!.viewer.apiKeys.map((key) => key.id)).toEqual([apiKey.id]);
+  });
+
+  it("provisions the key's owner on their first request, asking Clerk for their email", async () => {
+    const bo = await person();
+    const key = clerk.addApiKey({ subject: bo.clerkUserId, scopes: ["read"] });
+    const { body } = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${key.secret}` });
+    expect(body.data!.viewer.email).toBe(bo.email);
+    expect(await usersByClerkId(bo.clerkUserId)).toHaveLength(1);
+  });
+
+  it("refuses a key revoked through revokeApiKey on the next request, with 401 and a reason", async () => {
+    const cy = await person();
+    const key = clerk.addApiKey({ subject: cy.clerkUserId, scopes: ["read"] });
+    expect((await postGraphQL(server, VIEWER, { authorization: `Bearer ${key.secret}` })).status).toBe(200);
+    const revoked = await postGraphQL(server, "mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revoked } } }", {
+      authorization: cy.session,
+      variables: { id: key.id },
+    });
+    expect(revoked.body.data).toEqual({ revokeApiKey: { apiKey: { revoked: true } } });
+    const { status, body } = await postGraphQL(server, VIEWER, { authorization: `Bearer ${key.secret}` });
+    expect(status).toBe(401);
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "token-invalid" });
+  });
+
+  it("never revokes another person's key", async () => {
+    const owner = await person();
+    const other = await person();
+    const key = clerk.addApiKey({ subject: owner.clerkUserId, scopes: ["read"] });
+    const { body } = await postGraphQL(server, "mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revoked } } }", {
+      authorization: other.session,
+      variables: { id: key.id },
+    });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
+    expect(clerk.keys.get(key.id)?.revoked).toBe(false);
+  });
+});
+
+describe("Clerk OAuth access tokens through the endpoint", () => {
+  it("acts as the person who authorized the app", async () => {
+    const dee = await person();
+    const token = clerk.addOAuthToken({ subject: dee.clerkUserId, scopes: ["read", "write"] });
+    const { status, body } = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${token.token}` });
+    expect(status).toBe(200);
+    expect(body.data!.viewer.email).toBe(dee.email);
+  });
+
+  it("refuses a revoked token with 401", async () => {
+    const ed = await person();
+    const token = clerk.addOAuthToken({ subject: ed.clerkUserId, scopes: ["read"], revoked: true });
+    const { status, body } = await postGraphQL(server, VIEWER, { authorization: `Bearer ${token.token}` });
+    expect(status).toBe(401);
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+});
