@@ -14,6 +14,17 @@ import {
 } from "@/lib/generations/service";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
 
+type SlideShape = { title: string; body: string; number: number };
+
+const Slide = builder.objectRef<SlideShape>("Slide").implement({
+  description: "One slide of a carousel; its image is createGenerationDownloadUrl(input: { id, slide: number }).",
+  fields: (t) => ({
+    number: t.exposeInt("number", { description: "Its place in the carousel, from 1 (the cover)." }),
+    title: t.exposeString("title", { description: "The slide's title." }),
+    body: t.exposeString("body", { description: "The slide's short body text." }),
+  }),
+});
+
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
   id: { resolve: (generation: GenerationRow) => generation.id },
@@ -25,6 +36,26 @@ export const Generation = builder.loadableNode("Generation", {
       nullable: true,
       description: "The post's bullet points, once there are any (null before).",
       resolve: (generation) => generation.bulletPoints,
+    }),
+    slides: t.field({
+      type: [Slide],
+      nullable: true,
+      description: "A CAROUSEL's slides, in order, once the pipeline has made them (null before, and for other formats).",
+      resolve: (generation) => generation.slides?.map((slide, index) => ({ ...slide, number: index + 1 })) ?? null,
+    }),
+    quote: t.exposeString("quote", {
+      nullable: true,
+      description: "A CANVA_DESIGN's quote-card line, once the pipeline has made it (null before, and for other formats).",
+    }),
+    failureReason: t.exposeString("failureReason", {
+      nullable: true,
+      description: "Why the pipeline gave up, in words you can act on (status FAILED; null otherwise). retryGeneration clears it.",
+    }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the pipeline finished it (status COMPLETED; null before).",
+      resolve: (generation) => generation.completedAt,
     }),
     canvaDesignId: t.exposeString("canvaDesignId", { nullable: true, description: "The Canva design made from it, if any." }),
     status: t.field({
@@ -153,9 +184,15 @@ builder.relayMutationField(
 builder.relayMutationField(
   "createGenerationDownloadUrl",
   {
-    description: "Which generation's image to download, and for how long.",
+    description: "Which generation's image to download (or which of its slides), and for how long.",
     inputFields: (t) => ({
       id: t.id({ required: true, description: "The generation's global id." }),
+      slide: t.int({
+        required: false,
+        defaultValue: 1,
+        description: "For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1).",
+        validate: { int: true, min: [1, { message: "must be at least 1 (the cover)" }], max: [10, { message: "must be at most 10" }] },
+      }),
       expiresIn: t.int({
         required: false,
         defaultValue: 300,
@@ -172,7 +209,7 @@ builder.relayMutationField(
     description: "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded).",
     authScopes: { signedIn: true },
     resolve: (_root, { input }, ctx) =>
-      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300),
+      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300, input.slide ?? 1),
   },
   {
     description: "The generation and a URL to download its image from.",

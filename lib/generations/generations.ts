@@ -8,7 +8,7 @@ import type { Sql } from "@/lib/db/client";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
 import { keysetPage, pageWindow, type Page, type PageRequest } from "@/lib/pagination";
-import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
+import { GENERATIONS_BUCKET, generationFilePaths, generationObjectPath } from "@/lib/storage/types";
 
 export const OUTPUT_FORMATS = ["bullet_points", "carousel", "canva_design"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -26,10 +26,18 @@ export type GenerationRow = {
   canvaDesignId: string | null;
   status: GenerationStatus;
   createdAt: Date;
+  /** CAROUSEL output, written by the pipeline (lib/generations/pipeline.ts). */
+  slides: { title: string; body: string }[] | null;
+  /** CANVA_DESIGN output: the line on the quote card. */
+  quote: string | null;
+  /** Why the pipeline gave up (status failed). */
+  failureReason: string | null;
+  completedAt: Date | null;
 };
 
 const columns = (sql: Sql) =>
-  sql`id, user_id, template_id, input_content, output_format, bullet_points, canva_design_id, status, created_at`;
+  sql`id, user_id, template_id, input_content, output_format, bullet_points, canva_design_id, status, created_at,
+      slides, quote, failure_reason, completed_at`;
 
 export function objectPathOf(generation: Pick<GenerationRow, "id" | "userId">): string {
   return generationObjectPath(generation.userId, generation.id);
@@ -117,12 +125,12 @@ export async function requeueFailedGeneration(sql: Sql, id: string): Promise<Gen
   return row!;
 }
 
-/** Soft delete: hidden from every query from now on. Returns the storage path to clean up. */
-export async function softDeleteGeneration(sql: Sql, id: string): Promise<{ id: string; objectPath: string }> {
+/** Soft delete: hidden from every query from now on. Returns the storage paths to clean up (the image and any slides). */
+export async function softDeleteGeneration(sql: Sql, id: string): Promise<{ id: string; objectPath: string; objectPaths: string[] }> {
   const [row] = await sql<{ id: string | null; userId: string | null }[]>`
     select private.soft_delete_generation(${id}) as id, (select private.requesting_user_id()) as user_id`;
   if (!row?.id || !row.userId) throw new NotFoundError("generation", id);
-  return { id: row.id, objectPath: generationObjectPath(row.userId, row.id) };
+  return { id: row.id, objectPath: generationObjectPath(row.userId, row.id), objectPaths: generationFilePaths(row.userId, row.id) };
 }
 
 /** Which of these object paths have an uploaded file, as storage records them (under RLS). */

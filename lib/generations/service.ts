@@ -19,7 +19,7 @@ import {
   type OutputFormat,
 } from "@/lib/generations/generations";
 import type { ServiceDeps } from "@/lib/services";
-import type { SignedDownload, SignedUpload } from "@/lib/storage/types";
+import { generationSlidePath, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
 export type CreateGenerationInput = { inputContent: string; outputFormat: OutputFormat; templateId?: string | null };
 
@@ -50,23 +50,35 @@ export async function createGenerationUploadUrl(
   return { generation, upload: await storage.createSignedUploadUrl(objectPathOf(generation)) };
 }
 
-/** A signed download URL for the image of one of the caller's generations, once it has been uploaded. */
+/**
+ * A signed download URL for the image of one of the caller's generations,
+ * once it exists (rendered by the pipeline or uploaded). `slide` picks one
+ * of a carousel's slides: 1 is the cover, which is the generation's image.
+ */
 export async function createGenerationDownloadUrl(
   { db, storage }: Pick<ServiceDeps, "db" | "storage">,
   id: string,
   expiresInSeconds: number,
+  slide = 1,
 ): Promise<{ generation: GenerationRow; download: SignedDownload }> {
-  const generation = await db(async (sql) => {
+  const { generation, path } = await db(async (sql) => {
     const row = await getGeneration(sql, id);
-    const path = objectPathOf(row);
+    if (slide !== 1) {
+      const count = row.slides?.length ?? 0;
+      if (count === 0) throw new PreconditionError("This generation has no slides: only a completed CAROUSEL has them; ask for slide 1.", { field: "input.slide" });
+      if (slide > count) throw new PreconditionError(`This carousel has ${count} slides; ask for a slide from 1 to ${count}.`, { field: "input.slide" });
+    }
+    const path = generationSlidePath(row.userId, row.id, slide);
     if (!(await uploadedPaths(sql, [path])).has(path)) {
       throw new PreconditionError(
-        "This generation has no image yet: upload it to the URL from createGeneration or createGenerationUploadUrl first.",
+        row.status === "queued" || row.status === "processing"
+          ? "This generation has no image yet: it is being made (poll its status), or upload it yourself to the URL from createGeneration."
+          : "This generation has no image yet: upload it to the URL from createGeneration or createGenerationUploadUrl first.",
       );
     }
-    return row;
+    return { generation: row, path };
   });
-  return { generation, download: await storage.createSignedDownloadUrl(objectPathOf(generation), expiresInSeconds) };
+  return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
 }
 
 /** Changes the bullet points or the Canva design of one of the caller's generations. */
@@ -86,8 +98,8 @@ export function retryGeneration({ db }: Pick<ServiceDeps, "db">, id: string): Pr
  */
 export async function deleteGeneration({ db, storage, log }: ServiceDeps, id: string): Promise<{ id: string }> {
   const deleted = await db((sql) => softDeleteGeneration(sql, id));
-  await storage.remove([deleted.objectPath]).catch((error: unknown) => {
-    log.error("could not remove a deleted generation's file", { path: deleted.objectPath, error });
+  await storage.remove(deleted.objectPaths).catch((error: unknown) => {
+    log.error("could not remove a deleted generation's files", { path: deleted.objectPath, error });
   });
   return { id: deleted.id };
 }

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { wordCount } from "@/lib/generations/content";
-import { insertGeneration, type OutputFormat } from "@/lib/generations/generations";
-import { retryGeneration } from "@/lib/generations/retry";
+import { insertGeneration, requeueFailedGeneration, type OutputFormat } from "@/lib/generations/generations";
 import { generationSlidePath, GENERATIONS_BUCKET } from "@/lib/storage/types";
 import { decodePng } from "@/test/png";
 import { ARTICLE, ScriptedWriter, startTestWorker, waitForStatus, type TestWorker } from "@/test/pipeline";
@@ -105,7 +104,7 @@ describe("failures", () => {
     expect(writer.calls.filter((call) => call === input)).toHaveLength(3);
   });
 
-  it("a permanent failure ends FAILED with its reason; after retryGeneration it completes", async () => {
+  it("a permanent failure ends FAILED with its reason; after the retry (requeueFailedGeneration) it completes", async () => {
     writer.permanent = "The language model refused the request (HTTP 400): input too long";
     const id = await create("canva_design", `${ARTICLE} Permanent.`);
     const failed = await waitForStatus(id, ["completed", "failed"]);
@@ -113,7 +112,7 @@ describe("failures", () => {
     expect(failed.failureReason).toBe("The language model refused the request (HTTP 400): input too long");
 
     writer.permanent = null;
-    const retried = await withUser(person.identity, (sql) => retryGeneration(sql, id));
+    const retried = await withUser(person.identity, (sql) => requeueFailedGeneration(sql, id));
     expect(retried.status).toBe("queued");
     const done = await waitForStatus(id, ["completed", "failed"]);
     expect(done.status).toBe("completed");

@@ -19,6 +19,14 @@ export function generationSlidePath(userId: string, generationId: string, slideN
   return slideNumber === 1 ? generationObjectPath(userId, generationId) : `${userId}/generation-${generationId}-slide-${slideNumber}.png`;
 }
 
+/** A carousel has at most this many slides (lib/generations/content.ts). */
+const MAX_SLIDES = 10;
+
+/** Every path a generation's files can have: the image, and slides 2 to MAX_SLIDES (for removal; missing ones are fine). */
+export function generationFilePaths(userId: string, generationId: string): string[] {
+  return Array.from({ length: MAX_SLIDES }, (_, index) => generationSlidePath(userId, generationId, index + 1));
+}
+
 /** Marks an object the pipeline rendered (user_metadata.source), as opposed to one a person uploaded. */
 export const RENDERED_SOURCE = "postora-pipeline";
 
