@@ -14,6 +14,7 @@ import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
 import { useRateLimit } from "@/graphql/plugins/rate-limit";
 import { useRequestBodyRules } from "@/graphql/plugins/request-body";
+import { useOneTransactionPerQuery } from "@/graphql/plugins/request-transaction";
 import { schema } from "@/graphql/schema/index";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import type { ApiKeyService } from "@/lib/api-keys/types";
@@ -160,6 +161,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
       useClientErrors(),
       useRequestBodyRules(),
       useRateLimit(),
+      useOneTransactionPerQuery(),
       maxDepthPlugin({ n: 10, ...documentLimit }),
       maxAliasesPlugin({ n: 20, ...documentLimit }),
       costLimitPlugin({ maxCost: 5000, ...documentLimit }),

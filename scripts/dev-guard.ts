@@ -44,7 +44,8 @@ export function guardChildren(guarded: Guarded): () => void {
   watchdog.unref();
   return () => {
     clearInterval(poll);
-    if (watchdog.exitCode === null) watchdog.kill("SIGTERM");
+    // SIGKILL: it holds nothing to clean up, and tsx's signal relay would only delay a SIGTERM.
+    if (watchdog.exitCode === null) watchdog.kill("SIGKILL");
   };
 }
 

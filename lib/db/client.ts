@@ -144,3 +144,41 @@ export function withUser<T>(identity: DbIdentity | null, fn: (sql: Sql) => Promi
 export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Promise<T> {
   return inTransaction(db, null, fn);
 }
+
+/**
+ * One transaction as the user, opened on first use and shared by every run()
+ * until end() commits it (graphql/plugins/request-transaction.ts: all the
+ * reads of one query request). Same RLS context as withUser.
+ */
+export function sharedUserTransaction(identity: DbIdentity | null, db: Sql = pool()) {
+  const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
+  let opened: Promise<postgres.ReservedSql> | null = null;
+  const open = async () => {
+    const connection = await db.reserve();
+    try {
+      await connection.unsafe(openTransactionStatement(rls));
+    } catch (error) {
+      await connection`rollback`.catch(() => {});
+      connection.release();
+      throw error;
+    }
+    return connection;
+  };
+  return {
+    run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
+      opened ??= open();
+      return fn(await opened);
+    },
+    end: async (): Promise<void> => {
+      const connection = await opened?.catch(() => null);
+      if (!connection) return;
+      try {
+        await connection`commit`;
+      } catch {
+        await connection`rollback`.catch(() => {});
+      } finally {
+        connection.release();
+      }
+    },
+  };
+}
