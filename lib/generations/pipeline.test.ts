@@ -36,7 +36,8 @@ async function queued(outputFormat: "bullet_points" | "carousel" | "canva_design
 }
 
 beforeAll(async () => {
-  person = await seedUser();
+  // Business tier: these tests make more generations than the free tier's monthly quota.
+  person = await seedUser({ tier: "business" });
   db = createPool(getEnv().databaseUrl!, { max: 4 });
 });
 

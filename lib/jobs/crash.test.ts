@@ -48,7 +48,8 @@ async function carousel(input: string) {
 }
 
 beforeAll(async () => {
-  person = await seedUser();
+  // Business tier: these tests make more generations than the free tier's monthly quota.
+  person = await seedUser({ tier: "business" });
 });
 
 afterAll(async () => {

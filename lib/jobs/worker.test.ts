@@ -34,7 +34,8 @@ const create = (outputFormat: OutputFormat, inputContent = ARTICLE, templateId: 
   withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
 
 beforeAll(async () => {
-  person = await seedUser();
+  // Business tier: these tests make more generations than the free tier's monthly quota.
+  person = await seedUser({ tier: "business" });
   worker = await startTestWorker({ writer, concurrency: 2 });
 });
 
