@@ -36,7 +36,7 @@ async function queued(outputFormat: "bullet_points" | "carousel" | "canva_design
 }
 
 beforeAll(async () => {
-  // Makes more generations than the free tier allows in a month; the quota is not what this file tests.
+  // Business tier: these tests make more generations than the free tier's monthly quota.
   person = await seedUser({ tier: "business" });
   db = createPool(getEnv().databaseUrl!, { max: 4 });
 });

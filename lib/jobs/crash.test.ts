@@ -48,7 +48,7 @@ async function carousel(input: string) {
 }
 
 beforeAll(async () => {
-  // Makes more generations than the free tier allows in a month; the quota is not what this file tests.
+  // Business tier: these tests make more generations than the free tier's monthly quota.
   person = await seedUser({ tier: "business" });
 });
 

@@ -34,7 +34,7 @@ const create = (outputFormat: OutputFormat, inputContent = ARTICLE, templateId: 
   withUser(person.identity, (sql) => insertGeneration(sql, { inputContent, outputFormat, templateId })).then((row) => row.id);
 
 beforeAll(async () => {
-  // Makes more generations than the free tier allows in a month; the quota is not what this file tests.
+  // Business tier: these tests make more generations than the free tier's monthly quota.
   person = await seedUser({ tier: "business" });
   worker = await startTestWorker({ writer, concurrency: 2 });
 });
