@@ -14,10 +14,11 @@ const signedIn = { identity: { ...person, credential: "session", scopes: [] } } 
 const withApiKey = { identity: { ...person, credential: "api_key", keyId: "ak_1", scopes: ["read"] } } as unknown as GraphQLContext;
 const failure: AuthFailure = { kind: AuthScopeFailureType.AuthScope, scope: "signedIn", parameter: true, error: null };
 
-it("grants signedIn whenever a person is calling, and session only to a Clerk session", () => {
-  expect(scopesFor(anonymous)).toEqual({ signedIn: false, session: false });
-  expect(scopesFor(signedIn)).toEqual({ signedIn: true, session: true });
-  expect(scopesFor(withApiKey)).toEqual({ signedIn: true, session: false });
+it("grants signedIn whenever a person is calling, session only to a Clerk session, and read/write as the credential allows", () => {
+  // Anonymous callers have no credential to narrow: read and write hold, and signedIn decides.
+  expect(scopesFor(anonymous)).toEqual({ signedIn: false, session: false, read: true, write: true });
+  expect(scopesFor(signedIn)).toEqual({ signedIn: true, session: true, read: false, write: false });
+  expect(scopesFor(withApiKey)).toEqual({ signedIn: true, session: false, read: true, write: false });
 });
 
 it("answers an anonymous caller UNAUTHENTICATED, saying how to sign in", () => {
@@ -31,9 +32,11 @@ it("answers an API key on a session-only field FORBIDDEN, saying what credential
   expect(error).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["session"] }, message: expect.stringMatching(/not an API key/) });
 });
 
-it("answers a signed-in caller without a scope FORBIDDEN, naming the scopes it lacks", () => {
+it("answers a signed-in caller without a scope FORBIDDEN, naming the scope it lacks and how to get it", () => {
   const both: AuthFailure = { kind: AuthScopeFailureType.AllAuthScopes, failures: [failure, { ...failure, scope: "write" }] };
-  const error = unauthorizedError(signedIn, { message: "Not authorized", failure: both });
-  expect(error).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["signedIn", "write"] } });
-  expect(error.message).toBe("Your credentials lack the `signedIn` and `write` scopes this field needs.");
+  const error = unauthorizedError(withApiKey, { message: "Not authorized", failure: both });
+  expect(error).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["write"] } });
+  expect(error.message).toBe("This API key lacks the `write` scope: mutations need it. Create a key with WRITE (createApiKey) for this.");
+  const other = unauthorizedError(signedIn, { message: "Not authorized", failure });
+  expect(other).toMatchObject({ code: "FORBIDDEN", details: { scopes: ["signedIn"] }, message: "Your credentials lack the `signedIn` scope this field needs." });
 });
