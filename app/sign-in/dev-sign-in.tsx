@@ -6,6 +6,7 @@
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { safeNext } from "@/app/sign-in/clerk-sign-in";
+import { useHydrated } from "@/app/ui/hydrated";
 import { storeDevSession } from "@/app/ui/session";
 
 type FieldErrors = Partial<Record<"clerkUserId" | "email" | "form", string>>;
@@ -16,6 +17,7 @@ export function DevSignIn() {
   const [email, setEmail] = useState("dev1@example.com");
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -58,7 +60,7 @@ export function DevSignIn() {
       {errors.email ? <p id="dev-email-error" className="field-error">{errors.email}</p> : null}
       {errors.form ? <p className="error" role="alert">{errors.form}</p> : null}
       <div className="row" style={{ marginTop: "1rem" }}>
-        <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in (development)"}</button>
+        <button type="submit" disabled={busy || !hydrated}>{busy ? "Signing in…" : "Sign in (development)"}</button>
       </div>
     </form>
   );

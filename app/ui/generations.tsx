@@ -17,6 +17,7 @@ import {
   type OutputFormat,
 } from "@/graphql/generated/graphql";
 import { useDraft } from "@/app/ui/draft";
+import { useHydrated } from "@/app/ui/hydrated";
 import { formErrors, messageOf } from "@/app/ui/errors";
 import { uploadWithProgress } from "@/app/ui/upload";
 
@@ -46,6 +47,7 @@ function CreateGeneration({ onCreated }: { onCreated: () => void }) {
   const [templateId, setTemplateId] = useState("");
   const [templates] = useQuery({ query: DashboardTemplatesDocument, variables: { type: format } });
   const [created, create] = useMutation(DashboardCreateGenerationDocument);
+  const hydrated = useHydrated();
   const errors = formErrors(created.error);
 
   async function submit(event: FormEvent) {
@@ -95,7 +97,7 @@ function CreateGeneration({ onCreated }: { onCreated: () => void }) {
       </div>
       {errors.form ? <p className="error" role="alert">{errors.form}</p> : null}
       <div className="row" style={{ marginTop: "1rem" }}>
-        <button type="submit" disabled={created.fetching}>{created.fetching ? "Queueing…" : "Generate"}</button>
+        <button type="submit" disabled={created.fetching || !hydrated}>{created.fetching ? "Queueing…" : "Generate"}</button>
         <span className="hint">Ctrl+Enter submits.</span>
       </div>
     </form>
@@ -173,7 +175,19 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
       {generation.status === "COMPLETED" && generation.bulletPoints?.length ? (
         <ul aria-label="Bullet points">{generation.bulletPoints.map((point, index) => <li key={index}>{point}</li>)}</ul>
       ) : null}
-      {generation.hasFile ? <GenerationImage generationId={generation.id} /> : null}
+      {generation.status === "FAILED" && generation.failureReason ? <p className="error">{generation.failureReason}</p> : null}
+      {generation.quote ? <blockquote>{generation.quote}</blockquote> : null}
+      {generation.slides?.length ? (
+        <ol className="slides" aria-label="Carousel slides">
+          {generation.slides.map((slide) => (
+            <li key={slide.number} style={{ listStyle: "none" }}>
+              <GenerationImage generationId={generation.id} slide={slide.number} alt={`Slide ${slide.number}: ${slide.title}`} />
+            </li>
+          ))}
+        </ol>
+      ) : generation.hasFile ? (
+        <GenerationImage generationId={generation.id} slide={1} alt="The generated image" />
+      ) : null}
       <div className="row">
         <UploadOwnImage generationId={generation.id} onUploaded={refresh} />
         {generation.status === "FAILED" ? (
@@ -194,19 +208,18 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
   );
 }
 
-function GenerationImage({ generationId }: { generationId: string }) {
+function GenerationImage({ generationId, slide, alt }: { generationId: string; slide: number; alt: string }) {
   const [download, sign] = useMutation(DashboardDownloadUrlDocument);
   useEffect(() => {
-    void sign({ input: { id: generationId, expiresIn: 600 } });
-  }, [generationId, sign]);
+    void sign({ input: { id: generationId, slide, expiresIn: 600 } });
+  }, [generationId, slide, sign]);
   const url = download.data?.createGenerationDownloadUrl.download.url;
   if (download.error) return <p className="error">Could not load the image: {messageOf(download.error)}</p>;
   if (!url) return <p className="loading">Loading image…</p>;
   return (
     <figure className="card" style={{ margin: "0.5rem 0" }}>
-      {/* eslint-disable-next-line @next/next/no-img-element -- a signed, short-lived URL: nothing to optimise */}
-      <img src={url} alt="The generated image" width={270} />
-      <figcaption><a href={url} download={`postora-${generationId}.png`}>Download PNG</a></figcaption>
+      <img src={url} alt={alt} width={216} />
+      <figcaption><a href={url} download={`postora-${generationId}-${slide}.png`} aria-label={slide > 1 ? `Download slide ${slide} PNG` : undefined}>Download PNG</a></figcaption>
     </figure>
   );
 }
