@@ -18,8 +18,17 @@ let browser: Browser;
 beforeAll(async () => {
   await mkdir(screenshots, { recursive: true });
   server = await startDevServer();
+  // `next dev` compiles each page on its first request: do it before the browser's clock starts.
+  for (const page of ["/sign-in", "/", "/templates", "/account"]) await fetch(`${server.origin}${page}`);
   browser = await launchChromium();
-}, 180_000);
+}, 600_000);
+
+async function newPage(): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(60_000);
+  page.setDefaultNavigationTimeout(120_000);
+  return page;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -53,14 +62,14 @@ const TEXT =
 
 describe("the dashboard in a real browser", () => {
   it("takes a person from sign-in to finished posts, with uploads, retries, deletes, templates and privacy", async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     const external: string[] = [];
     page.on("request", (request) => {
       if (!request.url().startsWith(server.origin) && !/^(data|blob):/.test(request.url())) external.push(request.url());
     });
     await signIn(page, "user_browser1", "browser1@example.com");
+    await page.getByText("Nothing yet.").waitFor();
     await page.screenshot({ path: path.join(screenshots, "generations-empty.png"), fullPage: true });
-    await expect(page.getByText("Nothing yet.").isVisible()).resolves.toBe(true);
 
     // Validation messages appear next to the field they name.
     await page.getByLabel("Your text").fill("   ");
@@ -142,7 +151,7 @@ describe("the dashboard in a real browser", () => {
   }, 420_000);
 
   it("keeps what a person typed when their session expires, and asks them to sign in again", async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await signIn(page, "user_browser3", "browser3@example.com");
     await page.getByLabel("Your text").fill("A draft that must survive");
     await page.evaluate(() => {

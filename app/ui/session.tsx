@@ -70,6 +70,7 @@ function DevSessionProvider({ children }: { children: ReactNode }) {
       getToken: async () => readDevSession()?.token ?? null,
       signOut: async () => {
         window.sessionStorage.removeItem(DEV_SESSION_KEY);
+        await fetch("/api/dev-identity/token", { method: "DELETE" }).catch(() => {});
         setSession(null);
         window.location.assign("/sign-in");
       },

@@ -4,8 +4,13 @@
  * exactly as `npm run token` does. It exists only while the development
  * identity is on (no Clerk keys, NODE_ENV other than production); otherwise it
  * answers 404, as if it did not exist.
+ *
+ * It also leaves the token in a cookie scoped to /api/graphql, which only
+ * GraphiQL's page reads (graphql/graphiql.ts) to start with the signed-in
+ * development user in its headers; the API itself never authenticates by it.
  */
 import { z } from "zod";
+import { DEV_TOKEN_COOKIE } from "@/graphql/graphiql";
 import { mintDevToken } from "@/lib/auth/dev-identity";
 import { getEnv } from "@/lib/env";
 
@@ -40,5 +45,15 @@ export async function POST(request: Request): Promise<Response> {
   }
   const expiresInSeconds = 12 * 60 * 60;
   const token = await mintDevToken(env, { clerkUserId: parsed.data.clerkUserId, email: parsed.data.email, expiresInSeconds });
-  return Response.json({ token, expiresAt: new Date(Date.now() + expiresInSeconds * 1000).toISOString() });
+  const response = Response.json({ token, expiresAt: new Date(Date.now() + expiresInSeconds * 1000).toISOString() });
+  response.headers.append("set-cookie", `${DEV_TOKEN_COOKIE}=${token}; Path=/api/graphql; HttpOnly; SameSite=Strict; Max-Age=${expiresInSeconds}`);
+  return response;
+}
+
+/** Sign-out: forget GraphiQL's copy of the token. */
+export function DELETE(): Response {
+  if (!getEnv().devIdentity) return Response.json({ error: "Not found." }, { status: 404 });
+  const response = new Response(null, { status: 204 });
+  response.headers.append("set-cookie", `${DEV_TOKEN_COOKIE}=; Path=/api/graphql; HttpOnly; SameSite=Strict; Max-Age=0`);
+  return response;
 }
