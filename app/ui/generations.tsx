@@ -112,7 +112,9 @@ function GenerationList({ onStatusChange }: { onStatusChange: (message: string) 
     () => (cursor.before ? { last: PAGE_SIZE, before: cursor.before } : { first: PAGE_SIZE, after: cursor.after ?? null }),
     [cursor],
   );
-  const [result, reexecute] = useQuery({ query: DashboardGenerationsDocument, variables });
+  // An empty page holds no Generation for urql's document cache to key on: name the type, so creating one refetches the list.
+  const context = useMemo(() => ({ additionalTypenames: ["Generation"] }), []);
+  const [result, reexecute] = useQuery({ query: DashboardGenerationsDocument, variables, context });
   const connection = result.data?.viewer?.generations;
   const items = connection?.edges.map((edge) => edge.node) ?? [];
   const inFlight = items.some((item) => item.status === "QUEUED" || item.status === "PROCESSING");

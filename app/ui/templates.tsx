@@ -5,7 +5,7 @@
  * (lib/generations/content.ts).
  */
 import { useMutation, useQuery } from "@urql/next";
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import {
   DashboardCreateTemplateDocument,
   DashboardDeleteTemplateDocument,
@@ -40,7 +40,8 @@ const FORMAT_LABELS: Record<OutputFormat, string> = { BULLET_POINTS: "Bullet poi
 type TemplateNode = { id: string; name: string; type: OutputFormat; isSystem: boolean; content: unknown };
 
 export function TemplatesPage() {
-  const [result] = useQuery({ query: DashboardTemplatesDocument, variables: {} });
+  const context = useMemo(() => ({ additionalTypenames: ["Template"] }), []);
+  const [result] = useQuery({ query: DashboardTemplatesDocument, variables: {}, context });
   const [editing, setEditing] = useState<TemplateNode | "new" | null>(null);
   const templates = (result.data?.templates?.edges.map((edge) => edge.node) ?? []) as TemplateNode[];
   return (
