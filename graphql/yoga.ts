@@ -12,6 +12,7 @@ import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { useClientErrors } from "@/graphql/errors";
+import { graphiqlOptionsFor } from "@/graphql/graphiql";
 import { useRateLimit } from "@/graphql/plugins/rate-limit";
 import { useRequestBodyRules } from "@/graphql/plugins/request-body";
 import { useOneTransactionPerQuery } from "@/graphql/plugins/request-transaction";
@@ -138,10 +139,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     fetchAPI: { Response },
     landingPage: false,
     cors: corsFor,
-    graphiql: {
-      title: "Postora API",
-      defaultQuery: "query Health {\n  health {\n    ok\n    checkedAt\n    databaseRole\n  }\n}\n",
-    },
+    graphiql: (request) => graphiqlOptionsFor(getEnv(), request),
     // The bundled GraphiQL works offline; Yoga's default loads it from a CDN.
     renderGraphiQL,
     maskedErrors: {

@@ -228,7 +228,7 @@ type FetchesGraphQL = { fetch(request: Request): Response | Promise<Response> };
 export async function postGraphQL<T = Record<string, unknown>>(
   server: FetchesGraphQL,
   query: string,
-  options: { authorization?: string | null; variables?: Record<string, unknown> } = {},
+  options: { authorization?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Headers; body: GraphQLBody<T> }> {
   const response = await server.fetch(new Request("http://localhost/api/graphql", {
     method: "POST",
@@ -236,6 +236,7 @@ export async function postGraphQL<T = Record<string, unknown>>(
       "content-type": "application/json",
       accept: "application/graphql-response+json",
       ...(options.authorization ? { authorization: options.authorization } : {}),
+      ...options.headers,
     },
     body: JSON.stringify({ query, variables: options.variables }),
   }));
@@ -246,10 +247,11 @@ export async function postGraphQL<T = Record<string, unknown>>(
 export function postDocument<Result, Variables>(
   server: FetchesGraphQL,
   document: TypedDocumentNode<Result, Variables>,
-  options: { authorization?: string | null; variables?: Variables } = {},
+  options: { authorization?: string | null; variables?: Variables; headers?: Record<string, string> } = {},
 ) {
   return postGraphQL<Result>(server, print(document), {
     authorization: options.authorization,
+    headers: options.headers,
     variables: options.variables as Record<string, unknown> | undefined,
   });
 }

@@ -1,0 +1,57 @@
+/**
+ * The development sign-in route, with the development identity on (the test
+ * default: no Clerk keys, NODE_ENV=test).
+ */
+import { describe, expect, it } from "vitest";
+import { DELETE, POST } from "@/app/api/dev-identity/token/route";
+import { ViewerDocument } from "@/graphql/generated/graphql";
+import { graphiqlOptionsFor } from "@/graphql/graphiql";
+import { createGraphQLServer } from "@/graphql/yoga";
+import { getEnv, parseEnv } from "@/lib/env";
+import { newClerkUserId, postDocument, PRODUCTION_ENV } from "@/test/support";
+
+const server = createGraphQLServer();
+
+function signIn(body: unknown): Promise<Response> {
+  return POST(new Request("http://localhost/api/dev-identity/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+}
+
+describe("POST /api/dev-identity/token", () => {
+  it("mints a token the API accepts as that person, and leaves it for GraphiQL only", async () => {
+    const clerkUserId = newClerkUserId();
+    const response = await signIn({ clerkUserId, email: `${clerkUserId}@example.com` });
+    expect(response.status).toBe(200);
+    const { token } = (await response.json()) as { token: string };
+    const { body } = await postDocument(server, ViewerDocument, { authorization: `Bearer ${token}` });
+    expect(body.data?.viewer?.email).toBe(`${clerkUserId}@example.com`);
+
+    const cookie = response.headers.get("set-cookie")!;
+    expect(cookie).toContain(`postora_dev_token=${token}`);
+    expect(cookie).toMatch(/Path=\/api\/graphql; HttpOnly; SameSite=Strict/);
+    // The API never authenticates by that cookie: without a Bearer header the caller is anonymous.
+    const anonymous = await postDocument(server, ViewerDocument, { headers: { cookie: `postora_dev_token=${token}` } });
+    expect(anonymous.body.data?.viewer).toBeNull();
+    // GraphiQL starts with it in every example tab's headers.
+    const options = graphiqlOptionsFor(getEnv(), new Request("http://localhost/api/graphql", { headers: { cookie: `postora_dev_token=${token}` } }));
+    expect(JSON.parse(options.headers!)).toEqual({ Authorization: `Bearer ${token}` });
+    expect(options.defaultTabs?.map((tab) => tab.query?.match(/(?:query|mutation) (\w+)/)?.[1])).toEqual(["Health", "WhoAmI", "MyGenerations", "CreatePost"]);
+
+    const signedOut = DELETE();
+    expect(signedOut.status).toBe(204);
+    expect(signedOut.headers.get("set-cookie")).toMatch(/postora_dev_token=; Path=\/api\/graphql; .*Max-Age=0/);
+  });
+
+  it("names each field that is wrong", async () => {
+    const response = await signIn({ clerkUserId: "not a user id", email: "nope" });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { fields: { field: string; message: string }[] };
+    expect(body.fields.map((entry) => entry.field).sort()).toEqual(["clerkUserId", "email"]);
+    expect((await POST(new Request("http://localhost/x", { method: "POST", body: "{" }))).status).toBe(400);
+  });
+
+  it("gives GraphiQL no token outside the development identity, whatever cookie is sent", () => {
+    const production = parseEnv({ ...PRODUCTION_ENV });
+    const options = graphiqlOptionsFor(production, new Request("http://localhost/api/graphql", { headers: { cookie: "postora_dev_token=abc.def.ghi" } }));
+    expect(JSON.parse(options.headers!)).toEqual({});
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * The dashboard as a person uses it, in Debian's Chromium, against the app
+ * on its embedded defaults (`npm run dev`: embedded Postgres, local storage,
+ * the worker with the offline writer, the development identity).
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import postgres from "postgres";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "@/test/browser";
+import { startDevServer, type DevServer } from "@/test/dev-server";
+
+const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
+let server: DevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(screenshots, { recursive: true });
+  server = await startDevServer();
+  // `next dev` compiles each page on its first request: do it before the browser's clock starts.
+  for (const page of ["/sign-in", "/", "/templates", "/account"]) await fetch(`${server.origin}${page}`);
+  browser = await launchChromium();
+}, 600_000);
+
+async function newPage(): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(60_000);
+  page.setDefaultNavigationTimeout(120_000);
+  return page;
+}
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(page: Page, clerkUserId: string, email: string) {
+  await page.goto(`${server.origin}/sign-in`);
+  await page.getByText("Development sign-in.").waitFor();
+  await page.getByLabel("User id").fill(clerkUserId);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Sign in (development)" }).click();
+  await page.getByRole("heading", { name: "Generations", level: 1 }).waitFor({ timeout: 60_000 });
+}
+
+function isPng(bytes: Buffer): { width: number; height: number } | null {
+  if (bytes.subarray(0, 8).toString("hex") !== "89504e470d0a1a0a") return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+async function createGeneration(page: Page, text: string, format: string) {
+  await page.getByLabel("Your text").fill(text);
+  await page.getByLabel("Format").selectOption({ label: format });
+  await page.getByRole("button", { name: "Generate" }).click();
+  // Queued: the form clears for the next one.
+  await expect.poll(() => page.getByLabel("Your text").inputValue(), { timeout: 30_000 }).toBe("");
+}
+
+const TEXT =
+  "Remote teams ship faster when decisions are written down. A short design note beats a long meeting. " +
+  "Writing forces clarity, and clarity saves rework. Teams that document decisions onboard new people in days, not weeks. " +
+  "The habit costs ten minutes a day and pays back every sprint.";
+
+describe("the dashboard in a real browser", () => {
+  it("takes a person from sign-in to finished posts, with uploads, retries, deletes, templates and privacy", async () => {
+    const page = await newPage();
+    const external: string[] = [];
+    page.on("request", (request) => {
+      // Signed storage URLs name APP_URL (localhost); the page is on 127.0.0.1: the same server either way.
+      const ownServer = new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${server.port}/`);
+      if (!ownServer.test(request.url()) && !/^(data|blob):/.test(request.url())) external.push(request.url());
+    });
+    await signIn(page, "user_browser1", "browser1@example.com");
+    await page.getByText("Nothing yet.").waitFor();
+    await page.screenshot({ path: path.join(screenshots, "generations-empty.png"), fullPage: true });
+
+    // Validation messages appear next to the field they name.
+    await page.getByLabel("Your text").fill("   ");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.locator("#input-content-error").waitFor();
+
+    // One generation of each format, followed to COMPLETED without a reload.
+    for (const format of ["Bullet points", "Carousel", "Quote card"]) await createGeneration(page, TEXT, format);
+    const items = page.locator("li.generation");
+    await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => page.locator(".badge.completed").count(), { timeout: 120_000 }).toBe(3);
+    await page.screenshot({ path: path.join(screenshots, "generations-completed.png"), fullPage: true });
+
+    // The bullet points are shown, and every image downloads as a real PNG.
+    const bullets = items.filter({ hasText: "Bullet points" }).getByRole("list", { name: "Bullet points" }).getByRole("listitem");
+    expect(await bullets.count()).toBeGreaterThan(0);
+    const downloads = page.getByRole("link", { name: "Download PNG" });
+    await expect.poll(() => downloads.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const href = await downloads.first().getAttribute("href");
+    const image = Buffer.from(await (await page.request.get(href!)).body());
+    expect(isPng(image)).not.toBeNull();
+
+    // Uploading one's own PNG replaces the image; downloading gives back the same bytes.
+    const own = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+    const quoteCard = items.filter({ hasText: "Quote card" });
+    await quoteCard.getByLabel("Upload your own PNG").setInputFiles({ name: "mine.png", mimeType: "image/png", buffer: own });
+    await expect
+      .poll(async () => {
+        const link = await quoteCard.getByRole("link", { name: "Download PNG" }).getAttribute("href");
+        return link ? Buffer.from(await (await page.request.get(link)).body()).equals(own) : false;
+      }, { timeout: 30_000 })
+      .toBe(true);
+
+    // A failed generation can be retried from the page.
+    const sql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`update generations set status = 'failed', failure_reason = 'The writer timed out.'
+                where id = (select id from generations where output_format = 'carousel' limit 1)`;
+    } finally {
+      await sql.end();
+    }
+    await page.reload();
+    const carousel = items.filter({ hasText: "Carousel" });
+    await carousel.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => carousel.locator(".badge.completed").count(), { timeout: 120_000 }).toBe(1);
+
+    // Delete asks first, then the generation is gone.
+    await quoteCard.getByRole("button", { name: "Delete" }).click();
+    await quoteCard.getByRole("button", { name: "Yes, delete" }).click();
+    await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(2);
+
+    // Templates: create one, edit it as a form, see the change.
+    await page.getByRole("link", { name: "Templates" }).click();
+    await page.getByRole("button", { name: "New template" }).click();
+    await page.getByLabel("Name").fill("Short list");
+    await page.getByLabel("Number of bullet points").fill("3");
+    await page.getByRole("button", { name: "Create template" }).click();
+    await page.getByText("Short list").waitFor();
+    await page.getByRole("button", { name: "Edit Short list" }).click();
+    await page.getByLabel("Number of bullet points").fill("4");
+    await page.getByRole("button", { name: "Save template" }).click();
+    await page.getByText("Number of bullet points: 4").waitFor();
+    await page.screenshot({ path: path.join(screenshots, "templates.png"), fullPage: true });
+
+    // Account: plan and usage.
+    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByText("Generations this period").waitFor();
+    await page.screenshot({ path: path.join(screenshots, "account.png"), fullPage: true });
+
+    // Someone else signs in on the same browser: none of the first person's generations.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/sign-in/);
+    await signIn(page, "user_browser2", "browser2@example.com");
+    await page.getByText("Nothing yet.").waitFor();
+    expect(await items.count()).toBe(0);
+
+    expect(external).toEqual([]);
+    await page.close();
+  }, 420_000);
+
+  it("keeps what a person typed when their session expires, and asks them to sign in again", async () => {
+    const page = await newPage();
+    await signIn(page, "user_browser3", "browser3@example.com");
+    await page.getByLabel("Your text").fill("A draft that must survive");
+    await page.evaluate(() => {
+      const raw = window.sessionStorage.getItem("postora.devSession")!;
+      window.sessionStorage.setItem("postora.devSession", JSON.stringify({ ...JSON.parse(raw), token: "expired.token.value" }));
+    });
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.waitForURL(/\/sign-in\?next=/, { timeout: 30_000 });
+    await signIn(page, "user_browser3", "browser3@example.com");
+    await expect(page.getByLabel("Your text").inputValue()).resolves.toBe("A draft that must survive");
+    await page.close();
+  }, 180_000);
+});

@@ -1,0 +1,84 @@
+/**
+ * `npm run dev` started as a person starts it, for tests that need the whole
+ * app over real HTTP (pages, GraphQL, storage, the worker): its own data
+ * folder, free ports, and a throwaway Next.js build folder and tsconfig.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "@/test/ports";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+export type DevServer = {
+  port: number;
+  origin: string;
+  /** The embedded database's admin URL (for checks a test makes behind the app's back). */
+  databaseUrl: string;
+  dataDir: string;
+  output: () => string;
+  /** Ctrl-C, then removes everything the server wrote; resolves with its exit code. */
+  stop: () => Promise<number | null>;
+};
+
+export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "postora-dev-server-"));
+  const [port, dbPort] = [await freePort(), await freePort()];
+  const distDir = `.next-test-${process.pid}-${port}`;
+  // Next.js adds its build folders to the tsconfig it uses; give it a throwaway one.
+  const tsconfig = `${distDir}.tsconfig.json`;
+  await writeFile(path.join(root, tsconfig), JSON.stringify({ extends: "./tsconfig.json" }));
+  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
+    cwd: root,
+    detached: true,
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      PORT: String(port),
+      POSTORA_DB_PORT: String(dbPort),
+      POSTORA_DATA_DIR: dataDir,
+      NEXT_DIST_DIR: distDir,
+      NEXT_TSCONFIG_PATH: tsconfig,
+      NEXT_TELEMETRY_DISABLED: "1",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const cleanUp = async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(path.join(root, distDir), { recursive: true, force: true });
+    await rm(path.join(root, tsconfig), { force: true });
+  };
+  const stop = async () => {
+    if (child.exitCode === null) process.kill(-child.pid!, "SIGINT");
+    const code = await exited;
+    await cleanUp();
+    return code;
+  };
+
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`${origin}/api/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ health { ok } }" }),
+      });
+      if (response.ok) {
+        return { port, origin, databaseUrl: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`, dataDir, output: () => output, stop };
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await stop();
+  throw new Error(`npm run dev did not answer within two minutes:\n${output}`);
+}
