@@ -85,6 +85,10 @@ describe("the dashboard in a real browser", () => {
     const items = page.locator("li.generation");
     await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(3);
     await expect.poll(() => page.locator(".badge.completed").count(), { timeout: 120_000 }).toBe(3);
+    // Every image (the card, each slide, the quote card) has loaded from its signed URL.
+    await expect
+      .poll(() => page.locator("figure img").evaluateAll((images) => images.filter((image) => (image as HTMLImageElement).naturalWidth > 0).length), { timeout: 60_000 })
+      .toBe(8);
     await page.screenshot({ path: path.join(screenshots, "generations-completed.png"), fullPage: true });
 
     // The bullet points are shown, and every image downloads as a real PNG.
