@@ -38,6 +38,7 @@ afterAll(async () => {
 async function signIn(page: Page, clerkUserId: string, email: string) {
   await page.goto(`${server.origin}/sign-in`);
   await page.getByText("Development sign-in.").waitFor();
+  await page.screenshot({ path: path.join(screenshots, "sign-in.png") });
   await page.getByLabel("User id").fill(clerkUserId);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Sign in (development)" }).click();
@@ -145,6 +146,9 @@ describe("the dashboard in a real browser", () => {
     // Account: plan and usage.
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByText("Generations this period").waitFor();
+    // No Stripe keys on the embedded defaults: a note, not buttons that cannot work.
+    await page.getByText("Billing is not configured on this server").waitFor();
+    expect(await page.getByRole("button", { name: /Upgrade/ }).count()).toBe(0);
     await page.screenshot({ path: path.join(screenshots, "account.png"), fullPage: true });
 
     // Someone else signs in on the same browser: none of the first person's generations.
