@@ -1,15 +1,18 @@
 /**
- * The Clerk webhook is public until its signature is checked, so it caps
+ * Both webhooks are public until their signature is checked, so each caps
  * the body before reading it: a declared Content-Length over the limit is
  * refused unread, and an endless body is abandoned once past the limit.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/webhooks/clerk/route";
+import { POST as clerkWebhook } from "@/app/api/webhooks/clerk/route";
+import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/route";
 import { BODY_LIMITS } from "@/lib/http/body";
+import { TEST_STRIPE_WEBHOOK_SECRET } from "@/test/stripe";
 import { TEST_CLERK_WEBHOOK_SECRET } from "@/test/support";
 
 beforeAll(() => {
   process.env.CLERK_WEBHOOK_SIGNING_SECRET = TEST_CLERK_WEBHOOK_SECRET;
+  process.env.STRIPE_WEBHOOK_SECRET = TEST_STRIPE_WEBHOOK_SECRET;
 });
 
 function endless() {
@@ -24,10 +27,15 @@ function endless() {
   return { stream, pulled };
 }
 
-const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
-  POST(new Request("http://localhost/api/webhooks/clerk", { method: "POST", headers: { "content-type": "application/json", ...headers }, body, duplex: "half" } as RequestInit));
+const webhooks = [
+  { name: "clerk", handler: clerkWebhook },
+  { name: "stripe", handler: stripeWebhook },
+];
 
-describe("POST /api/webhooks/clerk body limit", () => {
+describe.each(webhooks)("POST /api/webhooks/$name body limit", ({ name, handler }) => {
+  const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
+    handler(new Request(`http://localhost/api/webhooks/${name}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body, duplex: "half" } as RequestInit));
+
   it("answers 413 to a declared 1 GB body without reading it", async () => {
     const { stream, pulled } = endless();
     const response = await post(stream, { "content-length": String(1024 ** 3) });
