@@ -5,6 +5,7 @@
  * instance key (networkless, as with CLERK_JWT_KEY). API keys and OAuth
  * access tokens are verified by @clerk/backend's authenticateRequest.
  */
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { apiKeysFor } from "@/lib/api-keys/service";
@@ -56,7 +57,8 @@ describe("Clerk API keys through the endpoint", () => {
     );
     expect(body.errors).toBeUndefined();
     const { secret, apiKey } = body.data!.createApiKey;
-    expect(clerk.keys.get(apiKey.id)).toMatchObject({ subject: ada.clerkUserId, scopes: ["read", "write"] });
+    expect(apiKey.id).toBe(encodeGlobalID("ApiKey", decodeGlobalID(apiKey.id).id));
+    expect(clerk.keys.get(decodeGlobalID(apiKey.id).id)).toMatchObject({ subject: ada.clerkUserId, scopes: ["read", "write"] });
 
     const used = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${secret}` });
     expect(used.status).toBe(200);
@@ -80,7 +82,7 @@ describe("Clerk API keys through the endpoint", () => {
     expect((await postGraphQL(server, VIEWER, { authorization: `Bearer ${key.secret}` })).status).toBe(200);
     const revoked = await postGraphQL(server, "mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revoked } } }", {
       authorization: cy.session,
-      variables: { id: key.id },
+      variables: { id: encodeGlobalID("ApiKey", key.id) },
     });
     expect(revoked.body.data).toEqual({ revokeApiKey: { apiKey: { revoked: true } } });
     const { status, body } = await postGraphQL(server, VIEWER, { authorization: `Bearer ${key.secret}` });
@@ -94,7 +96,7 @@ describe("Clerk API keys through the endpoint", () => {
     const key = clerk.addApiKey({ subject: owner.clerkUserId, scopes: ["read"] });
     const { body } = await postGraphQL(server, "mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revoked } } }", {
       authorization: other.session,
-      variables: { id: key.id },
+      variables: { id: encodeGlobalID("ApiKey", key.id) },
     });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
     expect(clerk.keys.get(key.id)?.revoked).toBe(false);

@@ -4,7 +4,7 @@
  * with RLS: create keys with a session, call with them, revoke them, and
  * check that a key only ever acts as its owner.
  */
-import { encodeGlobalID } from "@pothos/plugin-relay";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import {
   getNamedType,
   isEnumType,
@@ -258,7 +258,7 @@ describe("traces", () => {
       })),
     );
     expect(lines).toContainEqual(
-      expect.objectContaining({ requestId: "trace-api-key-0001", keyId: key.apiKey.id, credential: "api_key", userId: alice.id }),
+      expect.objectContaining({ requestId: "trace-api-key-0001", keyId: decodeGlobalID(key.apiKey.id).id, credential: "api_key", userId: alice.id }),
     );
     expect(JSON.stringify(lines)).not.toContain(key.secret);
   });

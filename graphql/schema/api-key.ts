@@ -5,10 +5,26 @@
  * service's job, and another person's key id is NOT_FOUND.
  */
 import type { StringValidationOptions } from "@pothos/plugin-zod";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "@/graphql/builder";
 import { Viewer } from "@/graphql/schema/viewer";
 import { MAX_NAME_LENGTH, type ApiKey } from "@/lib/api-keys/types";
 import type { SCOPES } from "@/lib/auth/scopes";
+import { ValidationError } from "@/lib/errors";
+
+/** The provider's key id inside an ApiKey's global id; BAD_USER_INPUT quoting what was sent otherwise. */
+function apiKeyIdOf(globalId: string): string {
+  let decoded: { typename: string; id: string } | null = null;
+  try {
+    decoded = decodeGlobalID(globalId);
+  } catch {
+    /* not base64 of Type:id */
+  }
+  if (!decoded || decoded.typename !== "ApiKey" || decoded.id === "") {
+    throw new ValidationError(`\`input.id\` is not an ApiKey id: got "${globalId}". Pass an id from viewer.apiKeys.`, ["input.id"]);
+  }
+  return decoded.id;
+}
 
 const ApiScopeEnum = builder.enumType("ApiScope", {
   description: "What an API key or OAuth access token may do. A session of our own dashboard has every scope.",
@@ -21,8 +37,10 @@ const ApiScopeEnum = builder.enumType("ApiScope", {
 const ApiKeyRef = builder.objectRef<ApiKey>("ApiKey").implement({
   description: "A long-lived credential for your own scripts and integrations. Its secret is never shown after creation.",
   fields: (t) => ({
-    id: t.exposeID("id", {
-      description: "The key's id at Clerk (`apikey_...` with the development identity), not its secret: what revokeApiKey takes and our logs name.",
+    id: t.id({
+      description:
+        "A global id, like every id the API returns: what revokeApiKey takes. Inside it is the key's id at Clerk (`apikey_...` with the development identity), which our logs name; never its secret.",
+      resolve: (key) => encodeGlobalID("ApiKey", key.id),
     }),
     name: t.exposeString("name", { description: "What the key is for." }),
     scopes: t.field({ type: [ApiScopeEnum], description: "What the key may do.", resolve: (key) => key.scopes }),
@@ -90,7 +108,7 @@ builder.relayMutationField(
   {
     description: "Revokes one of your API keys: the next request made with it is refused. Revoking it again changes nothing.",
     authScopes: { $all: { signedIn: true, session: true } },
-    resolve: async (_root, { input }, ctx) => ({ apiKey: await ctx.apiKeys.revoke(ctx.identity!, String(input.id)) }),
+    resolve: async (_root, { input }, ctx) => ({ apiKey: await ctx.apiKeys.revoke(ctx.identity!, apiKeyIdOf(String(input.id))) }),
   },
   {
     description: "The revoked key.",
