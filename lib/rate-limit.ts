@@ -10,7 +10,7 @@
  * else per client IP. Limits come from lib/env.ts; 0 turns one off, and then
  * no statement is sent at all.
  */
-import { servicePool, type Sql } from "@/lib/db/client";
+import { servicePool } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
 
 export type RateLimitSubject = { userId: string } | { ip: string | null };
@@ -30,7 +30,8 @@ function limitFor(limits: RateLimits, tier: string | null): number {
 }
 
 /** Counts this request against the subject's minute and says whether it may run. */
-export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits, db: Sql = servicePool()): Promise<RateLimitDecision> {
+export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits): Promise<RateLimitDecision> {
+  const db = servicePool();
   const isUser = "userId" in subject;
   if (!isUser && limits.anonymousPerMinute === 0) return { allowed: true, limit: null, remaining: null };
   if (isUser && limits.freePerMinute === 0 && limits.paidPerMinute === 0) return { allowed: true, limit: null, remaining: null };

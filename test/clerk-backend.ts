@@ -61,7 +61,7 @@ export class ClerkBackendStandIn {
   }
 
   /** An API key as Clerk's dashboard or API would have made it. */
-  addApiKey(values: { subject: string; scopes: string[]; name?: string; revoked?: boolean; expiration?: number | null }): StoredKey {
+  addApiKey(values: { subject: string; scopes: string[]; name?: string; expiration?: number | null }): StoredKey {
     const key: StoredKey = {
       id: `ak_${hex(12)}`,
       secret: `ak_${hex(24)}`,
@@ -69,7 +69,7 @@ export class ClerkBackendStandIn {
       subject: values.subject,
       scopes: values.scopes,
       createdBy: values.subject,
-      revoked: values.revoked ?? false,
+      revoked: false,
       revocationReason: null,
       expiration: values.expiration ?? null,
       createdAt: now(),

@@ -3,25 +3,24 @@
  * fail or wait on command, and waiting for a generation to reach a status.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { asService, createPool, type Sql } from "@/lib/db/client";
+import { asService, createPool } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { offlineWriter } from "@/lib/ai/offline";
 import { TransientWriterError, type WriteRequest, type Writer } from "@/lib/ai/writer";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
-import type { FileStorage } from "@/lib/storage/types";
 
 export type TestWorker = RunningWorker & { close(): Promise<void> };
 
-export async function startTestWorker(options: { writer?: Writer; concurrency?: number; lockTimeoutSeconds?: number; storage?: FileStorage } = {}): Promise<TestWorker> {
+export async function startTestWorker(options: { writer?: Writer; concurrency?: number; lockTimeoutSeconds?: number } = {}): Promise<TestWorker> {
   const url = getEnv().databaseUrl!;
   const db = createPool(url, { max: (options.concurrency ?? 2) + 2 });
   const worker = await startWorker({
     connectionString: url,
     concurrency: options.concurrency ?? 2,
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 60,
-    pipeline: { db, storage: options.storage ?? getLocalStorage(), writer: options.writer ?? offlineWriter, retry: { tries: 3, baseDelayMs: 10 } },
+    pipeline: { db, storage: getLocalStorage(), writer: options.writer ?? offlineWriter, retry: { tries: 3, baseDelayMs: 10 } },
     log: logger.child({ source: "test-worker" }),
     pollIntervalMs: 200,
     shutdownGraceMs: 5000,
@@ -45,11 +44,10 @@ export type GenerationState = {
   completedAt: Date | null;
 };
 
-export async function generationState(id: string, db?: Sql): Promise<GenerationState> {
+export async function generationState(id: string): Promise<GenerationState> {
   const [row] = await asService(
     (sql) => sql<GenerationState[]>`
       select status, deleted_at, bullet_points, slides, quote, failure_reason, completed_at from generations where id = ${id}`,
-    db,
   );
   if (!row) throw new Error(`no generation ${id}`);
   return row;

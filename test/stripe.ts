@@ -184,20 +184,18 @@ export type StripeEventInput = {
   object: Record<string, unknown>;
   /** When Stripe created the event (its `created`); now unless given. */
   created?: Date;
-  id?: string;
   /** The API version it was rendered in; the pinned one unless given. */
   apiVersion?: string | null;
-  previousAttributes?: Record<string, unknown>;
 };
 
 /** A whole Event, as Stripe POSTs it. */
 export function stripeEvent(input: StripeEventInput): Record<string, unknown> {
   return {
-    id: input.id ?? stripeId("evt"),
+    id: stripeId("evt"),
     object: "event",
     api_version: input.apiVersion === undefined ? Stripe.API_VERSION : input.apiVersion,
     created: seconds(input.created ?? new Date()),
-    data: { object: input.object, ...(input.previousAttributes ? { previous_attributes: input.previousAttributes } : {}) },
+    data: { object: input.object },
     livemode: false,
     pending_webhooks: 1,
     request: { id: stripeId("req"), idempotency_key: null },

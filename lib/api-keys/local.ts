@@ -44,10 +44,10 @@ function refuseInProduction(env: Env): void {
   if (env.isProduction || !env.devIdentity) throw new DevIdentityInProductionError();
 }
 
-export function createLocalApiKeys(env: Env, options: { db?: Sql } = {}): ApiKeyService {
+export function createLocalApiKeys(env: Env): ApiKeyService {
   refuseInProduction(env);
   const asOwner = <T>(owner: ApiKeyOwner, fn: (sql: Sql) => Promise<T>) =>
-    withUser({ clerkUserId: owner.clerkUserId, email: owner.email ?? null }, fn, options.db);
+    withUser({ clerkUserId: owner.clerkUserId, email: owner.email ?? null }, fn);
 
   return {
     provider: "local",
@@ -111,7 +111,7 @@ export type LocalKeyLookup = { status: "valid"; key: LocalKeyCredential } | { st
  * last_used_at moves at most once a minute per key, so a busy key costs one
  * write a minute, not one per request. One statement, one round trip.
  */
-export function createLocalApiKeyVerifier(env: Env, options: { db?: Sql } = {}): (secret: string) => Promise<LocalKeyLookup> {
+export function createLocalApiKeyVerifier(env: Env): (secret: string) => Promise<LocalKeyLookup> {
   refuseInProduction(env);
   return (secret) =>
     asService(async (sql) => {
@@ -133,5 +133,5 @@ export function createLocalApiKeyVerifier(env: Env, options: { db?: Sql } = {}):
         status: "valid",
         key: { keyId: row.id, clerkUserId: row.authId, email: row.email, scopes: postoraScopes(row.scopes), touched: row.touched },
       };
-    }, options.db);
+    });
 }

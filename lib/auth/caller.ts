@@ -21,7 +21,7 @@ import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
 import { createClerkMachineVerifier } from "@/lib/auth/machine";
 import { postoraScopes, SCOPES, type CredentialKind, type Scope } from "@/lib/auth/scopes";
 import { bearerToken, createTokenVerifier, TokenRejectedError, verifierConfigFor, type TokenVerifier, type VerifiedSession } from "@/lib/auth/verify";
-import type { DbIdentity, Sql } from "@/lib/db/client";
+import type { DbIdentity } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
 import { UnauthenticatedError } from "@/lib/errors";
 import { clerkDirectoryFor, type ClerkDirectory } from "@/lib/users/profile";
@@ -82,8 +82,6 @@ export type AuthenticatorOptions = {
   /** API keys and OAuth access tokens. Without it they are refused. */
   machineVerifier?: MachineCredentialVerifier;
   directory: ClerkDirectory | null;
-  /** The database to provision into (tests pass their own pool). */
-  db?: Sql;
 };
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
@@ -117,7 +115,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } else {
       return null;
     }
-    const user = await provisionUser({ clerkUserId: session.clerkUserId, email: session.email }, options.directory, options.db);
+    const user = await provisionUser({ clerkUserId: session.clerkUserId, email: session.email }, options.directory);
     return {
       userId: user.id,
       clerkUserId: session.clerkUserId,
@@ -134,7 +132,6 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 export type AuthenticatorForOptions = {
   /** Clerk's Backend API (tests point it at a local stand-in). Default: Clerk's own. */
   clerkApiUrl?: string;
-  db?: Sql;
 };
 
 /** API keys and OAuth access tokens as this configuration verifies them: through Clerk, or the local keys. */
@@ -160,7 +157,7 @@ function machineVerifierFor(env: Env, options: AuthenticatorForOptions = {}): Ma
     };
   }
   if (env.isProduction || !env.devIdentity) throw new DevIdentityInProductionError();
-  const lookup = createLocalApiKeyVerifier(env, { db: options.db });
+  const lookup = createLocalApiKeyVerifier(env);
   return async (token) => {
     if (!token.startsWith("ak_")) {
       throw new UnauthenticatedError(
@@ -194,6 +191,5 @@ export function authenticatorFor(env: Env, options: AuthenticatorForOptions = {}
     // Built on first use, like the session verifier, so a misconfiguration surfaces as that request's error.
     machineVerifier: (token) => (machine ??= machineVerifierFor(env, options))(token),
     directory: clerkDirectoryFor(env, options.clerkApiUrl),
-    db: options.db,
   });
 }

@@ -16,7 +16,7 @@ import Stripe from "stripe";
 import { PAID_PLANS, priceVariable, type PaidPlan, type PlanPrices } from "@/lib/billing/plans";
 import { USER_ID_METADATA } from "@/lib/billing/stripe-events";
 import { getStripe, type StripeClient } from "@/lib/billing/stripe";
-import { asService, type Sql } from "@/lib/db/client";
+import { asService } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { AppError, BillingNotConfiguredError, PreconditionError, ValidationError } from "@/lib/errors";
 import { logger, type Logger } from "@/lib/log";
@@ -31,7 +31,6 @@ export type BillingDeps = {
   /** Origins a success/cancel/return URL may point at: APP_URL and the frontends Clerk authorizes. */
   allowedOrigins: readonly string[];
   log: Logger;
-  db?: Sql;
 };
 
 function billingDeps(): BillingDeps {
@@ -104,7 +103,7 @@ async function ensureCustomer(caller: BillingCaller, deps: BillingDeps): Promise
     );
     await sql`update users set stripe_customer_id = ${customer.id} where id = ${caller.userId}`;
     return customer.id;
-  }, deps.db);
+  });
 }
 
 export type CheckoutInput = { plan: PaidPlan; successUrl?: string | null; cancelUrl?: string | null };
@@ -123,7 +122,6 @@ export async function createCheckoutSession(caller: BillingCaller, input: Checko
 
   const [current] = await asService(
     (sql) => sql<{ tier: string }[]>`select private.effective_tier(${caller.userId}) as tier`,
-    deps.db,
   );
   if (current && (PAID_PLANS as readonly string[]).includes(current.tier)) {
     throw new PreconditionError(
@@ -166,7 +164,6 @@ export async function createBillingPortalSession(
   const returnUrl = redirectUrl(input.returnUrl, "input.returnUrl", `${deps.appUrl}/`, deps);
   const [user] = await asService(
     (sql) => sql<{ stripeCustomerId: string | null }[]>`select stripe_customer_id from users where id = ${caller.userId}`,
-    deps.db,
   );
   if (!user?.stripeCustomerId) {
     throw new PreconditionError("You have no billing account yet: start a checkout for a plan first (createCheckoutSession).");

@@ -12,7 +12,6 @@ import Stripe from "stripe";
 import { z } from "zod";
 import { applyStripeEvent } from "@/lib/billing/stripe-events";
 import { SIGNATURE_TOLERANCE_SECONDS } from "@/lib/billing/stripe";
-import type { Sql } from "@/lib/db/client";
 import { receiveWebhook, type InboxDelivery, type WebhookOutcome } from "@/lib/webhooks/inbox";
 
 /** The request is not a genuine Stripe delivery: answer 400 and write nothing. */
@@ -26,14 +25,14 @@ export class StripeWebhookRejected extends Error {
 const eventEnvelope = z.looseObject({ id: z.string().min(1), type: z.string().min(1), created: z.number().int() });
 
 /** Checks the signature over the exact bytes received; returns the event as an inbox delivery. */
-export function verifyStripeWebhook(secret: string, rawBody: string, signature: string | null, now = new Date()): InboxDelivery {
+export function verifyStripeWebhook(secret: string, rawBody: string, signature: string | null): InboxDelivery {
   if (!signature) {
     throw new StripeWebhookRejected("Missing Stripe-Signature header: this endpoint only accepts webhooks signed by Stripe.");
   }
   let event: unknown;
   try {
     // receivedAt is in milliseconds; the header's timestamp in seconds.
-    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS, undefined, now.getTime());
+    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS, undefined, Date.now());
   } catch (error) {
     if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
       throw new StripeWebhookRejected("The signed body is not JSON: send Stripe's request body unchanged.");
@@ -53,6 +52,6 @@ export function verifyStripeWebhook(secret: string, rawBody: string, signature: 
 }
 
 /** Records and applies one verified event once (see lib/webhooks/inbox.ts for the guarantees). */
-export function processStripeEvent(delivery: InboxDelivery, options: { db?: Sql } = {}): Promise<WebhookOutcome> {
-  return receiveWebhook(delivery, (sql, recorded) => applyStripeEvent(sql, recorded), options);
+export function processStripeEvent(delivery: InboxDelivery): Promise<WebhookOutcome> {
+  return receiveWebhook(delivery, (sql, recorded) => applyStripeEvent(sql, recorded));
 }

@@ -62,8 +62,8 @@ export async function readBodyText(request: Request, limit: number): Promise<str
 }
 
 /** The 413 a plain (non-GraphQL) route answers with. */
-export function tooLargeResponse(error: BodyTooLargeError, headers?: HeadersInit): Response {
-  const response = Response.json({ error: error.message, limit: error.limit }, { status: 413, headers });
+export function tooLargeResponse(error: BodyTooLargeError): Response {
+  const response = Response.json({ error: error.message, limit: error.limit }, { status: 413 });
   // The rest of the body is left unread: don't let a reused connection read it as the next request.
   response.headers.set("connection", "close");
   return response;

@@ -22,14 +22,14 @@ export function checkWorkerConfig(env: Env): void {
 
 export async function startWorkerFromEnv(
   env: Env,
-  options: { log: Logger; connectionString?: string; concurrency?: number },
+  options: { log: Logger; connectionString?: string },
 ): Promise<RunningWorker & { close(): Promise<void> }> {
   checkWorkerConfig(env);
   const connectionString = options.connectionString ?? env.databaseDirectUrl;
   if (!connectionString) {
     throw new ConfigError(["DATABASE_DIRECT_URL (or DATABASE_URL) is required: the worker needs a database to take jobs from."]);
   }
-  const concurrency = options.concurrency ?? env.worker.concurrency;
+  const concurrency = env.worker.concurrency;
   const db = createPool(connectionString, { max: concurrency + 2 });
   const storage = storageFor(db);
   try {

@@ -110,7 +110,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // or a terminal's Ctrl-C reaching Postgres before the worker has drained) must not crash the process, and
   // graphile-worker drops its handler while it shuts down.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(10, options.concurrency + 2) });
-  pgPool.on("error", (error) => log.warn("the database closed a queue connection", { error }));
+  const closed = (error: Error) => log.warn("the database closed a queue connection", { error });
+  pgPool.on("error", closed);
+  // graphile-worker checks for this too: an error on a checked-out client must not crash the process either.
+  pgPool.on("connect", (client) => client.on("error", closed));
   const runner: Runner = await run({
     pgPool,
     concurrency: options.concurrency,

@@ -76,10 +76,9 @@ function isEmailTaken(error: unknown): boolean {
 export const LEGACY_AUTH_ID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 /** True while some users row still has a legacy (Supabase Auth) auth_id: someone may still need linking. */
-async function legacyAccountsRemain(db?: Sql): Promise<boolean> {
+async function legacyAccountsRemain(): Promise<boolean> {
   const [row] = await asService(
     (sql) => sql<{ remain: boolean }[]>`select exists (select 1 from users where auth_id ~* ${sql.unsafe(`'${LEGACY_AUTH_ID}'`)}) as remain`,
-    db,
   );
   return row!.remain;
 }
@@ -331,7 +330,6 @@ export function forgetUser(clerkUserId?: string): void {
 export async function provisionUser(
   caller: { clerkUserId: string; email: string | null },
   directory: ClerkDirectory | null,
-  db?: Sql,
 ): Promise<ProvisionedUser> {
   const cached = known.get(caller.clerkUserId);
   if (cached && cached.until > Date.now()) return { id: cached.id, email: cached.email, created: false };
@@ -340,7 +338,6 @@ export async function provisionUser(
     (sql) => sql<{ id: string | null; email: string | null; deleted: boolean }[]>`
       select u.id, u.email, exists (select 1 from clerk_deleted_users d where d.auth_id = ${caller.clerkUserId}) as deleted
       from (values (1)) as one left join users u on u.auth_id = ${caller.clerkUserId}`,
-    db,
   );
   if (existing?.id && existing.email) {
     remember(caller.clerkUserId, { id: existing.id, email: existing.email });
@@ -351,7 +348,7 @@ export async function provisionUser(
   // Clerk is asked when the token has no email, and while any account from before Clerk is still unlinked: only
   // then can this user be one of them. (Once none is left, a new user costs no call to Clerk.)
   let profile: ClerkProfile | null = null;
-  if (directory && (!caller.email || (await legacyAccountsRemain(db)))) {
+  if (directory && (!caller.email || (await legacyAccountsRemain()))) {
     try {
       profile = await directory.getProfile(caller.clerkUserId);
     } catch (error) {
@@ -385,7 +382,6 @@ export async function provisionUser(
         emailVerified: profile?.emailVerified ?? false,
         lastLoginIfCreated: signedInAt,
       }),
-    db,
   );
   if (result.status === "deleted") throw deletedAccount();
   if (result.status === "created") log.info("provisioned a user on their first request", { clerkUserId: caller.clerkUserId, userId: result.id });
