@@ -62,9 +62,23 @@ export async function readBodyText(request: Request, limit: number): Promise<str
 }
 
 /** The 413 a plain (non-GraphQL) route answers with. */
-export function tooLargeResponse(error: BodyTooLargeError): Response {
+function tooLargeResponse(error: BodyTooLargeError): Response {
   const response = Response.json({ error: error.message, limit: error.limit }, { status: 413 });
   // The rest of the body is left unread: don't let a reused connection read it as the next request.
   response.headers.set("connection", "close");
   return response;
+}
+
+/**
+ * A webhook's raw body (its signature covers the exact bytes sent) at most
+ * BODY_LIMITS.webhook long, because nothing is verified before it is read;
+ * or the 413 to answer with instead.
+ */
+export async function readWebhookBody(request: Request): Promise<string | Response> {
+  try {
+    return await readBodyText(request, BODY_LIMITS.webhook);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return tooLargeResponse(error);
+    throw error;
+  }
 }

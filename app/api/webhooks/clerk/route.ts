@@ -5,7 +5,7 @@
  * event to lib/webhooks/clerk.ts.
  */
 import { getEnv } from "@/lib/env";
-import { BODY_LIMITS, BodyTooLargeError, readBodyText, tooLargeResponse } from "@/lib/http/body";
+import { readWebhookBody } from "@/lib/http/body";
 import { logger } from "@/lib/log";
 import { processClerkEvent, verifyClerkWebhook, WebhookSecretInvalid, WebhookVerificationFailed } from "@/lib/webhooks/clerk";
 
@@ -22,15 +22,8 @@ export async function POST(request: Request): Promise<Response> {
       { status: 503 },
     );
   }
-  // The signature covers the exact bytes sent, so read the raw body, never re-serialised JSON,
-  // and at most BODY_LIMITS.webhook of it: nothing is verified yet, so anyone can send this.
-  let body: string;
-  try {
-    body = await readBodyText(request, BODY_LIMITS.webhook);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return tooLargeResponse(error);
-    throw error;
-  }
+  const body = await readWebhookBody(request);
+  if (body instanceof Response) return body;
   let delivery;
   try {
     delivery = verifyClerkWebhook(secret, body, request.headers);

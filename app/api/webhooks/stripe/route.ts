@@ -6,7 +6,7 @@
  */
 import { processStripeEvent, StripeWebhookRejected, verifyStripeWebhook } from "@/lib/billing/stripe-webhook";
 import { getEnv } from "@/lib/env";
-import { BODY_LIMITS, BodyTooLargeError, readBodyText, tooLargeResponse } from "@/lib/http/body";
+import { readWebhookBody } from "@/lib/http/body";
 import { logger } from "@/lib/log";
 
 export const dynamic = "force-dynamic";
@@ -22,15 +22,8 @@ export async function POST(request: Request): Promise<Response> {
       { status: 503 },
     );
   }
-  // The signature covers the exact bytes sent, so read the raw body, never re-serialised JSON; and the endpoint is
-  // public until the signature is checked, so the body is capped before it is read.
-  let body: string;
-  try {
-    body = await readBodyText(request, BODY_LIMITS.webhook);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return tooLargeResponse(error);
-    throw error;
-  }
+  const body = await readWebhookBody(request);
+  if (body instanceof Response) return body;
   let delivery;
   try {
     delivery = verifyStripeWebhook(secret, body, request.headers.get("stripe-signature"));
