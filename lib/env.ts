@@ -60,6 +60,11 @@ const rawSchema = z.object({
 
   SUPABASE_URL: optional(z.url({ message: "must be your project URL, e.g. https://abcd.supabase.co" })),
   SUPABASE_SERVICE_ROLE_KEY: optional(z.string().min(20, "looks too short to be a Supabase service role key")),
+  // Supabase's own signed upload URLs last two hours; the database's upload window (what really decides) closes at this.
+  STORAGE_UPLOAD_URL_TTL_SECONDS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(60, "must be at least 60 seconds").max(7200, "must be at most 7200 (Supabase's own limit)").default(900),
+  ),
 
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: optional(z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_")),
   CLERK_SECRET_KEY: optional(z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_")),
@@ -152,6 +157,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
       raw.SUPABASE_URL && raw.SUPABASE_SERVICE_ROLE_KEY
         ? { url: raw.SUPABASE_URL.replace(/\/$/, ""), serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY }
         : null,
+    /** How long a signed upload URL can write its one file (both adapters; enforced in storage.objects). */
+    storageUploadUrlTtlSeconds: raw.STORAGE_UPLOAD_URL_TTL_SECONDS,
     clerk,
     /** Development identity: local signing key, never in production (see lib/auth). */
     devIdentity: !clerk && !isProduction,

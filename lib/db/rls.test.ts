@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService, withUser, type DbIdentity } from "@/lib/db/client";
+import { GENERATIONS_BUCKET } from "@/lib/storage/types";
+import { openUploadWindow } from "@/lib/storage/upload-window";
 import { seedGeneration, seedLegacyUser, seedTemplate, seedUser, type SeededUser } from "@/test/support";
 
 let alice: SeededUser;
@@ -110,17 +112,18 @@ describe("generations", () => {
     ).rejects.toThrow(/row-level security policy/);
   });
 
-  it("lets the owner update and delete their rows; others change nothing", async () => {
-    const updated = await withUser(alice.identity, (sql) => sql`update generations set status = 'processing' where id = ${aliceGeneration}`);
+  it("lets the owner edit their rows; others change nothing; nobody hard-deletes or moves one", async () => {
+    const updated = await withUser(alice.identity, (sql) => sql`update generations set canva_design_id = 'DAF_rls' where id = ${aliceGeneration}`);
     expect(updated.count).toBe(1);
-    const stolen = await withUser(bob.identity, (sql) => sql`update generations set status = 'failed' where id = ${aliceGeneration}`);
+    const stolen = await withUser(bob.identity, (sql) => sql`update generations set canva_design_id = 'DAF_bob' where id = ${aliceGeneration}`);
     expect(stolen.count).toBe(0);
+    // Column grants: user_id is not a person's to write, and hard delete is nobody's (soft delete only).
     const moved = await withUser(alice.identity, (sql) => sql`update generations set user_id = ${bob.id} where id = ${aliceGeneration}`).catch((e: Error) => e);
-    expect((moved as Error).message).toMatch(/row-level security policy/);
-    const deleted = await withUser(bob.identity, (sql) => sql`delete from generations where id = ${aliceGeneration}`);
-    expect(deleted.count).toBe(0);
-    const [row] = await asService((sql) => sql<{ status: string }[]>`select status from generations where id = ${aliceGeneration}`);
-    expect(row?.status).toBe("processing");
+    expect((moved as Error).message).toBe("permission denied for table generations");
+    const deleted = await withUser(bob.identity, (sql) => sql`delete from generations where id = ${aliceGeneration}`).catch((e: Error) => e);
+    expect((deleted as Error).message).toBe("permission denied for table generations");
+    const [row] = await asService((sql) => sql<{ canvaDesignId: string; userId: string }[]>`select canva_design_id, user_id from generations where id = ${aliceGeneration}`);
+    expect(row).toEqual({ canvaDesignId: "DAF_rls", userId: alice.id });
   });
 
   it("soft-deletes through private.soft_delete_generation, for the owner only", async () => {
@@ -187,8 +190,10 @@ describe("templates", () => {
     for (const identity of [alice.identity, bob.identity, forged, emptyClaim]) {
       const rows = await withUser(identity, (sql) => sql<{ id: string }[]>`select id from templates where id = ${orphan!.id} or orphaned_at is not null`);
       expect(rows).toEqual([]);
-      const adopted = await withUser(identity, (sql) => sql`update templates set user_id = (select private.requesting_user_id()) where id = ${orphan!.id}`);
-      expect(adopted.count).toBe(0);
+      // user_id is not a column a person may write at all (column grants), so adopting is refused outright.
+      await expect(
+        withUser(identity, (sql) => sql`update templates set user_id = (select private.requesting_user_id()) where id = ${orphan!.id}`),
+      ).rejects.toThrow(/^permission denied for table templates$/);
       expect((await withUser(identity, (sql) => sql`delete from templates where id = ${orphan!.id}`)).count).toBe(0);
     }
     await expect(withUser(null, (sql) => sql`select id from templates where id = ${orphan!.id}`)).rejects.toThrow(/permission denied for table templates/);
@@ -201,12 +206,16 @@ describe("templates", () => {
       "insert into templates (user_id, is_system, name, type, content) values ((select private.requesting_user_id()), true, 'fake system', 'carousel', '{}')",
       "insert into templates (user_id, name, type, content, orphaned_at) values (null, 'fake orphan', 'carousel', '{}', now())",
     ];
+    // is_system, orphaned_at and (for updates) user_id are not columns a person may write (column grants).
     for (const attempt of attempts) {
-      await expect(withUser(alice.identity, (tx) => tx.unsafe(attempt))).rejects.toThrow(/row-level security policy for table "templates"/);
+      await expect(withUser(alice.identity, (tx) => tx.unsafe(attempt))).rejects.toThrow(/^permission denied for table templates$/);
     }
+    await expect(
+      withUser(alice.identity, (tx) => tx`insert into templates (user_id, name, type, content) values (null, 'fake system', 'carousel', '{}')`),
+    ).rejects.toThrow(/row-level security policy for table "templates"/);
     for (const change of ["is_system = true", "user_id = null", "user_id = null, is_system = true"]) {
       await expect(withUser(alice.identity, (tx) => tx.unsafe(`update templates set ${change} where id = '${aliceTemplate}'`))).rejects.toThrow(
-        /row-level security policy for table "templates"/,
+        /^permission denied for table templates$/,
       );
     }
     const [still] = await asService((tx) => tx<{ isSystem: boolean; userId: string }[]>`select is_system, user_id from templates where id = ${aliceTemplate}`);
@@ -285,6 +294,9 @@ describe("storage.objects in postora-generations", () => {
 
   it("confines a signed-in user to the folder named by their users.id", async () => {
     const own = objectFor(alice, aliceGeneration);
+    const soon = new Date(Date.now() + 60_000);
+    await openUploadWindow(GENERATIONS_BUCKET, own, soon);
+    await openUploadWindow(GENERATIONS_BUCKET, objectFor(bob, bobGeneration), soon);
     const inserted = await withUser(alice.identity, (sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${own})`);
     expect(inserted.count).toBe(1);
     await expect(

@@ -6,10 +6,12 @@
  * not prove a real project accepts them, which only a run against one can.
  */
 import { describe, expect, it } from "vitest";
+import { asService } from "@/lib/db/client";
 import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
 import { InvalidObjectPathError } from "@/lib/storage/paths";
 import { SupabaseStorage } from "@/lib/storage/supabase";
 import { GENERATIONS_BUCKET } from "@/lib/storage/types";
+import { uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 
 const PROJECT = "https://abcd.supabase.co";
 const SERVICE_KEY = "service-role-key-for-tests-0123456789";
@@ -81,7 +83,7 @@ function fakeSupabase(options: { objects?: string[]; answer?: (request: Recorded
 const adapter = (fake: ReturnType<typeof fakeSupabase>) => new SupabaseStorage({ url: PROJECT, serviceRoleKey: SERVICE_KEY, fetch: fake.fetch });
 
 describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
-  it("asks for an upsert-able signed upload URL with the service key, and reports the token's own expiry", async () => {
+  it("asks for an upsert-able signed upload URL with the service key, and reports when the database's upload window closes", async () => {
     const fake = fakeSupabase();
     const upload = await adapter(fake).createSignedUploadUrl("u1/generation-g1.png");
     const [request] = fake.requests;
@@ -91,7 +93,11 @@ describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
     expect(request!.headers.get("apikey")).toBe(SERVICE_KEY);
     expect(upload.url).toBe(`${API}/object/upload/sign/${GENERATIONS_BUCKET}/u1/generation-g1.png?token=${upload.token}`);
     expect(upload.path).toBe("u1/generation-g1.png");
-    expect(Math.abs(upload.expiresAt.getTime() - (Date.now() + 7200_000))).toBeLessThan(5_000);
+    // Supabase's token says two hours; the window the database enforces closes after STORAGE_UPLOAD_URL_TTL_SECONDS.
+    expect(Math.abs(upload.expiresAt.getTime() - (Date.now() + uploadUrlTtlSeconds() * 1000))).toBeLessThan(5_000);
+    const [window] = await asService((sql) => sql<{ expiresAt: Date }[]>`
+      select expires_at from private.storage_upload_windows where bucket_id = ${GENERATIONS_BUCKET} and name = 'u1/generation-g1.png'`);
+    expect(window?.expiresAt.getTime()).toBe(upload.expiresAt.getTime());
   });
 
   it("signs downloads for the lifetime asked and turns Supabase's 'Object not found' into StorageObjectNotFoundError", async () => {

@@ -6,10 +6,12 @@
 import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from "@supabase/supabase-js";
 import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
 import { checkFolderPath, checkObjectPath } from "@/lib/storage/paths";
+import type { Sql } from "@/lib/db/client";
 import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 
-/** Fixed by Supabase: createSignedUploadUrl takes no lifetime. Used only if the token's own exp is unreadable. */
-const SIGNED_UPLOAD_TTL_SECONDS = 2 * 60 * 60;
+/** How long the pipeline's own upload of a rendered file may take to reach the database. */
+const RENDERED_WRITE_WINDOW_MS = 60_000;
 /** Supabase's delete endpoint takes at most 1,000 paths per request. */
 const BATCH = 1000;
 
@@ -33,6 +35,8 @@ export type SupabaseStorageOptions = {
   serviceRoleKey: string;
   /** Replaces the global fetch (tests record the requests storage-js makes). */
   fetch?: typeof fetch;
+  /** The pool upload windows are opened through (tests pass their own). */
+  db?: Sql;
 };
 
 /** A Supabase token is a JWT; its exp is the truth about when the URL stops working. */
@@ -56,9 +60,11 @@ function chunks<T>(items: T[], size: number): T[][] {
 export class SupabaseStorage implements FileStorage {
   readonly bucket: string;
   private readonly files: Bucket;
+  private readonly db: Sql | undefined;
 
   constructor(options: SupabaseStorageOptions) {
     this.bucket = GENERATIONS_BUCKET;
+    this.db = options.db;
     const client = createClient(options.url, options.serviceRoleKey, {
       // A server holding the service key has no user session to keep or refresh.
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
@@ -73,7 +79,11 @@ export class SupabaseStorage implements FileStorage {
     // upsert: a generation's image may be uploaded again (a retry, a re-render) through a fresh URL.
     const { data, error } = await this.files.createSignedUploadUrl(path, { upsert: true });
     if (error) throw this.failure("create a signed upload URL for", path, error);
-    const expiresAt = tokenExpiry(data.token) ?? new Date(Date.now() + SIGNED_UPLOAD_TTL_SECONDS * 1000);
+    // Supabase's token lasts two hours; the database's upload window (one write, live generation only) closes sooner.
+    const windowCloses = new Date(Date.now() + uploadUrlTtlSeconds() * 1000);
+    const tokenExpires = tokenExpiry(data.token);
+    const expiresAt = tokenExpires && tokenExpires < windowCloses ? tokenExpires : windowCloses;
+    await openUploadWindow(this.bucket, path, expiresAt, this.db);
     return { url: data.signedUrl, token: data.token, path: data.path, expiresAt };
   }
 
@@ -113,6 +123,9 @@ export class SupabaseStorage implements FileStorage {
   async putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult> {
     checkObjectPath(path);
     const options = { contentType: "image/png", cacheControl: "no-cache", metadata: { source: RENDERED_SOURCE } };
+    // Every write to the bucket passes the database's upload window, the pipeline's too (one window per upload).
+    const openWindow = () => openUploadWindow(this.bucket, path, new Date(Date.now() + RENDERED_WRITE_WINDOW_MS), this.db);
+    await openWindow();
     const created = await this.files.upload(path, png, { ...options, upsert: false });
     if (!created.error) return "written";
     const code = (created.error as StorageErrorLike).statusCode;
@@ -120,6 +133,7 @@ export class SupabaseStorage implements FileStorage {
     const { data, error } = await this.files.info(path);
     if (error) throw this.failure("read the metadata of", path, error);
     if ((data.metadata as Record<string, unknown> | undefined)?.source !== RENDERED_SOURCE) return "kept";
+    await openWindow();
     const replaced = await this.files.upload(path, png, { ...options, upsert: true });
     if (replaced.error) throw this.failure("upload a rendered image to", path, replaced.error);
     return "written";

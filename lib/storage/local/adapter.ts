@@ -24,11 +24,12 @@ import { forgetFolder, forgetObjects, recordRendered, type ObjectMetadata } from
 import { checkFolderPath, checkObjectPath, encodeObjectPath } from "@/lib/storage/paths";
 import { loadSigningKey, signToken, type TokenOperation } from "@/lib/storage/signing";
 import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 
 /** Where the local server mirrors Supabase's `/storage/v1` (see app/api/storage/v1). */
 export const LOCAL_STORAGE_API_PATH = "/api/storage/v1";
-/** Supabase's signed upload URLs last two hours and cannot be given another lifetime; ours match. */
-export const SIGNED_UPLOAD_TTL_SECONDS = 2 * 60 * 60;
+/** How long the pipeline's own write of a rendered file may take to reach the database. */
+const RENDERED_WRITE_WINDOW_MS = 60_000;
 
 type LocalStorageOptions = {
   dataDir: string;
@@ -57,7 +58,9 @@ export class LocalStorage implements FileStorage {
 
   async createSignedUploadUrl(objectPath: string): Promise<SignedUpload> {
     checkObjectPath(objectPath);
-    const { token, expiresAt } = await this.sign("upload", objectPath, SIGNED_UPLOAD_TTL_SECONDS);
+    const { token, expiresAt } = await this.sign("upload", objectPath, uploadUrlTtlSeconds());
+    // The token alone would be reusable until it expires; the database's window makes it one write, for a live generation.
+    await openUploadWindow(this.bucket, objectPath, expiresAt, this.db);
     const url = `${this.baseUrl}/object/upload/sign/${this.bucket}/${encodeObjectPath(objectPath)}?token=${token}`;
     return { url, token, path: objectPath, expiresAt };
   }
@@ -97,6 +100,8 @@ export class LocalStorage implements FileStorage {
         contentLength: png.byteLength,
         httpStatusCode: 200,
       };
+      // Every write to the bucket passes the database's upload window, the pipeline's too.
+      await openUploadWindow(this.bucket, objectPath, new Date(Date.now() + RENDERED_WRITE_WINDOW_MS), this.db);
       // The file moves while the row's lock is held, so the disk matches the row
       // whichever of us and a person's upload came second.
       return await asService(async (sql) => {

@@ -5,6 +5,7 @@
  * under RLS to know a file exists. Each function runs on the transaction it
  * is given, so callers can move or delete the file inside the same one.
  */
+import postgres from "postgres";
 import type { Sql } from "@/lib/db/client";
 import { StorageRequestError } from "@/lib/storage/errors";
 import type { BucketRules } from "@/lib/storage/local/body";
@@ -37,15 +38,30 @@ export async function bucketRules(sql: Sql, bucket: string): Promise<BucketRules
 }
 
 /**
+ * The database refuses a write for a deleted generation or a purged user,
+ * and through a used or expired upload window
+ * (supabase/migrations/20261205020000_storage_writes_for_live_generations.sql);
+ * that refusal is answered like Supabase Storage's own (403).
+ */
+async function refusedAs403<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof postgres.PostgresError && error.code === "42501") throw new StorageRequestError(403, "AccessDenied", error.message, "Unauthorized");
+    throw error;
+  }
+}
+
+/**
  * Records a person's upload (a new version of the object when it already
  * exists). It is theirs now: any pipeline marker in user_metadata goes.
  */
 export async function recordObject(sql: Sql, bucket: string, objectPath: string, metadata: ObjectMetadata, version: string): Promise<void> {
-  await sql`
+  await refusedAs403(sql`
     insert into storage.objects (bucket_id, name, metadata, version)
     values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${version})
     on conflict (bucket_id, name) do update
-      set metadata = excluded.metadata, user_metadata = null, version = excluded.version, updated_at = now(), last_accessed_at = now()`;
+      set metadata = excluded.metadata, user_metadata = null, version = excluded.version, updated_at = now(), last_accessed_at = now()`);
 }
 
 /**
@@ -55,14 +71,14 @@ export async function recordObject(sql: Sql, bucket: string, objectPath: string,
  * the same moment are ordered. False: a person's upload is there and stays.
  */
 export async function recordRendered(sql: Sql, bucket: string, objectPath: string, metadata: ObjectMetadata, version: string, source: string): Promise<boolean> {
-  const rows = await sql`
+  const rows = await refusedAs403(sql`
     insert into storage.objects (bucket_id, name, metadata, user_metadata, version)
     values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${sql.json({ source })}, ${version})
     on conflict (bucket_id, name) do update
       set metadata = excluded.metadata, user_metadata = excluded.user_metadata, version = excluded.version,
           updated_at = now(), last_accessed_at = now()
       where storage.objects.user_metadata ->> 'source' = ${source}
-    returning id`;
+    returning id`);
   return rows.length > 0;
 }
 

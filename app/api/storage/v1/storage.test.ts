@@ -9,7 +9,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET, PUT } from "@/app/api/storage/v1/[...path]/route";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { getLocalStorage, SIGNED_UPLOAD_TTL_SECONDS } from "@/lib/storage/local/adapter";
+import { getLocalStorage } from "@/lib/storage/local/adapter";
+import { uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 import { noRealtimeTransport } from "@/lib/storage/supabase";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 import { seedGeneration, seedUser, type SeededUser } from "@/test/support";
@@ -232,7 +233,7 @@ describe("refusals", () => {
     expect(lateDownload.status).toBe(400);
     expect(await lateDownload.json()).toMatchObject({ statusCode: "400", code: "ExpiredToken" });
 
-    vi.setSystemTime(Date.now() + SIGNED_UPLOAD_TTL_SECONDS * 1000);
+    vi.setSystemTime(Date.now() + uploadUrlTtlSeconds() * 1000);
     const lateUpload = await put(upload.url, TINY_PNG);
     expect(lateUpload.status).toBe(400);
     expect(await lateUpload.json()).toMatchObject({ code: "ExpiredToken", message: expect.stringMatching(/expired/) });

@@ -1,0 +1,456 @@
+/**
+ * The database defends itself against the Data API. Supabase's PostgREST
+ * accepts a signed-in person's Clerk token and runs the SQL its URL
+ * describes as `authenticated`, with the token's claims in
+ * request.jwt.claims. These tests connect exactly that way (a raw
+ * connection, set role + claims in one transaction, as PostgREST does),
+ * try every write a person could send, and assert the exact refusal of
+ * each; then show that the legitimate writes still work.
+ *
+ * Only public is exposed (supabase/config.toml), so a person reaches private
+ * and storage only through policies, our functions and Supabase Storage;
+ * they are tried here anyway, as the direct SQL our own resolvers could send.
+ */
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asService, type Sql } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
+import { openUploadWindow } from "@/lib/storage/upload-window";
+import { seedGeneration, seedTemplate, seedUser, type SeededUser } from "@/test/support";
+
+const raw = postgres(getEnv().databaseUrl!, { max: 2, prepare: false, onnotice: () => {} });
+afterAll(() => raw.end({ timeout: 5 }));
+
+/** A Clerk session token's claims, with the `role` claim Supabase's third-party auth requires. */
+function clerkClaims(user: SeededUser | null): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  if (!user) return { role: "anon" };
+  return {
+    iss: "https://clerk.postora.test",
+    sub: user.clerkUserId,
+    azp: "http://localhost:3000",
+    sid: `sess_${randomUUID().replace(/-/g, "")}`,
+    iat: now,
+    nbf: now - 5,
+    exp: now + 60,
+    v: 2,
+    role: "authenticated",
+    email: user.email,
+  };
+}
+
+/** One Data API request: a transaction as the token's role with its claims, as PostgREST runs it. */
+function dataApi<T>(user: SeededUser | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const claims = clerkClaims(user);
+  return raw.begin(async (sql) => {
+    await sql`select set_config('role', ${String(claims.role)}, true),
+                     set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+                     set_config('request.method', 'POST', true)`;
+    return fn(sql as unknown as Sql);
+  }) as Promise<T>;
+}
+
+/** The refusal a request gets: SQLSTATE and message, exactly. */
+async function refusal(request: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await request;
+  } catch (error) {
+    return { code: (error as { code: string }).code, message: (error as Error).message };
+  }
+  throw new Error("expected the database to refuse this request, and it ran");
+}
+
+const denied = (what: string) => ({ code: "42501", message: `permission denied for ${what}` });
+const rlsViolation = (table: string) => ({ code: "42501", message: `new row violates row-level security policy for table "${table}"` });
+
+let alice: SeededUser;
+let bob: SeededUser;
+let aliceQueued: string;
+let aliceFailed: string;
+let aliceDeleted: string;
+let bobGeneration: string;
+let aliceTemplate: string;
+let bobTemplate: string;
+let systemTemplate: string;
+
+beforeAll(async () => {
+  alice = await seedUser();
+  bob = await seedUser();
+  aliceQueued = await seedGeneration(alice.id);
+  aliceFailed = await seedGeneration(alice.id, { status: "failed" });
+  aliceDeleted = await seedGeneration(alice.id, { deletedAt: new Date() });
+  bobGeneration = await seedGeneration(bob.id);
+  aliceTemplate = await seedTemplate(alice.id, "Alice's");
+  bobTemplate = await seedTemplate(bob.id, "Bob's");
+  systemTemplate = await seedTemplate(null, "System");
+  await asService(async (sql) => {
+    await sql`insert into subscriptions (user_id, stripe_sub_id, plan, status, start_date, end_date)
+              values (${alice.id}, 'sub_alice', 'pro', 'active', now(), now() + interval '30 days')`;
+    await sql`insert into webhook_events (type, payload, provider, event_id) values ('user.created', '{}', 'clerk', ${`msg_${randomUUID()}`})`;
+  });
+});
+
+const generationRow = (id: string) =>
+  asService(async (sql) => (await sql<{ status: string; userId: string; deletedAt: Date | null }[]>`
+    select status, user_id, deleted_at from generations where id = ${id}`)[0]);
+
+describe("what a signed-in person cannot do through the Data API", () => {
+  it.each(["generations", "templates", "users", "subscriptions", "webhook_events", "clerk_deleted_users"])(
+    "truncate %s",
+    async (table) => {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`truncate ${table}`)))).toEqual(denied(`table ${table}`));
+    },
+  );
+
+  it("truncate several tables at once, or cascade", async () => {
+    expect(await refusal(dataApi(alice, (sql) => sql`truncate templates, generations`))).toEqual(denied("table templates"));
+    expect(await refusal(dataApi(alice, (sql) => sql`truncate users cascade`))).toEqual(denied("table users"));
+  });
+
+  it("hard-delete a generation, even their own (soft delete is the rule)", async () => {
+    expect(await refusal(dataApi(alice, (sql) => sql`delete from generations where id = ${aliceQueued}`))).toEqual(denied("table generations"));
+    expect(await refusal(dataApi(alice, (sql) => sql`delete from generations`))).toEqual(denied("table generations"));
+    expect(await generationRow(aliceQueued)).toMatchObject({ deletedAt: null });
+  });
+
+  it("skip the pipeline: any status move but failed -> queued", async () => {
+    for (const status of ["processing", "completed", "failed"]) {
+      expect(await refusal(dataApi(alice, (sql) => sql`update generations set status = ${status} where id = ${aliceQueued}`))).toEqual({
+        code: "42501",
+        message: `A generation's status is set by the pipeline: you may only retry a failed one (failed -> queued), not move queued -> ${status}.`,
+      });
+    }
+    expect(await refusal(dataApi(alice, (sql) => sql`update generations set status = 'completed' where id = ${aliceFailed}`))).toEqual({
+      code: "42501",
+      message: "A generation's status is set by the pipeline: you may only retry a failed one (failed -> queued), not move failed -> completed.",
+    });
+    expect(await generationRow(aliceQueued)).toMatchObject({ status: "queued" });
+  });
+
+  it("insert a generation that is not queued, or with the database's own columns", async () => {
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`
+        insert into generations (user_id, input_content, output_format, status) values (${alice.id}, 'x', 'carousel', 'completed')`)),
+    ).toEqual({ code: "42501", message: "A new generation starts queued; completed is set by the pipeline." });
+    for (const column of ["id", "created_at", "deleted_at", "bullet_points", "canva_design_id"]) {
+      const value = column === "id" ? randomUUID() : column === "bullet_points" ? "[]" : column === "canva_design_id" ? "DAF_x" : new Date().toISOString();
+      expect(
+        await refusal(dataApi(alice, (sql) => sql.unsafe(
+          `insert into generations (user_id, input_content, output_format, ${column}) values ($1, 'x', 'carousel', $2)`, [alice.id, value]))),
+      ).toEqual(denied("table generations"));
+    }
+  });
+
+  it("insert a generation for another user, or with another user's template", async () => {
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into generations (user_id, input_content, output_format) values (${bob.id}, 'x', 'carousel')`)),
+    ).toEqual(rlsViolation("generations"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`
+        insert into generations (user_id, input_content, output_format, template_id) values (${alice.id}, 'x', 'carousel', ${bobTemplate})`)),
+    ).toEqual(rlsViolation("generations"));
+  });
+
+  it("change who owns a generation, when it was made, its id, or undelete it", async () => {
+    const attempts = [
+      sqlText`update generations set user_id = '${bob.id}' where id = '${aliceQueued}'`,
+      sqlText`update generations set created_at = now() - interval '1 year' where id = '${aliceQueued}'`,
+      sqlText`update generations set id = gen_random_uuid() where id = '${aliceQueued}'`,
+      sqlText`update generations set deleted_at = null where id = '${aliceDeleted}'`,
+      sqlText`update generations set deleted_at = now() where id = '${aliceQueued}'`,
+      sqlText`update generations set input_content = 'rewritten', output_format = 'carousel' where id = '${aliceQueued}'`,
+      sqlText`update generations set template_id = '${systemTemplate}' where id = '${aliceQueued}'`,
+    ];
+    for (const statement of attempts) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(statement)))).toEqual(denied("table generations"));
+    }
+    expect(await generationRow(aliceQueued)).toEqual({ status: "queued", userId: alice.id, deletedAt: null });
+  });
+
+  it("another user's generation: invisible, so nothing to change", async () => {
+    const result = await dataApi(alice, (sql) => sql`update generations set canva_design_id = 'DAF_x' where id = ${bobGeneration}`);
+    expect(result.count).toBe(0);
+    const [softDeleted] = await dataApi(alice, (sql) => sql<{ id: string | null }[]>`select private.soft_delete_generation(${bobGeneration}) as id`);
+    expect(softDeleted?.id).toBeNull();
+    expect(await generationRow(bobGeneration)).toMatchObject({ deletedAt: null });
+  });
+
+  it("write sequences: setval, nextval", async () => {
+    expect(await refusal(dataApi(alice, (sql) => sql`select setval('webhook_events_id_seq', 1)`))).toEqual(denied("sequence webhook_events_id_seq"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select setval('subscriptions_id_seq', 1)`))).toEqual(denied("sequence subscriptions_id_seq"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select nextval('webhook_events_id_seq')`))).toEqual(denied("sequence webhook_events_id_seq"));
+    expect(await refusal(dataApi(alice, (sql) => sql`alter sequence webhook_events_id_seq restart`))).toEqual({
+      code: "42501",
+      message: "must be owner of sequence webhook_events_id_seq",
+    });
+  });
+
+  it("write another user's template, a system template, or a template for someone else", async () => {
+    for (const id of [bobTemplate, systemTemplate]) {
+      expect((await dataApi(alice, (sql) => sql`update templates set name = 'Mine now' where id = ${id}`)).count).toBe(0);
+      expect((await dataApi(alice, (sql) => sql`delete from templates where id = ${id}`)).count).toBe(0);
+    }
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into templates (user_id, name, type, content) values (${bob.id}, 'x', 'carousel', '{}')`)),
+    ).toEqual(rlsViolation("templates"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into templates (user_id, name, type, content) values (null, 'System?', 'carousel', '{}')`)),
+    ).toEqual(rlsViolation("templates"));
+    const [bobs] = await asService((sql) => sql<{ name: string }[]>`select name from templates where id = ${bobTemplate}`);
+    expect(bobs?.name).toBe("Bob's");
+  });
+
+  it("change a template's owner, type, id or creation time", async () => {
+    for (const set of [`user_id = '${bob.id}'`, "user_id = null", "type = 'carousel'", "id = gen_random_uuid()", "created_at = now()"]) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`update templates set ${set} where id = $1`, [aliceTemplate])))).toEqual(denied("table templates"));
+    }
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into templates (id, user_id, name, type, content) values (${randomUUID()}, ${alice.id}, 'x', 'carousel', '{}')`)),
+    ).toEqual(denied("table templates"));
+  });
+
+  it("write users: their tier, their own row, a new row, the retired password", async () => {
+    const attempts = [
+      sqlText`update users set tier = 'business' where id = '${alice.id}'`,
+      sqlText`update users set auth_id = '${bob.clerkUserId}x' where id = '${alice.id}'`,
+      sqlText`insert into users (auth_id, email) values ('user_2forged', 'forged@example.com')`,
+      sqlText`delete from users where id = '${alice.id}'`,
+      sqlText`select password from users`,
+    ];
+    for (const statement of attempts) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(statement)))).toEqual(denied("table users"));
+    }
+    const [row] = await asService((sql) => sql<{ tier: string }[]>`select tier from users where id = ${alice.id}`);
+    expect(row?.tier).toBe("free");
+  });
+
+  it("write subscriptions, webhook_events, clerk_deleted_users", async () => {
+    const attempts: [string, string][] = [
+      [sqlText`insert into subscriptions (user_id, stripe_sub_id, plan, status, start_date, end_date) values ('${alice.id}', 'sub_free', 'business', 'active', now(), now() + interval '1 year')`, "subscriptions"],
+      [sqlText`update subscriptions set plan = 'business', end_date = 'infinity' where user_id = '${alice.id}'`, "subscriptions"],
+      [sqlText`delete from subscriptions where user_id = '${alice.id}'`, "subscriptions"],
+      ["insert into webhook_events (type, payload) values ('forged', '{}')", "webhook_events"],
+      ["update webhook_events set processed = true", "webhook_events"],
+      ["delete from webhook_events", "webhook_events"],
+      ["select id from webhook_events", "webhook_events"],
+      ["insert into clerk_deleted_users (auth_id) values ('user_2someoneelse')", "clerk_deleted_users"],
+      ["delete from clerk_deleted_users", "clerk_deleted_users"],
+    ];
+    for (const [statement, table] of attempts) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(statement)))).toEqual(denied(`table ${table}`));
+    }
+  });
+
+  it("store a file in another user's folder, for a deleted generation, under another name, or twice through one URL", async () => {
+    const bobsPath = generationObjectPath(bob.id, bobGeneration);
+    const insert = (name: string) => dataApi(alice, (sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${name})`);
+    // No URL was signed for it: the database has no open window.
+    expect(await refusal(insert(bobsPath))).toEqual({ code: "42501", message: `The upload URL for ${bobsPath} has expired or was already used.` });
+    // Even while Bob's own upload window is open, his folder is not Alice's.
+    await openUploadWindow(GENERATIONS_BUCKET, bobsPath, new Date(Date.now() + 60_000));
+    expect(await refusal(insert(bobsPath))).toEqual(rlsViolation("objects"));
+
+    const deletedPath = generationObjectPath(alice.id, aliceDeleted);
+    await openUploadWindow(GENERATIONS_BUCKET, deletedPath, new Date(Date.now() + 60_000));
+    expect(await refusal(insert(deletedPath))).toEqual({
+      code: "42501",
+      message: `No live generation owns ${deletedPath}: it was deleted (or its user was), so its file cannot be stored.`,
+    });
+    for (const name of [`${alice.id}/avatar.png`, `${alice.id}/generation-${aliceQueued}.png.exe`, `${alice.id}/sub/generation-${aliceQueued}.png`]) {
+      expect(await refusal(insert(name))).toEqual({
+        code: "42501",
+        message: `postora-generations holds only <users.id>/generation-<generations.id>[-slide-<n>].png files, not ${name}.`,
+      });
+    }
+    const ownPath = generationObjectPath(alice.id, aliceQueued);
+    const expired = new Date(Date.now() - 1000);
+    await openUploadWindow(GENERATIONS_BUCKET, ownPath, expired);
+    expect(await refusal(insert(ownPath))).toEqual({ code: "42501", message: `The upload URL for ${ownPath} has expired or was already used.` });
+
+    await openUploadWindow(GENERATIONS_BUCKET, ownPath, new Date(Date.now() + 60_000));
+    expect((await insert(ownPath)).count).toBe(1);
+    const again = dataApi(alice, (sql) => sql`
+      insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${ownPath})
+      on conflict (bucket_id, name) do update set version = 'overwritten'`);
+    expect(await refusal(again)).toEqual({ code: "42501", message: `The upload URL for ${ownPath} has expired or was already used.` });
+
+    // The stored object's bucket, owner and name are not a person's to change.
+    for (const set of ["bucket_id = 'elsewhere'", `owner_id = '${bob.clerkUserId}'`, `owner = '${randomUUID()}'`]) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`update storage.objects set ${set} where name = $1`, [ownPath])))).toEqual({
+        code: "42501",
+        message: "A stored object's bucket, name and owner are not yours to change.",
+      });
+    }
+    expect(await refusal(dataApi(alice, (sql) => sql`insert into storage.buckets (id, name, public) values ('open', 'open', true)`))).toEqual(
+      rlsViolation("buckets"),
+    );
+  });
+
+  it("call the database's own functions", async () => {
+    for (const fn of ["guard_generation_write", "guard_template_update", "guard_generation_file_write", "guard_person_object_update"]) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`select private.${fn}()`)))).toEqual(denied(`function ${fn}`));
+    }
+    expect(await refusal(dataApi(alice, (sql) => sql`select * from private.storage_upload_windows`))).toEqual(denied("table storage_upload_windows"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into private.storage_upload_windows (bucket_id, name, expires_at) values ('postora-generations', 'x', 'infinity')`)),
+    ).toEqual(denied("table storage_upload_windows"));
+  });
+
+  it("anonymous: nothing at all", async () => {
+    for (const table of ["generations", "templates", "users", "subscriptions"]) {
+      expect(await refusal(dataApi(null, (sql) => sql.unsafe(`select * from ${table}`)))).toEqual(denied(`table ${table}`));
+    }
+    expect(
+      await refusal(dataApi(null, (sql) => sql`insert into generations (user_id, input_content, output_format) values (${alice.id}, 'x', 'carousel')`)),
+    ).toEqual(denied("table generations"));
+    expect(await refusal(dataApi(null, (sql) => sql`select private.soft_delete_generation(${aliceQueued})`))).toEqual(denied("schema private"));
+  });
+});
+
+describe("what a signed-in person can still do", () => {
+  it("create a generation (queued), edit its results, retry a failed one, soft-delete one", async () => {
+    const [created] = await dataApi(alice, (sql) => sql<{ id: string; status: string }[]>`
+      insert into generations (user_id, input_content, output_format, template_id)
+      values ((select private.requesting_user_id()), 'Raw text', 'carousel', ${systemTemplate}) returning id, status`);
+    expect(created?.status).toBe("queued");
+    const [explicit] = await dataApi(alice, (sql) => sql<{ status: string }[]>`
+      insert into generations (user_id, input_content, output_format, status, template_id)
+      values (${alice.id}, 'Raw text', 'bullet_points', 'queued', ${aliceTemplate}) returning status`);
+    expect(explicit?.status).toBe("queued");
+
+    const edited = await dataApi(alice, (sql) => sql`
+      update generations set bullet_points = '["One"]', canva_design_id = 'DAF_ok' where id = ${created!.id}`);
+    expect(edited.count).toBe(1);
+    const retried = await dataApi(alice, (sql) => sql`update generations set status = 'queued' where id = ${aliceFailed}`);
+    expect(retried.count).toBe(1);
+    expect(await generationRow(aliceFailed)).toMatchObject({ status: "queued" });
+
+    const [deleted] = await dataApi(alice, (sql) => sql<{ id: string }[]>`select private.soft_delete_generation(${created!.id}) as id`);
+    expect(deleted?.id).toBe(created!.id);
+    expect(await dataApi(alice, (sql) => sql`select id from generations where id = ${created!.id}`)).toEqual([]);
+    expect((await generationRow(created!.id))?.deletedAt).toBeInstanceOf(Date);
+    const [usage] = await dataApi(alice, (sql) => sql<{ count: number }[]>`
+      select private.generations_created_between(now() - interval '1 hour', now() + interval '1 hour') as count`);
+    expect(usage?.count).toBeGreaterThanOrEqual(2);
+  });
+
+  it("create, rename, edit and delete their own templates", async () => {
+    const [template] = await dataApi(alice, (sql) => sql<{ id: string }[]>`
+      insert into templates (user_id, name, type, content) values (${alice.id}, 'Draft', 'carousel', '{"slides": 2}') returning id`);
+    const renamed = await dataApi(alice, (sql) => sql`update templates set name = 'Final', content = '{"slides": 3}' where id = ${template!.id}`);
+    expect(renamed.count).toBe(1);
+    const removed = await dataApi(alice, (sql) => sql`delete from templates where id = ${template!.id}`);
+    expect(removed.count).toBe(1);
+  });
+
+  it("read their own account and subscription", async () => {
+    const [me] = await dataApi(alice, (sql) => sql<{ id: string; tier: string }[]>`select id, tier from users`);
+    expect(me).toEqual({ id: alice.id, tier: "free" });
+    const subscriptions = await dataApi(alice, (sql) => sql<{ plan: string }[]>`select plan from subscriptions`);
+    expect(subscriptions).toEqual([{ plan: "pro" }]);
+  });
+
+  it("the service path (the pipeline) moves a generation along; impossible moves are refused there too", async () => {
+    const id = await seedGeneration(alice.id);
+    for (const status of ["processing", "queued", "processing", "completed"]) {
+      await asService((sql) => sql`update generations set status = ${status} where id = ${id}`);
+    }
+    expect(await refusal(asService((sql) => sql`update generations set status = 'queued' where id = ${id}`))).toEqual({
+      code: "23514",
+      message: "A generation cannot move completed -> queued.",
+    });
+    expect(await refusal(asService((sql) => sql`update generations set user_id = ${bob.id} where id = ${id}`))).toEqual({
+      code: "42501",
+      message: "A generation's id, user_id and created_at never change.",
+    });
+    expect(await refusal(asService((sql) => sql`update templates set user_id = ${bob.id} where id = ${aliceTemplate}`))).toEqual({
+      code: "42501",
+      message: "A template's id, user_id and created_at never change.",
+    });
+  });
+});
+
+describe("the privileges themselves", () => {
+  const apiRoles = ["anon", "authenticated"];
+
+  it("grant no API role TRUNCATE, REFERENCES or TRIGGER on any table, nor anything on any sequence, in public or private", async () => {
+    const rows = await asService((sql) => sql<{ object: string; grantee: string; privilege: string }[]>`
+      select c.oid::regclass::text as object, acl.grantee::regrole::text as grantee, acl.privilege_type as privilege
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) acl
+       where n.nspname in ('public', 'private')
+         and acl.grantee in (select oid from pg_roles where rolname = any(${apiRoles}))
+         and (c.relkind = 'S' or acl.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER'))
+       order by 1, 2, 3`);
+    expect(rows).toEqual([]);
+  });
+
+  it("give anon nothing on any table, and authenticated no table-wide INSERT or UPDATE (columns only)", async () => {
+    const rows = await asService((sql) => sql<{ object: string; grantee: string; privilege: string }[]>`
+      select c.oid::regclass::text as object, acl.grantee::regrole::text as grantee, acl.privilege_type as privilege
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) acl
+       where n.nspname in ('public', 'private') and c.relkind in ('r', 'p', 'v', 'm')
+         and ((acl.grantee = 'anon'::regrole) or (acl.grantee = 'authenticated'::regrole and acl.privilege_type in ('INSERT', 'UPDATE')))
+       order by 1, 2, 3`);
+    expect(rows).toEqual([]);
+  });
+
+  it("keep row-level security on for every table in public and private", async () => {
+    const rows = await asService((sql) => sql<{ table: string }[]>`
+      select c.oid::regclass::text as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') and not c.relrowsecurity`);
+    expect(rows).toEqual([]);
+  });
+
+  it("let PUBLIC and anon execute no function in public or private", async () => {
+    const rows = await asService((sql) => sql<{ fn: string; grantee: string }[]>`
+      select p.oid::regprocedure::text as fn, coalesce(acl.grantee::regrole::text, 'PUBLIC') as grantee
+        from pg_proc p
+        join pg_namespace n on n.oid = p.pronamespace
+        cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) acl
+       where n.nspname in ('public', 'private')
+         and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+         and (acl.grantee = 0 or acl.grantee = 'anon'::regrole)
+       order by 1`);
+    expect(rows).toEqual([]);
+  });
+
+  it("start a table, sequence or function a later migration creates with nothing for anon or authenticated", async () => {
+    const probe = `probe_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+    try {
+      await asService((sql) => sql.unsafe(`
+        create table public.${probe} (id bigserial primary key);
+        create function public.${probe}_fn() returns int language sql as 'select 1';`));
+      const [privileges] = await asService((sql) => sql<Record<string, boolean>[]>`
+        select has_table_privilege('authenticated', ${`public.${probe}`}, 'select,insert,update,delete,truncate,references,trigger') as authenticated_table,
+               has_table_privilege('anon', ${`public.${probe}`}, 'select,insert,update,delete,truncate,references,trigger') as anon_table,
+               has_sequence_privilege('authenticated', ${`public.${probe}_id_seq`}, 'usage,select,update') as authenticated_sequence,
+               has_sequence_privilege('anon', ${`public.${probe}_id_seq`}, 'usage,select,update') as anon_sequence,
+               has_table_privilege('service_role', ${`public.${probe}`}, 'select,insert,update,delete') as service_role_table,
+               exists (select 1 from pg_proc p, aclexplode(p.proacl) acl
+                        where p.oid = ${`public.${probe}_fn()`}::regprocedure
+                          and acl.grantee in ('anon'::regrole, 'authenticated'::regrole)) as api_roles_function`);
+      expect(privileges).toEqual({
+        authenticatedTable: false,
+        anonTable: false,
+        authenticatedSequence: false,
+        anonSequence: false,
+        // Supabase's service_role keeps its default grants.
+        serviceRoleTable: true,
+        apiRolesFunction: false,
+      });
+    } finally {
+      await asService((sql) => sql.unsafe(`drop table if exists public.${probe}; drop function if exists public.${probe}_fn();`));
+    }
+  });
+});
+
+/** A statement with values interpolated as literals, for statements sent as text (all values here are ids we made). */
+function sqlText(strings: TemplateStringsArray, ...values: string[]): string {
+  return strings.reduce((text, part, index) => text + part + (index < values.length ? values[index]!.replace(/'/g, "''") : ""), "");
+}
