@@ -9,6 +9,7 @@ import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
 import { globalIdOf, NODE_TYPES } from "@/graphql/ids";
 import { AppError, NotFoundError } from "@/lib/errors";
+import { unavailableError } from "@/lib/faults";
 import { logger } from "@/lib/log";
 
 const log = logger.child({ source: "graphql" });
@@ -36,6 +37,12 @@ export function toClientError(error: GraphQLError, requestId: string, context?: 
     }
     return error;
   }
+  // The database or storage could not answer (lib/faults.ts decides): a retryable 503 with the request id.
+  const fault = original instanceof AppError ? (original.code === "SERVICE_UNAVAILABLE" ? original : null) : unavailableError(original);
+  if (fault) {
+    log.warn("service unavailable while executing", { requestId, path: error.path?.join("."), error: original });
+    return serviceUnavailable(fault, requestId, { nodes: error.nodes, path: error.path });
+  }
   if (original instanceof AppError) {
     const shown = asClientSees(original);
     return new GraphQLError(shown.message, {
@@ -49,6 +56,27 @@ export function toClientError(error: GraphQLError, requestId: string, context?: 
     nodes: error.nodes,
     path: error.path,
     extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+  });
+}
+
+/** Retry-After for SERVICE_UNAVAILABLE: the database's connect timeout is seconds, so is a sensible retry. */
+const RETRY_AFTER_SECONDS = 5;
+
+/** SERVICE_UNAVAILABLE as clients see it: HTTP 503, Retry-After, and the request id to quote. */
+export function serviceUnavailable(
+  fault: AppError,
+  requestId: string,
+  location: { nodes?: GraphQLError["nodes"]; path?: GraphQLError["path"] } = {},
+): GraphQLError {
+  return new GraphQLError(`${fault.message} (request id ${requestId})`, {
+    nodes: location.nodes,
+    path: location.path,
+    extensions: {
+      code: "SERVICE_UNAVAILABLE",
+      ...fault.details,
+      requestId,
+      http: { status: 503, headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } },
+    },
   });
 }
 

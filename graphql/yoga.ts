@@ -11,7 +11,7 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
-import { useClientErrors } from "@/graphql/errors";
+import { serviceUnavailable, useClientErrors } from "@/graphql/errors";
 import { graphiqlOptionsFor } from "@/graphql/graphiql";
 import { useRateLimit } from "@/graphql/plugins/rate-limit";
 import { useRequestBodyRules } from "@/graphql/plugins/request-body";
@@ -22,6 +22,7 @@ import type { ApiKeyService } from "@/lib/api-keys/types";
 import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
 import { getEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
+import { unavailableError } from "@/lib/faults";
 import { logger } from "@/lib/log";
 import { getStorage } from "@/lib/storage/index";
 import type { FileStorage } from "@/lib/storage/types";
@@ -69,7 +70,13 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
  * GraphQLError, so expected failures (a bad token, above all) become one,
  * with the code clients branch on and the HTTP status that fits.
  */
-function contextError(error: unknown): unknown {
+function contextError(error: unknown, requestId: string): unknown {
+  // The database could not answer while resolving the caller: a retryable 503 with the request id.
+  const fault = error instanceof AppError ? (error.code === "SERVICE_UNAVAILABLE" ? error : null) : unavailableError(error);
+  if (fault) {
+    log.warn("service unavailable while resolving the caller", { requestId, error });
+    return serviceUnavailable(fault, requestId);
+  }
   if (!(error instanceof AppError)) return error;
   const status = httpStatus[error.code] ?? 400;
   return new GraphQLError(error.message, {
@@ -180,7 +187,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
         if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
           log.info("credential refused", { requestId, reason: error.details.reason ?? null, detail: error.message });
         }
-        throw contextError(error);
+        throw contextError(error, requestId);
       }
     },
   });

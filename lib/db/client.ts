@@ -10,9 +10,33 @@
  *
  * The connection string may point at the Supabase pooler in transaction mode,
  * which cannot keep prepared statements, so none are used.
+ *
+ * Faults are bounded (see DB_LIMITS): a connection is made within seconds or
+ * not at all, a request waits a bounded time for a free connection, and the
+ * server ends a statement or an idle transaction that runs too long. An
+ * unreachable, restarting or overloaded database surfaces as
+ * DatabaseUnavailableError (SERVICE_UNAVAILABLE, lib/faults.ts); the
+ * transaction is rolled back, so nothing is half-written, and the pool
+ * reconnects on the next request once the database is back.
  */
 import postgres from "postgres";
 import { getEnv } from "@/lib/env";
+import { DatabaseUnavailableError, unavailableError } from "@/lib/faults";
+
+/**
+ * How long anything may take before the caller hears SERVICE_UNAVAILABLE.
+ * The request path (withUser) is tighter than the service path (webhooks,
+ * system jobs), which may run longer statements. Timeouts are set per
+ * transaction (SET LOCAL), which works through Supabase's transaction pooler.
+ */
+export const DB_LIMITS = {
+  /** Seconds to open a TCP connection and log in (postgres.js connect_timeout). */
+  connectTimeoutSeconds: 5,
+  /** Milliseconds a transaction waits for a free pooled connection. */
+  poolWaitMs: 5_000,
+  user: { statementTimeoutMs: 10_000, idleInTransactionMs: 10_000 },
+  service: { statementTimeoutMs: 60_000, idleInTransactionMs: 60_000 },
+} as const;
 
 /** A transaction handle: tagged-template SQL bound to one connection. */
 export type Sql = postgres.Sql;
@@ -38,7 +62,7 @@ export function createPool(url: string, options: { max?: number } = {}): Sql {
     max: options.max ?? 10,
     prepare: false,
     idle_timeout: 20,
-    connect_timeout: 10,
+    connect_timeout: DB_LIMITS.connectTimeoutSeconds,
     onnotice: () => {},
     transform: { column: { from: postgres.toCamel } },
     connection: { application_name: "postora-api" },
@@ -95,39 +119,130 @@ export function claimsFor(identity: DbIdentity | null): Record<string, unknown> 
 /** The RLS context of a transaction: a role to switch to and the claims it sees. */
 type RlsContext = { role: "authenticated" | "anon"; claims: string };
 
+type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
+
 /**
- * The statement that opens a transaction and, for withUser, sets its RLS
- * context: one simple-protocol message, so BEGIN, the role and the claims
- * cost a single round trip (measured in BENCHMARKS.md). Simple protocol
- * cannot bind parameters, so the claims travel hex-encoded: a literal of
- * [0-9a-f] only, which no claim value can break out of, whatever the
- * server's string settings. set_config(..., true) is transaction-local, so
- * nothing leaks to the next user of a pooled connection.
+ * The statement that opens a transaction, bounds it, and, for withUser, sets
+ * its RLS context: one simple-protocol message, so BEGIN, the timeouts, the
+ * role and the claims cost a single round trip (measured in BENCHMARKS.md).
+ * Simple protocol cannot bind parameters, so the claims travel hex-encoded:
+ * a literal of [0-9a-f] only, which no claim value can break out of,
+ * whatever the server's string settings. set_config(..., true) is
+ * transaction-local, so nothing leaks to the next user of a pooled connection.
  */
-export function openTransactionStatement(rls: RlsContext | null): string {
-  if (!rls) return "begin";
+export function openTransactionStatement(rls: RlsContext | null, timeouts: Timeouts = rls ? DB_LIMITS.user : DB_LIMITS.service): string {
+  const bounds =
+    `set_config('statement_timeout', '${Math.trunc(timeouts.statementTimeoutMs)}', true), ` +
+    `set_config('idle_in_transaction_session_timeout', '${Math.trunc(timeouts.idleInTransactionMs)}', true)`;
+  if (!rls) return `begin; select ${bounds}`;
   const claims = Buffer.from(rls.claims, "utf8").toString("hex");
   return (
-    `begin; select set_config('role', '${rls.role === "authenticated" ? "authenticated" : "anon"}', true), ` +
+    `begin; select ${bounds}, set_config('role', '${rls.role === "authenticated" ? "authenticated" : "anon"}', true), ` +
     `set_config('request.jwt.claims', convert_from(decode('${claims}', 'hex'), 'UTF8'), true)`
   );
 }
 
+/** A pooled connection within DB_LIMITS.poolWaitMs, or SERVICE_UNAVAILABLE; a late one goes straight back. */
+async function reserveWithin(db: Sql, waitMs: number): Promise<postgres.ReservedSql> {
+  const pending = db.reserve();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      pending.then((late) => late.release(), () => {});
+      reject(new DatabaseUnavailableError(null, `The database is busy: no connection became free within ${waitMs / 1000} s`));
+    }, waitMs);
+  });
+  try {
+    return await Promise.race([pending, timedOut]);
+  } catch (error) {
+    throw unavailableError(error) ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * postgres.js (3.4.9, issue porsager/postgres#1208) crashes the process with
+ * an uncatchable TypeError when a query is written to a reserved connection
+ * whose socket has closed, and puts such a connection back into use if it
+ * is released. So each transaction watches its connection: the driver's
+ * per-connection close hook (set through the internal `onexecute` query
+ * option, as the driver's own sql.begin does) marks it lost; from then on
+ * the transaction's Sql refuses to send anything, and the dead connection is
+ * left to the pool, which reconnects it when needed, instead of being released.
+ */
+type DriverConnection = { onclose: ((error?: unknown) => void) | null };
+type Watch = { lost: unknown; closed: Promise<void>; connection: DriverConnection | null };
+
+function watchConnection(): { watch: Watch; onexecute: (connection: DriverConnection) => boolean } {
+  let markClosed!: () => void;
+  const watch: Watch = { lost: null, closed: new Promise<void>((resolve) => (markClosed = resolve)), connection: null };
+  const onexecute = (connection: DriverConnection) => {
+    watch.connection = connection;
+    connection.onclose = (error?: unknown) => {
+      watch.lost = error ?? new Error("The database connection closed.");
+      markClosed();
+    };
+    return true; // "can take more queries": what the driver expects of an idle reserved connection
+  };
+  return { watch, onexecute };
+}
+
+/** The transaction's Sql, refusing to send anything once its connection is lost. */
+function guarded(connection: Sql, watch: Watch): Sql {
+  const refuseIfLost = () => {
+    if (watch.lost) throw new DatabaseUnavailableError(watch.lost, "The database connection was lost mid-request");
+  };
+  return new Proxy(connection, {
+    apply(target, thisArg, args) {
+      refuseIfLost();
+      return Reflect.apply(target, thisArg, args) as unknown;
+    },
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if ((property === "unsafe" || property === "file") && typeof value === "function") {
+        return (...args: unknown[]) => {
+          refuseIfLost();
+          return Reflect.apply(value, target, args) as unknown;
+        };
+      }
+      return value;
+    },
+  });
+}
+
+/** The server ended this session (a FATAL error) or the driver says the connection is gone: it must never be used again. */
+function sessionIsOver(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return severity === "FATAL" || severity === "PANIC" || (typeof code === "string" && code.startsWith("CONNECTION_"));
+}
+
 /** Runs fn in one transaction on one reserved connection. */
 async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const connection = await db.reserve();
+  const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
+  const { watch, onexecute } = watchConnection();
   try {
-    await connection.unsafe(openTransactionStatement(rls));
-    const result = await fn(connection);
-    await connection`commit`;
+    await connection.unsafe(openTransactionStatement(rls), [], { onexecute } as postgres.UnsafeQueryOptions);
+    const result = await fn(guarded(connection, watch));
+    await guarded(connection, watch)`commit`;
     return result;
   } catch (error) {
+    const fault = unavailableError(error);
+    if (sessionIsOver(error)) watch.lost ??= error;
+    // Another connection-level failure (a reset socket): its close usually
+    // follows within moments; wait briefly so nothing is written to a dead socket.
+    else if (fault && !watch.lost) await Promise.race([watch.closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
     // Never hand a connection back mid-transaction (a failed set-up or commit
     // included); a rollback outside a transaction is only a warning.
-    await connection`rollback`.catch(() => {});
-    throw error;
+    if (!watch.lost) await connection`rollback`.catch(() => {});
+    // The database (or storage, inside fn) could not answer: SERVICE_UNAVAILABLE; anything else as it was.
+    throw fault ?? error;
   } finally {
-    connection.release();
+    // A lost connection is never released: the driver has it (or will, once it closes) among its closed ones, to reconnect.
+    if (!watch.lost) {
+      if (watch.connection) watch.connection.onclose = null;
+      connection.release();
+    }
   }
 }
 

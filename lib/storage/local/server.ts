@@ -11,6 +11,7 @@
  * configured every request answers 404.
  */
 import { getEnv } from "@/lib/env";
+import { unavailableError } from "@/lib/faults";
 import { logger } from "@/lib/log";
 import { StorageRequestError } from "@/lib/storage/errors";
 import { getLocalStorage, type LocalStorage } from "@/lib/storage/local/adapter";
@@ -38,6 +39,12 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function storageError(error: unknown): Response {
   if (error instanceof StorageRequestError) return json(error.status, error.toJSON());
+  // The database could not answer (lib/faults.ts decides): retryable, in Supabase's error shape.
+  const fault = unavailableError(error);
+  if (fault) {
+    log.warn("local storage request could not reach the database", { error });
+    return json(503, { statusCode: "503", code: "ServiceUnavailable", error: "service_unavailable", message: fault.message }, { "retry-after": "5" });
+  }
   log.error("local storage request failed", { error });
   return json(500, { statusCode: "500", code: "InternalError", error: "internal", message: "Internal server error" });
 }

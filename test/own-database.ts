@@ -1,0 +1,51 @@
+/**
+ * A Postgres of a test file's own, to stop and start at will (the shared
+ * test database must stay up for every other file). Migrated like
+ * production; `use()` points the app at it, which works only before the
+ * file's first getEnv() (lib/env reads the environment once).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+import { freePort } from "@/test/ports";
+
+export type OwnDatabase = {
+  url: string;
+  /** Points DATABASE_URL at this database. */
+  use(): void;
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data, as after a restart or failover. */
+  start(): Promise<void>;
+  /** Stops it and deletes its data. */
+  remove(): Promise<void>;
+};
+
+export async function startOwnDatabase(): Promise<OwnDatabase> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "postora-own-pg-"));
+  const port = await freePort();
+  let running: EmbeddedDatabase | null = null;
+  const start = async () => {
+    running = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port, ephemeral: true });
+  };
+  const stop = async () => {
+    await running?.stop();
+    running = null;
+  };
+  await start();
+  const url = running!.url();
+  await migrate(url);
+  return {
+    url,
+    use: () => {
+      process.env.DATABASE_URL = url;
+    },
+    start,
+    stop,
+    remove: async () => {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
