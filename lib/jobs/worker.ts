@@ -21,6 +21,11 @@ import type { Sql } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
 import { processGeneration, type PipelineDeps } from "@/lib/generations/pipeline";
 import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/queue";
+import { sweepOrphanedFiles } from "@/lib/storage/sweep";
+
+/** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
+const STORAGE_SWEEP_TASK = "storage_sweep";
+const STORAGE_SWEEP_CRONTAB = `17 * * * * ${STORAGE_SWEEP_TASK}`;
 
 export type WorkerOptions = {
   /** A session-capable connection (DATABASE_DIRECT_URL): LISTEN/NOTIFY does not pass a transaction pooler. */
@@ -119,7 +124,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     concurrency: options.concurrency,
     pollInterval: options.pollIntervalMs ?? 2000,
     noHandleSignals: true,
-    taskList: { [GENERATE_POST_TASK]: task },
+    taskList: {
+      [GENERATE_POST_TASK]: task,
+      [STORAGE_SWEEP_TASK]: async () => {
+        const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
+        log.info("storage sweep done", swept);
+      },
+    },
+    crontab: STORAGE_SWEEP_CRONTAB,
     logger: graphileLogger(log.child({ source: "graphile-worker" })),
     events,
     preset: { worker: { gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 20_000 } },

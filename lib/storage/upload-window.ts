@@ -30,3 +30,12 @@ export async function openUploadWindow(bucket: string, objectPath: string, expir
     db,
   );
 }
+
+/** Deletes windows that were used or have expired (the sweep calls this); returns how many. */
+export async function closeSpentUploadWindows(db?: Sql): Promise<number> {
+  const rows = await asService(
+    (sql) => sql`delete from private.storage_upload_windows where used_by_transaction is not null or expires_at <= now() returning name`,
+    db,
+  );
+  return rows.length;
+}
