@@ -11,6 +11,7 @@
  * no statement is sent at all.
  */
 import { servicePool } from "@/lib/db/client";
+import { unavailableError } from "@/lib/faults";
 import type { Env } from "@/lib/env";
 
 export type RateLimitSubject = { userId: string } | { ip: string | null };
@@ -45,7 +46,10 @@ export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits
       window_start = excluded.window_start
     returning hits,
       extract(epoch from (window_start + interval '1 minute' - clock_timestamp()))::float8 as seconds_left,
-      ${isUser ? db`(select tier from public.users where id = ${subject.userId})` : db`null::text`} as tier`;
+      ${isUser ? db`(select tier from public.users where id = ${subject.userId})` : db`null::text`} as tier`.catch((error: unknown) => {
+    // The database is down or overloaded: the caller hears SERVICE_UNAVAILABLE, not an unexpected error.
+    throw unavailableError(error) ?? error;
+  });
   const limit = isUser ? limitFor(limits, row!.tier ?? "free") : limits.anonymousPerMinute;
   if (limit === 0) return { allowed: true, limit: null, remaining: null };
   if (row!.hits <= limit) return { allowed: true, limit, remaining: limit - row!.hits };

@@ -8,7 +8,9 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
+import { serviceUnavailable } from "@/graphql/errors";
 import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
 import { clientIpOf } from "@/lib/http/client-ip";
 import { hitRateLimit, type RateLimits } from "@/lib/rate-limit";
 
@@ -22,7 +24,10 @@ export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugi
         const subject = context.identity
           ? { userId: context.identity.userId }
           : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
-        const decision = await hitRateLimit(subject, limits());
+        const decision = await hitRateLimit(subject, limits()).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
+          throw error;
+        });
         if (decision.allowed) return;
         const who = context.identity ? "this account" : "your address";
         throw new GraphQLError(

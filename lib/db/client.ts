@@ -217,33 +217,73 @@ function sessionIsOver(error: unknown): boolean {
   return severity === "FATAL" || severity === "PANIC" || (typeof code === "string" && code.startsWith("CONNECTION_"));
 }
 
-/** Runs fn in one transaction on one reserved connection. */
-async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
+/** An open transaction on one reserved connection, bounded and watched (see above). */
+type OpenTransaction = {
+  sql: Sql;
+  /** Commits and hands the connection back; a failure rolls back and throws what the caller should see. */
+  commit: () => Promise<void>;
+  /** Rolls back, hands the connection back (unless it is lost) and returns the error the caller should see. */
+  fail: (error: unknown) => Promise<unknown>;
+  /** Notes an error a statement raised, so a connection whose session ended is never used again. */
+  observe: (error: unknown) => void;
+};
+
+async function openTransaction(db: Sql, rls: RlsContext | null): Promise<OpenTransaction> {
   const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
   const { watch, onexecute } = watchConnection();
-  try {
-    await connection.unsafe(openTransactionStatement(rls), [], { onexecute } as postgres.UnsafeQueryOptions);
-    const result = await fn(guarded(connection, watch));
-    await guarded(connection, watch)`commit`;
-    return result;
-  } catch (error) {
-    const fault = unavailableError(error);
+  const sql = guarded(connection, watch);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    // A lost connection is never released: the driver has it (or will, once it closes) among its closed ones, to reconnect.
+    if (watch.lost) return;
+    if (watch.connection) watch.connection.onclose = null;
+    connection.release();
+  };
+  const observe = (error: unknown) => {
     if (sessionIsOver(error)) watch.lost ??= error;
+  };
+  const fail = async (error: unknown) => {
+    const fault = unavailableError(error);
+    observe(error);
     // Another connection-level failure (a reset socket): its close usually
     // follows within moments; wait briefly so nothing is written to a dead socket.
-    else if (fault && !watch.lost) await Promise.race([watch.closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    if (fault && !watch.lost) await Promise.race([watch.closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
     // Never hand a connection back mid-transaction (a failed set-up or commit
     // included); a rollback outside a transaction is only a warning.
     if (!watch.lost) await connection`rollback`.catch(() => {});
+    release();
     // The database (or storage, inside fn) could not answer: SERVICE_UNAVAILABLE; anything else as it was.
-    throw fault ?? error;
-  } finally {
-    // A lost connection is never released: the driver has it (or will, once it closes) among its closed ones, to reconnect.
-    if (!watch.lost) {
-      if (watch.connection) watch.connection.onclose = null;
-      connection.release();
-    }
+    return fault ?? error;
+  };
+  try {
+    await connection.unsafe(openTransactionStatement(rls), [], { onexecute } as postgres.UnsafeQueryOptions);
+  } catch (error) {
+    throw await fail(error);
   }
+  const commit = async () => {
+    try {
+      await sql`commit`;
+    } catch (error) {
+      throw await fail(error);
+    }
+    release();
+  };
+  return { sql, commit, fail, observe };
+}
+
+/** Runs fn in one transaction on one reserved connection. */
+async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const transaction = await openTransaction(db, rls);
+  let result: T;
+  try {
+    result = await fn(transaction.sql);
+  } catch (error) {
+    throw await transaction.fail(error);
+  }
+  await transaction.commit();
+  return result;
 }
 
 /** Runs fn as the given user (or anonymous for null), with RLS enforced. */
@@ -267,33 +307,23 @@ export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Pr
  */
 export function sharedUserTransaction(identity: DbIdentity | null, db: Sql = pool()) {
   const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
-  let opened: Promise<postgres.ReservedSql> | null = null;
-  const open = async () => {
-    const connection = await db.reserve();
-    try {
-      await connection.unsafe(openTransactionStatement(rls));
-    } catch (error) {
-      await connection`rollback`.catch(() => {});
-      connection.release();
-      throw error;
-    }
-    return connection;
-  };
+  let opened: Promise<OpenTransaction> | null = null;
   return {
     run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
-      opened ??= open();
-      return fn(await opened);
+      opened ??= openTransaction(db, rls);
+      const transaction = await opened;
+      try {
+        return await fn(transaction.sql);
+      } catch (error) {
+        transaction.observe(error);
+        // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
+        throw unavailableError(error) ?? error;
+      }
     },
     end: async (): Promise<void> => {
-      const connection = await opened?.catch(() => null);
-      if (!connection) return;
-      try {
-        await connection`commit`;
-      } catch {
-        await connection`rollback`.catch(() => {});
-      } finally {
-        connection.release();
-      }
+      const transaction = await opened?.catch(() => null);
+      // Only reads ran in it: a failed commit loses nothing, and the connection is dealt with by commit itself.
+      await transaction?.commit().catch(() => {});
     },
   };
 }

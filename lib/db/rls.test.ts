@@ -76,7 +76,9 @@ describe("a legacy (Supabase Auth) user id as the JWT's sub", () => {
     const legacy = await seedLegacyUser();
     const generation = await seedGeneration(legacy.id);
     await seedTemplate(legacy.id, "Legacy");
-    await asService((sql) => sql`insert into storage.objects (bucket_id, name) values ('postora-generations', ${`${legacy.id}/generation-${generation}.png`})`);
+    const legacyFile = `${legacy.id}/generation-${generation}.png`;
+    await openUploadWindow(GENERATIONS_BUCKET, legacyFile, new Date(Date.now() + 60_000));
+    await asService((sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${legacyFile})`);
     const asLegacy: DbIdentity = { clerkUserId: legacy.legacyAuthId };
     for (const query of ["select id from users", "select id from generations", "select id from templates where not is_system", "select name as id from storage.objects"]) {
       expect(await withUser(asLegacy, (sql) => sql.unsafe(query)), query).toEqual([]);
@@ -244,15 +246,16 @@ describe("templates", () => {
         withUser(alice.identity, (sql) => sql`insert into generations (user_id, input_content, output_format, template_id)
           values ((select private.requesting_user_id()), 'x', 'carousel', ${template})`),
       ).rejects.toThrow(/is not available to this generation's owner/);
+      // A person never re-points a generation (no UPDATE grant on template_id); the rule holds for the service path too.
       await expect(withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
-        /is not available to this generation's owner/,
+        /permission denied for table generations/,
       );
       await expect(asService((sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`)).rejects.toThrow(
         /generations_template_visible_check|is not available/,
       );
     }
     for (const template of [systemTemplate, aliceTemplate]) {
-      const updated = await withUser(alice.identity, (sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`);
+      const updated = await asService((sql) => sql`update generations set template_id = ${template} where id = ${aliceGeneration}`);
       expect(updated.count).toBe(1);
     }
     await asService((sql) => sql`update generations set template_id = null where id = ${aliceGeneration}`);

@@ -4,7 +4,7 @@
  * Signing a URL opens a window for exactly one object name; a trigger on
  * storage.objects (supabase/migrations/20261205020000_...) accepts a write
  * to postora-generations only through an open window, for a live
- * generation, and the first accepted write uses the window up. So a URL
+ * generation, and each accepted write uses one window up. So a URL
  * works once, for STORAGE_UPLOAD_URL_TTL_SECONDS, on both adapters, and
  * never for a deleted generation or a purged user, whatever its token says
  * (Supabase's tokens always last two hours).
@@ -18,15 +18,16 @@ export function uploadUrlTtlSeconds(): number {
 }
 
 /**
- * Opens (or reopens) the window for one object until expiresAt. Runs on the
- * service path: API roles can neither read nor write windows.
+ * Opens one window (one permitted write) for one object until expiresAt.
+ * Windows add up: a person's pending upload and the pipeline's render of the
+ * same file each have their own. Runs on the service path: API roles can
+ * neither read nor write windows.
  */
 export async function openUploadWindow(bucket: string, objectPath: string, expiresAt: Date, db?: Sql): Promise<void> {
   await asService(
     (sql) => sql`
       insert into private.storage_upload_windows (bucket_id, name, expires_at)
-      values (${bucket}, ${objectPath}, ${expiresAt})
-      on conflict (bucket_id, name) do update set expires_at = excluded.expires_at, used_by_transaction = null`,
+      values (${bucket}, ${objectPath}, ${expiresAt})`,
     db,
   );
 }

@@ -5,8 +5,7 @@
 -- cannot say which values. Until now the status pipeline, the owner of a
 -- row and its timestamps were kept only by our resolvers, and a person
 -- using the Data API could `update generations set status = 'completed'`
--- (skipping the pipeline and its quota) or point a generation at another
--- user's template (foreign keys ignore RLS). These rules hold in the
+-- (skipping the pipeline and its quota). These rules hold in the
 -- database for every door:
 --
 --   1. generation status is system-managed. A person (anon/authenticated)
@@ -19,7 +18,7 @@
 --      change, and a deleted generation is never brought back, for any
 --      role (a data fix that truly needs it disables the trigger in its own
 --      migration, on purpose and on the record).
---   3. a person's generation may name only a template they can see.
+--   3. a person's new generation is live (not inserted soft-deleted).
 --   4. hard DELETE of generations is not a person's: the policy goes with
 --      the grant (soft delete is private.soft_delete_generation).
 --
@@ -107,17 +106,16 @@ create trigger templates_guard_update
   for each row execute function private.guard_template_update();
 
 -- ---------------------------------------------------------------------
--- 3. A person's generation names only a template they can see
+-- 3. A person's new generation is live
 -- ---------------------------------------------------------------------
--- The subquery runs as the caller, so templates' own policy decides what
--- "can see" means (their own and the system templates).
+-- Which template it may name is the trigger of 20261201040000 (a system
+-- template or one of its owner's), for every writer.
 drop policy generations_insert_own on public.generations;
 create policy generations_insert_own on public.generations
   for insert to authenticated
   with check (
     user_id = (select private.requesting_user_id())
     and deleted_at is null
-    and (template_id is null or exists (select 1 from public.templates t where t.id = template_id))
   );
 
 -- ---------------------------------------------------------------------

@@ -22,8 +22,8 @@
 --   2. an upload window for exactly that name is open: our server opens
 --      one, for STORAGE_UPLOAD_URL_TTL_SECONDS (15 minutes by default),
 --      each time it signs an upload URL (lib/storage/upload-window.ts), and
---      for a minute before the pipeline stores a file it rendered,
---      and the first accepted write uses it up. So on both adapters a URL
+--      one for a minute before the pipeline stores a file it rendered;
+--      each accepted write uses one up. So on both adapters a URL
 --      works once and briefly, whatever its token says. Used and expired
 --      windows are deleted by the sweep.
 --
@@ -43,17 +43,21 @@
 -- 1. Upload windows
 -- ---------------------------------------------------------------------
 create table private.storage_upload_windows (
+  id bigint generated always as identity primary key,
   bucket_id text not null,
   name text not null,
   expires_at timestamptz not null,
   -- The transaction that used the window (txid_current()); null while open.
   -- Writes later in that same transaction (an upsert's insert then update)
   -- still pass; no other transaction's do.
-  used_by_transaction bigint,
-  primary key (bucket_id, name)
+  used_by_transaction bigint
 );
+-- One window per signed URL (or pipeline write), not per name: a person's
+-- upload and the pipeline's render of the same file may both be pending,
+-- and each write uses up one window, whichever opened it.
+create index storage_upload_windows_object on private.storage_upload_windows (bucket_id, name);
 comment on table private.storage_upload_windows is
-  'One open upload per object name, opened when the server signs an upload URL; closed by the first accepted write or by expiry.';
+  'One permitted write per row, opened when the server signs an upload URL (or before the pipeline stores a file); used up by one accepted write, or closed by expiry.';
 alter table private.storage_upload_windows enable row level security;
 revoke all on private.storage_upload_windows from public, anon, authenticated;
 
@@ -89,11 +93,19 @@ begin
       errcode = '42501',
       message = format('No live generation owns %s: it was deleted (or its user was), so its file cannot be stored.', new.name);
   end if;
+  -- One open window for this name: the one this transaction already used
+  -- (an upsert writes twice), else the first to expire. SKIP LOCKED: two
+  -- concurrent writes never share a window.
   update private.storage_upload_windows w
      set used_by_transaction = txid_current()
-   where w.bucket_id = new.bucket_id and w.name = new.name
-     and w.expires_at > now()
-     and (w.used_by_transaction is null or w.used_by_transaction = txid_current())
+   where w.id = (
+     select o.id from private.storage_upload_windows o
+      where o.bucket_id = new.bucket_id and o.name = new.name
+        and o.expires_at > now()
+        and (o.used_by_transaction is null or o.used_by_transaction = txid_current())
+      order by o.used_by_transaction is null, o.expires_at
+      limit 1
+      for update skip locked)
   returning w.expires_at into window_closes;
   if window_closes is null then
     raise exception using
