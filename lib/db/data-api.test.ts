@@ -246,6 +246,37 @@ describe("what a signed-in person cannot do through the Data API", () => {
     }
   });
 
+  it("write API keys (another user's, revocation, the secret), account links, quota and rate-limit counters, or the job queue", async () => {
+    const hash = (byte: string) => `'\\x${byte.repeat(32)}'`;
+    await asService((sql) => sql.unsafe(`insert into api_keys (user_id, name, scopes, secret_hash) values ('${bob.id}', 'Bob''s key', '{read}', ${hash("ab")})`));
+    const [bobKey] = await asService((sql) => sql<{ id: string }[]>`select id from api_keys where user_id = ${bob.id}`);
+    const attempts: [string, { code: string; message: string }][] = [
+      [`insert into api_keys (user_id, name, scopes, secret_hash) values ('${bob.id}', 'mine now', '{read,write}', ${hash("cd")})`, rlsViolation("api_keys")],
+      [`insert into api_keys (id, user_id, name, scopes, secret_hash) values ('apikey_${"0".repeat(32)}', '${alice.id}', 'x', '{read}', ${hash("ef")})`, denied("table api_keys")],
+      [`update api_keys set revoked_at = null`, denied("table api_keys")],
+      [`update api_keys set scopes = '{read,write}'`, denied("table api_keys")],
+      [`delete from api_keys`, denied("table api_keys")],
+      [`truncate api_keys`, denied("table api_keys")],
+      [`select secret_hash from api_keys`, denied("table api_keys")],
+      [`insert into user_account_links (user_id, clerk_user_id, legacy_auth_id, rule, matched_value) values ('${bob.id}', '${alice.clerkUserId}', 'x', 'verified_email', 'x')`, denied("table user_account_links")],
+      [`delete from user_account_links`, denied("table user_account_links")],
+      [`update private.generation_counts set used = 0`, denied("table generation_counts")],
+      [`delete from private.generation_counts`, denied("table generation_counts")],
+      [`delete from private.rate_limit_counters`, denied("table rate_limit_counters")],
+      [`delete from private.worker_heartbeats`, denied("table worker_heartbeats")],
+      [`select * from graphile_worker.jobs`, denied("schema graphile_worker")],
+      [`select graphile_worker.add_job('generate_post', '{}')`, denied("schema graphile_worker")],
+    ];
+    for (const [statement, expected] of attempts) {
+      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(statement))), statement).toEqual(expected);
+    }
+    // Revoking someone else's key by name changes nothing.
+    await dataApi(alice, (sql) => sql`select private.revoke_api_key(${bobKey!.id})`);
+    const [after] = await asService((sql) => sql<{ revokedAt: Date | null; scopes: string[] }[]>`select revoked_at, scopes from api_keys where id = ${bobKey!.id}`);
+    expect(after).toEqual({ revokedAt: null, scopes: ["read"] });
+    await asService((sql) => sql`delete from api_keys where id = ${bobKey!.id}`);
+  });
+
   it("store a file in another user's folder, for a deleted generation, under another name, or twice through one URL", async () => {
     const bobsPath = generationObjectPath(bob.id, bobGeneration);
     const insert = (name: string) => dataApi(alice, (sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${name})`);
