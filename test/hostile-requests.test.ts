@@ -1,30 +1,32 @@
 /**
  * Throws generated malformed and hostile requests at every public door, in
- * process: the GraphQL endpoint (POST and GET), the Clerk webhook and the
- * local storage routes. Wrong types, huge strings, invalid UTF-8, deep
+ * process: the GraphQL endpoint (POST and GET), the Clerk and Stripe
+ * webhooks and the local storage routes. Wrong types, huge strings, invalid UTF-8, deep
  * nesting, JSON bombs, SQL and path injection, bad ids and cursors, absurd
  * page sizes, forged tokens. Nothing may answer 5xx or throw, and afterwards
  * the database must hold exactly what it held (another person's rows
  * untouched, no rows for anyone but the attacker, every row well-formed).
  *
  * A seeded PRNG makes each run the same: FUZZ_SEED=<n> to try another,
- * FUZZ_COUNT=<n> for more (default 1,200). The Stripe webhook is not on this
- * branch yet; add it to `doors` when it lands.
+ * FUZZ_COUNT=<n> for more (default 1,200).
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { POST as clerkWebhook } from "@/app/api/webhooks/clerk/route";
+import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/route";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath } from "@/lib/storage/types";
 import { storageFetch } from "@/test/storage";
+import { signedStripeWebhook, stripeEvent, stripeId, TEST_STRIPE_WEBHOOK_SECRET, type SignedStripeOptions } from "@/test/stripe";
 import { seedGeneration, seedTemplate, signedClerkWebhook, signedInPerson, TEST_CLERK_WEBHOOK_SECRET, type SignedInPerson, type SignedWebhookOptions } from "@/test/support";
 
 beforeAll(() => {
   process.env.CLERK_WEBHOOK_SIGNING_SECRET = TEST_CLERK_WEBHOOK_SECRET;
+  process.env.STRIPE_WEBHOOK_SECRET = TEST_STRIPE_WEBHOOK_SECRET;
   // This file measures robustness, not the rate limit (graphql/plugins/rate-limit.test.ts does): keep it out of the way.
   process.env.RATE_LIMIT_FREE_PER_MINUTE = "1000000";
   process.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE = "1000000";
@@ -150,7 +152,7 @@ function encodeLoosely(text: string): string {
 function hostileRequest(rng: Rng, attacker: SignedInPerson, victim: { generationId: string; templateId: string; objectPath: string; uploadUrl: string }): { door: string; request: Request } {
   const authorization = rng.pick([attacker.authorization, attacker.authorization, null, "Bearer", "Bearer abc.def.ghi", `Bearer ${"A".repeat(9000)}`, "Basic dXNlcjpwYXNz", attacker.authorization.slice(0, -3) + "xyz"]);
   const headers = (extra: Record<string, string> = {}) => ({ ...(authorization ? { authorization } : {}), ...extra });
-  const door = rng.pick(["graphql-post", "graphql-post", "graphql-post", "graphql-get", "clerk-webhook", "storage-upload", "storage-download"]);
+  const door = rng.pick(["graphql-post", "graphql-post", "graphql-post", "graphql-get", "clerk-webhook", "stripe-webhook", "storage-upload", "storage-download"]);
   const graphqlUrl = "http://localhost/api/graphql";
   switch (door) {
     case "graphql-post": {
@@ -193,6 +195,21 @@ function hostileRequest(rng: Rng, attacker: SignedInPerson, victim: { generation
       });
       return { door, request: signed };
     }
+    case "stripe-webhook": {
+      const event = stripeEvent({
+        type: rng.pick(["customer.subscription.updated", "customer.subscription.deleted", "checkout.session.completed", "invoice.paid", "charge.refunded", ""]),
+        object: { id: rng.pick([stripeId("sub"), ...hostileStrings.slice(0, 5)]), customer: rng.int(2) ? stripeId("cus") : hostileValues(rng), metadata: { userId: rng.pick([attacker.id, "' or 1=1 --"]) }, items: rng.pick([null, "x", { data: hostileValues(rng) }]) },
+      });
+      // Never a valid delivery: a wrong secret, a tampered body, a stale or missing or forged signature.
+      const signed = signedStripeWebhook(event, rng.pick<SignedStripeOptions>([
+        { secret: "whsec_not-the-secret" },
+        { body: rng.pick([JSON.stringify({ ...event, type: "customer.subscription.deleted" }), "{", "", deepJson(20000), "{\"id\": \"\ud800\"}"]) },
+        { signedAt: new Date(Date.now() - 3600_000) },
+        { signature: rng.pick(["t=1,v1=AAAA", "", "garbage", `t=${Math.floor(Date.now() / 1000)},v1=${"a".repeat(5000)}`]) },
+        { signature: null },
+      ]));
+      return { door, request: signed };
+    }
     case "storage-upload": {
       const target = rng.pick([victim.objectPath, `${attacker.id}/generation-x.png`, "../../../etc/passwd", "..%2F..%2Fescape.png", "%00.png", `${victim.objectPath}/../../x.png`, "a".repeat(2000)]);
       const url = new URL(victim.uploadUrl);
@@ -215,13 +232,14 @@ async function routedToStorage(request: Request): Promise<Response> {
   return storageFetch(request);
 }
 
-type Snapshot = { users: unknown[]; generations: unknown[]; templates: unknown[]; events: number };
+type Snapshot = { users: unknown[]; generations: unknown[]; templates: unknown[]; subscriptions: unknown[]; events: number };
 
 async function snapshot(): Promise<Snapshot> {
   return asService(async (sql) => ({
     users: [...(await sql`select id, auth_id, email, tier, metadata, last_login from users order by id`)],
     generations: [...(await sql`select id, user_id, input_content, output_format, status, deleted_at, created_at from generations order by id`)],
     templates: [...(await sql`select id, user_id, name, type, content from templates order by id`)],
+    subscriptions: [...(await sql`select * from subscriptions order by id`)],
     events: (await sql<{ n: number }[]>`select count(*)::int as n from webhook_events`)[0]!.n,
   }));
 }
@@ -268,6 +286,7 @@ describe(`${COUNT} hostile requests (seed ${SEED})`, () => {
         const response =
           door.startsWith("graphql") ? await server.fetch(request)
           : door === "clerk-webhook" ? await clerkWebhook(request)
+          : door === "stripe-webhook" ? await stripeWebhook(request)
           : await routedToStorage(request);
         await response.arrayBuffer();
         if (response.status >= 500) failures.push(`${label} -> ${response.status}`);
@@ -276,7 +295,7 @@ describe(`${COUNT} hostile requests (seed ${SEED})`, () => {
       }
     }
     expect(failures).toEqual([]);
-    expect([...byDoor.keys()].sort()).toEqual(["clerk-webhook", "graphql-get", "graphql-post", "storage-download", "storage-upload"]);
+    expect([...byDoor.keys()].sort()).toEqual(["clerk-webhook", "graphql-get", "graphql-post", "storage-download", "storage-upload", "stripe-webhook"]);
 
     const after = await snapshot();
     // The victim's rows, every other user, and the webhook log are exactly as they were.
@@ -284,6 +303,7 @@ describe(`${COUNT} hostile requests (seed ${SEED})`, () => {
     expect(after.users).toEqual(before.users);
     expect(victimsRows(after.generations)).toEqual(victimsRows(before.generations));
     expect(victimsRows(after.templates)).toEqual(victimsRows(before.templates));
+    expect(after.subscriptions).toEqual(before.subscriptions);
     expect(after.events).toBe(before.events);
     // What the attacker did create is theirs and well-formed.
     for (const row of after.generations as { userId: string; status: string; outputFormat: string; inputContent: string }[]) {
