@@ -2,7 +2,8 @@
  * `npm run worker` as a real process: SIGTERM lets the job in flight finish
  * and exits 0 with no process left; SIGKILL mid-job leaves the job locked by
  * a dead worker, which another worker releases once the heartbeat goes
- * quiet, and the generation then completes exactly once.
+ * quiet, and the generation then completes exactly once (or, on its last
+ * attempt, ends failed with a reason a retry clears).
  */
 import { spawn, execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -91,6 +92,33 @@ describe("npm run worker", () => {
       const [jobs] = await asService((sql) => sql<{ count: number }[]>`
         select count(*)::int as count from graphile_worker._private_jobs where key = ${`generation:${id}`}`);
       expect(jobs!.count).toBe(0);
+    } finally {
+      await rescuer.close();
+    }
+  }, 120_000);
+
+  it("killed on the job's last attempt: the generation ends FAILED with a reason, and a retry completes it", async () => {
+    const worker = startWorkerProcess();
+    await worker.ready;
+    const input = `${ARTICLE} Killed on the last attempt.`;
+    const id = await carousel(input);
+    await waitForStatus(id, ["processing"], 30_000);
+    // As if four earlier attempts had failed: this one is the last the queue will make.
+    await asService((sql) => sql`update graphile_worker._private_jobs set attempts = max_attempts where key = ${`generation:${id}`}`);
+    process.kill(-worker.child.pid!, "SIGKILL");
+    await worker.exited;
+
+    const writer = new ScriptedWriter();
+    const rescuer = await startTestWorker({ writer, lockTimeoutSeconds: 2 });
+    try {
+      const failed = await waitForStatus(id, ["completed", "failed"], 30_000);
+      expect(failed.status).toBe("failed");
+      expect(failed.failureReason).toMatch(/stopped on its last attempt.*retryGeneration/);
+      expect(writer.calls).toHaveLength(0);
+      await withUser(person.identity, (sql) => sql`update generations set status = 'queued' where id = ${id}`);
+      const done = await waitForStatus(id, ["completed", "failed"], 30_000);
+      expect(done.status).toBe("completed");
+      expect(writer.calls.filter((call) => call === input)).toHaveLength(1);
     } finally {
       await rescuer.close();
     }

@@ -82,7 +82,29 @@ async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promis
     )
     select array(select worker_id from gone) as released,
            graphile_worker.force_unlock_workers(array(select worker_id from gone))`;
+  await failAbandonedGenerations(db);
   return row?.released.length ?? 0;
+}
+
+/** What a person reads when a worker died on a generation's last attempt. */
+const ABANDONED_REASON =
+  "The worker making this generation stopped on its last attempt. Nothing was lost: retry it with retryGeneration.";
+
+/**
+ * A worker that died during a job's last attempt leaves a job the queue will
+ * never run again (attempts = max_attempts) and a generation stuck
+ * `processing`. Once the job is released (unlocked), the generation ends
+ * `failed` with a reason, so a person can see it and retry it.
+ */
+async function failAbandonedGenerations(db: Sql): Promise<void> {
+  await db`
+    update public.generations g
+       set status = 'failed', failure_reason = ${ABANDONED_REASON}
+      from graphile_worker._private_jobs j
+     where j.key = 'generation:' || g.id::text
+       and j.locked_at is null
+       and j.attempts >= j.max_attempts
+       and g.status = 'processing'`;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
