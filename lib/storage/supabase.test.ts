@@ -2,7 +2,8 @@
  * The Supabase adapter without a live Supabase: fetch is replaced by a small
  * stand-in that records what storage-js sends and answers in the shapes
  * Supabase Storage's routes answer with (supabase/storage src/http/routes/object).
- * This proves our requests, URL handling, paging and error mapping; it does
+ * This proves our requests, URL handling, paging, error mapping and the
+ * sweep through this adapter; it does
  * not prove a real project accepts them, which only a run against one can.
  */
 import { describe, expect, it } from "vitest";
@@ -10,8 +11,11 @@ import { asService } from "@/lib/db/client";
 import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
 import { InvalidObjectPathError } from "@/lib/storage/paths";
 import { SupabaseStorage } from "@/lib/storage/supabase";
-import { GENERATIONS_BUCKET } from "@/lib/storage/types";
-import { uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
+import { sweepOrphanedFiles } from "@/lib/storage/sweep";
+import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
+import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
+import { logger } from "@/lib/log";
+import { seedGeneration, seedUser } from "@/test/support";
 
 const PROJECT = "https://abcd.supabase.co";
 const SERVICE_KEY = "service-role-key-for-tests-0123456789";
@@ -27,7 +31,7 @@ const supabaseError = (statusCode: string, error: string, message: string, statu
   Response.json({ statusCode, code: error, error, message }, { status });
 
 /** A bucket held in memory, answering the storage API routes storage-js calls. */
-function fakeSupabase(options: { objects?: string[]; answer?: (request: Recorded) => Response | undefined } = {}) {
+function fakeSupabase(options: { objects?: string[]; answer?: (request: Recorded) => Response | undefined | Promise<Response | undefined> } = {}) {
   const objects = new Set(options.objects ?? []);
   const requests: Recorded[] = [];
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -35,7 +39,7 @@ function fakeSupabase(options: { objects?: string[]; answer?: (request: Recorded
     const text = request.method === "HEAD" || request.method === "GET" ? "" : await request.text();
     const recorded: Recorded = { method: request.method, url: request.url, headers: request.headers, body: text ? JSON.parse(text) : null };
     requests.push(recorded);
-    const custom = options.answer?.(recorded);
+    const custom = await options.answer?.(recorded);
     if (custom) return custom;
     const route = decodeURIComponent(request.url.slice(API.length).split("?")[0]!);
     const body = recorded.body as Record<string, unknown>;
@@ -121,6 +125,34 @@ describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
       `HEAD ${API}/object/${GENERATIONS_BUCKET}/u1/here.png`,
       `HEAD ${API}/object/${GENERATIONS_BUCKET}/u1/gone.png`,
     ]);
+  });
+
+  it("sweeps: removes through Supabase exactly the files no live generation owns", async () => {
+    const person = await seedUser();
+    const live = await seedGeneration(person.id);
+    const deleted = await seedGeneration(person.id);
+    const cover = generationObjectPath(person.id, live);
+    const orphan = generationObjectPath(person.id, deleted);
+    // As Supabase Storage records its uploads: a row in storage.objects, through an open window, while the generation lived.
+    for (const name of [cover, orphan]) {
+      await openUploadWindow(GENERATIONS_BUCKET, name, new Date(Date.now() + 60_000));
+      await asService((sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${name})`);
+    }
+    await asService((sql) => sql`update generations set deleted_at = now() where id = ${deleted}`);
+    const fake = fakeSupabase({
+      objects: [cover, orphan],
+      // Supabase Storage deletes the object's row with the object.
+      answer: async (request) => {
+        if (request.method !== "DELETE") return undefined;
+        const prefixes = (request.body as { prefixes: string[] }).prefixes;
+        await asService((sql) => sql`delete from storage.objects where bucket_id = ${GENERATIONS_BUCKET} and name = any(${prefixes})`);
+        return undefined;
+      },
+    });
+    const result = await sweepOrphanedFiles({ storage: adapter(fake), log: logger.child({ source: "sweep-test" }) });
+    expect(result.removed).toBe(1);
+    expect(fake.requests.filter((r) => r.method === "DELETE").map((r) => (r.body as { prefixes: string[] }).prefixes)).toEqual([[orphan]]);
+    expect([...fake.objects]).toEqual([cover]);
   });
 
   it("removes paths in batches of at most 1,000 and does nothing for none", async () => {

@@ -49,9 +49,16 @@ async function orphanedObjects(limit: number, db?: Sql): Promise<string[]> {
 
 export async function sweepOrphanedFiles(deps: { storage: FileStorage; log: Logger; db?: Sql }): Promise<SweepResult> {
   let removed = 0;
+  let previousFirst: string | undefined;
   for (;;) {
     const orphans = await orphanedObjects(BATCH, deps.db);
     if (orphans.length === 0) break;
+    if (orphans[0] === previousFirst) {
+      // Storage said it removed them, yet they are still recorded: stop rather than loop; the next run tries again.
+      deps.log.error("storage did not remove the files it was asked to; the sweep stopped", { first: previousFirst });
+      break;
+    }
+    previousFirst = orphans[0];
     await deps.storage.remove(orphans);
     removed += orphans.length;
     deps.log.info("removed files no live generation owns", { count: orphans.length, first: orphans[0] });
