@@ -3,8 +3,8 @@
  * stand-in that records what storage-js sends and answers in the shapes
  * Supabase Storage's routes answer with (supabase/storage src/http/routes/object).
  * This proves our requests, URL handling, paging, error mapping and the
- * sweep through this adapter; it does
- * not prove a real project accepts them, which only a run against one can.
+ * sweep through this adapter; it does not prove a real project accepts
+ * them, which only a run against one can.
  */
 import { describe, expect, it } from "vitest";
 import { asService } from "@/lib/db/client";
