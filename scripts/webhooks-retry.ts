@@ -9,33 +9,13 @@
  * Uses DATABASE_URL; when it is unset, starts the embedded database (as
  * `npm run db:migrate` does). Exits 1 if any event still fails.
  */
-import { closePool, createPool } from "@/lib/db/client";
-import { ConfigError, getEnv } from "@/lib/env";
-import { storageFor } from "@/lib/storage/index";
 import { retryPendingWebhooks } from "@/lib/webhooks/handlers";
-import { prepareDatabase, say } from "@/scripts/database";
+import { runMaintenance, say } from "@/scripts/database";
 
-async function main(): Promise<number> {
-  const env = getEnv();
-  const { url, embedded } = env.databaseUrl ? { url: env.databaseUrl, embedded: null } : await prepareDatabase(env);
-  const db = createPool(url, { max: 1 });
-  try {
-    const reports = await retryPendingWebhooks({ db, storage: storageFor(db) });
-    for (const { provider, processed, failed, followUp } of reports) {
-      say(`${provider}: ${processed} event(s) processed, ${failed} still failing${followUp ? `; ${followUp}` : ""}`);
-    }
-    return reports.some((report) => report.failed > 0) ? 1 : 0;
-  } finally {
-    await db.end({ timeout: 5 });
-    await closePool();
-    await embedded?.stop();
+runMaintenance(async ({ db, storage }) => {
+  const reports = await retryPendingWebhooks({ db, storage });
+  for (const { provider, processed, failed, followUp } of reports) {
+    say(`${provider}: ${processed} event(s) processed, ${failed} still failing${followUp ? `; ${followUp}` : ""}`);
   }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  },
-);
+  return reports.some((report) => report.failed > 0) ? 1 : 0;
+});

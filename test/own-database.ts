@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { asService, DB_LIMITS } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
@@ -48,4 +49,20 @@ export async function startOwnDatabase(): Promise<OwnDatabase> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** "Within a bounded time" for a fault: seconds (the connect timeout and a margin), well inside any client's timeout. */
+export const FAULT_BOUND_MS = (DB_LIMITS.connectTimeoutSeconds + 3) * 1000;
+
+/** How long a request took, and what it answered. */
+export async function timed<T>(request: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await request();
+  return { ms: performance.now() - started, value };
+}
+
+/** Every generation row, whoever owns it: what a fault must not have changed. */
+export async function countGenerations(): Promise<number> {
+  const [row] = await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from generations`);
+  return row!.count;
 }

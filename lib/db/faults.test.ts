@@ -10,25 +10,11 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, closePool, createPool, DB_LIMITS, withUser, type DbIdentity } from "@/lib/db/client";
 import { DatabaseUnavailableError, isUnavailable } from "@/lib/faults";
-import { startOwnDatabase, type OwnDatabase } from "@/test/own-database";
+import { countGenerations, FAULT_BOUND_MS, startOwnDatabase, timed, type OwnDatabase } from "@/test/own-database";
 import { seedUser } from "@/test/support";
-
-/** "Within a bounded time": seconds, well inside any client's timeout. */
-const BOUND_MS = (DB_LIMITS.connectTimeoutSeconds + 3) * 1000;
 
 let database: OwnDatabase;
 let person: DbIdentity;
-
-async function timed<T>(request: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await request();
-  return { ms: performance.now() - started, value };
-}
-
-const countGenerations = async () => {
-  const [row] = await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from generations`);
-  return row!.count;
-};
 
 const insertGeneration = (sql: postgres.Sql, text: string) => sql`
   insert into generations (user_id, input_content, output_format) values ((select private.requesting_user_id()), ${text}, 'carousel')`;
@@ -51,7 +37,7 @@ describe("the database stops and comes back", () => {
     await database.stop();
     for (const attempt of [() => withUser(person, (sql) => insertGeneration(sql, "during")), () => asService((sql) => sql`select 1`)]) {
       const { ms, value } = await timed(() => attempt().catch((error: unknown) => error));
-      expect(ms).toBeLessThan(BOUND_MS);
+      expect(ms).toBeLessThan(FAULT_BOUND_MS);
       expect(value).toBeInstanceOf(DatabaseUnavailableError);
       expect((value as DatabaseUnavailableError).code).toBe("SERVICE_UNAVAILABLE");
       expect(isUnavailable((value as Error).cause)).toBe(true);
