@@ -5,12 +5,13 @@
  * end `next dev`, which runs in a process group of its own, and the
  * embedded Postgres.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnDev } from "@/test/dev-server";
 import { freePort } from "@/test/ports";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -50,33 +51,15 @@ function listening(port: number): Promise<boolean> {
 /** Starts `tsx scripts/dev.ts` in its own process group (as a terminal would) and waits until Next.js listens. */
 async function startDev() {
   const [port, dbPort] = [await freePort(), await freePort()];
-  const tsxCli = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
-    cwd: root,
-    detached: true,
-    env: {
-      ...process.env,
-      DATABASE_URL: "",
-      PORT: String(port),
-      POSTORA_DB_PORT: String(dbPort),
-      POSTORA_DATA_DIR: dataDir,
-      NEXT_DIST_DIR: distDir,
-      NEXT_TSCONFIG_PATH: tsconfig,
-      NEXT_TELEMETRY_DISABLED: "1",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  tsxCli.stdout.on("data", (chunk) => (output += chunk));
-  tsxCli.stderr.on("data", (chunk) => (output += chunk));
+  const { child: tsxCli, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig });
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline && !(await listening(port))) await sleep(300);
-  expect(await listening(port), output).toBe(true);
-  expect(await listening(dbPort), output).toBe(true);
+  expect(await listening(port), output()).toBe(true);
+  expect(await listening(dbPort), output()).toBe(true);
   // tsx's CLI runs dev.ts in a child process of its own.
   const devPid = Number(execFileSync("ps", ["-o", "pid=", "--ppid", String(tsxCli.pid)], { encoding: "utf8" }).trim().split("\n")[0]);
   expect(devPid).toBeGreaterThan(0);
-  return { tsxCli, devPid, port, dbPort, output: () => output };
+  return { tsxCli, devPid, port, dbPort, output };
 }
 
 async function expectNothingLeft(dev: { port: number; dbPort: number; output: () => string }) {

@@ -3,7 +3,7 @@
  * starts the embedded Postgres, migrates, serves GraphQL over real HTTP, stops
  * cleanly on Ctrl-C with no process left behind, and reuses its data next time.
  */
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "@/test/browser";
 import { ARTICLE } from "@/test/pipeline";
 import { decodePng } from "@/test/png";
+import { spawnDev } from "@/test/dev-server";
 import { freePort } from "@/test/ports";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -31,25 +32,7 @@ function processesMentioning(text: string): string[] {
 }
 
 async function startDev(port: number, dbPort: number) {
-  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
-    cwd: root,
-    detached: true,
-    env: {
-      ...process.env,
-      DATABASE_URL: "",
-      PORT: String(port),
-      POSTORA_DB_PORT: String(dbPort),
-      POSTORA_DATA_DIR: dataDir,
-      NEXT_DIST_DIR: distDir,
-      NEXT_TSCONFIG_PATH: tsconfig,
-      NEXT_TELEMETRY_DISABLED: "1",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const deadline = Date.now() + 90_000;
   let answer: unknown = null;
@@ -74,7 +57,7 @@ async function startDev(port: number, dbPort: number) {
     process.kill(-child.pid!, "SIGINT");
     return exited;
   };
-  return { answer, graphiql, stop, output: () => output };
+  return { answer, graphiql, stop, output };
 }
 
 describe("npm run dev on embedded defaults", () => {

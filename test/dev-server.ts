@@ -3,10 +3,11 @@
  * app over real HTTP (pages, GraphQL, storage, the worker): its own data
  * folder, free ports, and a throwaway Next.js build folder and tsconfig.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { freePort } from "@/test/ports";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -22,6 +23,44 @@ export type DevServer = {
   stop: () => Promise<number | null>;
 };
 
+export type DevProcessOptions = {
+  port: number;
+  dbPort: number;
+  dataDir: string;
+  /** The Next.js build folder (NEXT_DIST_DIR) and the tsconfig it may write to (NEXT_TSCONFIG_PATH), relative to the root. */
+  distDir: string;
+  tsconfig: string;
+  env?: Record<string, string>;
+};
+
+/**
+ * `tsx scripts/dev.ts` in a process group of its own, as a terminal starts
+ * it, on embedded defaults (no DATABASE_URL) and the given ports and folders.
+ */
+export function spawnDev(options: DevProcessOptions): { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string } {
+  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
+    cwd: root,
+    detached: true,
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      PORT: String(options.port),
+      POSTORA_DB_PORT: String(options.dbPort),
+      POSTORA_DATA_DIR: options.dataDir,
+      NEXT_DIST_DIR: options.distDir,
+      NEXT_TSCONFIG_PATH: options.tsconfig,
+      NEXT_TELEMETRY_DISABLED: "1",
+      LOG_LEVEL: "warn",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
 export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "postora-dev-server-"));
   const [port, dbPort] = [await freePort(), await freePort()];
@@ -29,26 +68,7 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   // Next.js adds its build folders to the tsconfig it uses; give it a throwaway one.
   const tsconfig = `${distDir}.tsconfig.json`;
   await writeFile(path.join(root, tsconfig), JSON.stringify({ extends: "./tsconfig.json" }));
-  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
-    cwd: root,
-    detached: true,
-    env: {
-      ...process.env,
-      DATABASE_URL: "",
-      PORT: String(port),
-      POSTORA_DB_PORT: String(dbPort),
-      POSTORA_DATA_DIR: dataDir,
-      NEXT_DIST_DIR: distDir,
-      NEXT_TSCONFIG_PATH: tsconfig,
-      NEXT_TELEMETRY_DISABLED: "1",
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const cleanUp = async () => {
     await rm(dataDir, { recursive: true, force: true });
@@ -72,7 +92,7 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
         body: JSON.stringify({ query: "{ health { ok } }" }),
       });
       if (response.ok) {
-        return { port, origin, databaseUrl: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`, dataDir, output: () => output, stop };
+        return { port, origin, databaseUrl: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`, dataDir, output, stop };
       }
     } catch {
       /* not listening yet */
@@ -80,5 +100,5 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await stop();
-  throw new Error(`npm run dev did not answer within two minutes:\n${output}`);
+  throw new Error(`npm run dev did not answer within two minutes:\n${output()}`);
 }
