@@ -18,7 +18,8 @@
  * the same code), peak RSS of each server's process tree, and ratios. The
  * rate limits stay on, set high enough for the load. BENCH_SECONDS (10),
  * BENCH_CONNECTIONS ("10,40"), BENCH_SKIP_BUILD=1 to reuse .next,
- * BENCH_PROFILE=<dir> to write --cpu-prof profiles of the server.
+ * BENCH_PROFILE=<dir> to write --cpu-prof profiles of the server,
+ * BENCH_ONLY=list,create,route,node to run only those rows.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -37,6 +38,9 @@ import { freePort } from "@/test/ports";
 const root = path.resolve(import.meta.dirname, "..");
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const levels = (process.env.BENCH_CONNECTIONS ?? "10,40").split(",").map(Number);
+// Which rows to run (all by default): a profile of one kind of request alone is easier to read.
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const runs = (row: "list" | "create" | "route" | "node") => !only || only.has(row);
 const USERS = 300;
 const GENERATIONS_PER_USER = 10;
 
@@ -203,12 +207,16 @@ async function main() {
   try {
     await migrate(db.url());
     const setup = postgres(db.url(), { max: 1, onnotice: () => {} });
+    // Paid tiers, so the monthly quota (the database's trigger still runs on every insert) leaves room for
+    // thousands of createGeneration requests; the free tier's 10 a month would end that row in seconds.
     await setup`insert into users (auth_id, email, tier)
-                select 'user_2bench' || g, 'bench' || g || '@example.com', case when g % 5 = 0 then 'pro' else 'free' end
+                select 'user_2bench' || g, 'bench' || g || '@example.com', case when g % 5 = 0 then 'pro' else 'business' end
                 from generate_series(1, ${USERS}) g`;
+    // Made last month, so they count against last month's quota, not this one's.
     await setup`insert into generations (user_id, input_content, output_format, status, created_at)
                 select u.id, 'Raw text ' || g, (array['bullet_points','carousel','canva_design'])[1 + g % 3],
-                       (array['queued','processing','completed','failed'])[1 + g % 4], now() - (g || ' minutes')::interval
+                       (array['queued','processing','completed','failed'])[1 + g % 4],
+                       date_trunc('month', now()) - (g || ' minutes')::interval
                 from users u, generate_series(1, ${GENERATIONS_PER_USER}) g`;
     const [counts] = await setup<{ users: number; generations: number }[]>`
       select (select count(*)::int from users) as users, (select count(*)::int from generations) as generations`;
@@ -295,10 +303,10 @@ async function main() {
     say(`node ${process.version}, ${counts!.users} users, ${counts!.generations} generations, ${seconds} s per row after a 2 s warm-up, ${USERS} rotating Bearer tokens`);
     const rows: Row[] = [];
     for (const connections of levels) {
-      rows.push(await load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
-      rows.push(await load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
-      rows.push(await load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
-      rows.push(await load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));
+      if (runs("list")) rows.push(await load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
+      if (runs("create")) rows.push(await load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
+      if (runs("route")) rows.push(await load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
+      if (runs("node")) rows.push(await load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));
     }
 
     say("");
@@ -309,10 +317,11 @@ async function main() {
     }
     say("");
     for (const connections of levels) {
-      const at = (name: string) => rows.find((row) => row.connections === connections && row.name.startsWith(name))!;
+      const at = (name: string) => rows.find((row) => row.connections === connections && row.name.startsWith(name));
       const list = at("graphql list");
       const route = at("limit: bare route");
       const node = at("limit: bare node");
+      if (!list || !route || !node) continue;
       say(
         `${connections} conns: list/bare-route ${(list.rps / route.rps).toFixed(2)}x throughput, p99 ${(list.p99 / route.p99).toFixed(2)}x, CPU/req ${(list.cpuMsPerRequest / route.cpuMsPerRequest).toFixed(2)}x; ` +
           `list/bare-node ${(list.rps / node.rps).toFixed(2)}x, p99 ${(list.p99 / node.p99).toFixed(2)}x`,
