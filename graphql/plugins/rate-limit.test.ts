@@ -7,7 +7,7 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
-import { asService, onQuery } from "@/lib/db/client";
+import { asService, onQuery, sharedUserTransaction } from "@/lib/db/client";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { postGraphQL, signedInPerson } from "@/test/support";
 
@@ -101,6 +101,25 @@ describe("signed-in callers", () => {
       stop();
     }
     expect(sent).toHaveLength(1);
+    // A query's count travels in the message that opens its transaction: no round trip of its own.
+    expect(sent[0]).toContain("set_config('role', 'authenticated', true)");
+  });
+
+  it("holds the counter's row lock for its own statement only, not for the query's transaction it opens", async () => {
+    const limits = { freePerMinute: 100, paidPerMinute: 100, anonymousPerMinute: 100 };
+    const person = await signedInPerson(createGraphQLServer());
+    const first = sharedUserTransaction({ clerkUserId: person.clerkUserId });
+    expect((await hitRateLimit({ userId: person.id }, limits, first.openAfter)).allowed).toBe(true);
+    try {
+      // The same caller's next request counts at once while the first one's transaction is still open.
+      const second = await Promise.race([hitRateLimit({ userId: person.id }, limits), new Promise((resolve) => setTimeout(resolve, 3000, "blocked"))]);
+      expect(second).toMatchObject({ allowed: true });
+      // And the first one's transaction runs as the caller.
+      const [row] = await first.run((sql) => sql<{ role: string }[]>`select current_user as role`);
+      expect(row!.role).toBe("authenticated");
+    } finally {
+      await first.end();
+    }
   });
 });
 

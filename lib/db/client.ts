@@ -228,7 +228,13 @@ type OpenTransaction = {
   observe: (error: unknown) => void;
 };
 
-async function openTransaction(db: Sql, rls: RlsContext | null): Promise<OpenTransaction> {
+/**
+ * `first`, when given, is one simple-protocol statement sent in the same message ahead of the
+ * transaction: it runs on its own as the connection's role and is committed before the transaction
+ * begins (the simple protocol runs a message's statements in order), so it costs no round trip of its
+ * own. Its first row is in `firstRow`.
+ */
+async function openTransaction(db: Sql, rls: RlsContext | null, first?: string): Promise<OpenTransaction & { firstRow?: unknown }> {
   const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
   const { watch, onexecute } = watchConnection();
   const sql = guarded(connection, watch);
@@ -257,8 +263,11 @@ async function openTransaction(db: Sql, rls: RlsContext | null): Promise<OpenTra
     // The database (or storage, inside fn) could not answer: SERVICE_UNAVAILABLE; anything else as it was.
     return fault ?? error;
   };
+  let firstRow: unknown;
   try {
-    await connection.unsafe(openTransactionStatement(rls), [], { onexecute } as postgres.UnsafeQueryOptions);
+    const opening = openTransactionStatement(rls);
+    const results = await connection.unsafe(first ? `${first}; commit; ${opening}` : opening, [], { onexecute } as postgres.UnsafeQueryOptions);
+    if (first) firstRow = (results as unknown as unknown[][])[0]![0];
   } catch (error) {
     throw await fail(error);
   }
@@ -270,7 +279,7 @@ async function openTransaction(db: Sql, rls: RlsContext | null): Promise<OpenTra
     }
     release();
   };
-  return { sql, commit, fail, observe };
+  return { sql, commit, fail, observe, firstRow };
 }
 
 /** Runs fn in one transaction on one reserved connection. */
@@ -319,6 +328,17 @@ export function sharedUserTransaction(identity: DbIdentity | null, db: Sql = poo
         // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
         throw unavailableError(error) ?? error;
       }
+    },
+    /**
+     * Opens the transaction now, with one simple-protocol statement of the
+     * service path in front of it in the same message (the rate limit's
+     * counter, lib/rate-limit.ts), and returns that statement's first row.
+     */
+    openAfter: async (first: string): Promise<unknown> => {
+      if (opened) throw new Error("openAfter: the transaction is open already");
+      const opening = openTransaction(db, rls, first);
+      opened = opening;
+      return (await opening).firstRow;
     },
     end: async (): Promise<void> => {
       const transaction = await opened?.catch(() => null);
