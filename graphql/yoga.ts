@@ -4,7 +4,6 @@
  * production serves.
  */
 import { randomUUID } from "node:crypto";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
@@ -147,8 +146,9 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     landingPage: false,
     cors: corsFor,
     graphiql: (request) => graphiqlOptionsFor(getEnv(), request),
-    // The bundled GraphiQL works offline; Yoga's default loads it from a CDN.
-    renderGraphiQL,
+    // The bundled GraphiQL works offline; Yoga's default loads it from a CDN. Loaded when first asked for:
+    // its 9 MB bundle would otherwise sit in the memory of every server that never serves it.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     maskedErrors: {
       // Errors outside execution (context creation, parsing internals) that are not GraphQLErrors
       // of our own making; those (an UNAUTHENTICATED from the context, say) reach the client as thrown.
