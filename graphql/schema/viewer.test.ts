@@ -11,7 +11,7 @@ import { ViewerDocument } from "@/graphql/generated/graphql";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { authenticatorFor } from "@/lib/auth/caller";
 import { DEV_AUTHORIZED_PARTY, DEV_ISSUER, devSigningKey } from "@/lib/auth/dev-identity";
-import { withUser } from "@/lib/db/client";
+import { onQuery, withUser } from "@/lib/db/client";
 import { getEnv, parseEnv } from "@/lib/env";
 import {
   bearerFor,
@@ -82,6 +82,25 @@ describe("viewer", () => {
     // The resolver's SQL, pointed at Bob while running as Alice, finds nothing: RLS, not the filter, decides.
     const stolen = await withUser(alice.identity, (sql) => sql`select id from users where auth_id = ${bob.clerkUserId}`);
     expect(stolen).toEqual([]);
+  });
+
+  it("reads the account row only for fields that need it, once per request", async () => {
+    const alice = await seedUser();
+    const authorization = await bearerFor(alice);
+    await postGraphQL(server, "{ viewer { id } }", { authorization }); // the user lookup is cached from here on
+    const accountReads = async (query: string) => {
+      const sent: string[] = [];
+      const stop = onQuery((statement) => sent.push(statement));
+      try {
+        const result = await postGraphQL(server, query, { authorization });
+        expect(result.body.errors).toBeUndefined();
+      } finally {
+        stop();
+      }
+      return sent.filter((statement) => statement.includes("viewer_billing()") && statement.includes("from users")).length;
+    };
+    expect(await accountReads("{ viewer { id generations(first: 1) { edges { node { id } } } } }")).toBe(0);
+    expect(await accountReads("{ viewer { email tier createdAt generations(first: 1) { edges { node { id } } } } }")).toBe(1);
   });
 
   it("creates exactly one user for 50 parallel first requests", async () => {

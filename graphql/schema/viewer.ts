@@ -1,4 +1,5 @@
 import { builder } from "@/graphql/builder";
+import type { GraphQLContext } from "@/graphql/context";
 import { loadVisible } from "@/graphql/loaders";
 import { GenerationStatusEnum, OutputFormatEnum, TierEnum } from "@/graphql/schema/enums";
 import { deleteGenerationMutation, Generation, GenerationConnection } from "@/graphql/schema/generation";
@@ -9,23 +10,32 @@ import { listGenerations } from "@/lib/generations/generations";
 import { listTemplates } from "@/lib/templates/templates";
 import { viewersByIds, type ViewerRow } from "@/lib/users/viewer";
 
+/**
+ * A viewer is their users row (node(id), a delete payload) or, from Query.viewer, only the caller's id:
+ * the row is read when a field needs it, so `viewer { generations }` (what a client asks most) costs
+ * no read of the account, its billing state included, before the list.
+ */
+type ViewerShape = ViewerRow | { id: string };
+
+const loadViewers = loadVisible("viewer", viewersByIds) as (ids: string[], ctx: GraphQLContext) => Promise<(ViewerShape | Error)[]>;
+
 export const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
-  id: { resolve: (viewer: ViewerRow) => viewer.id },
-  load: loadVisible("viewer", viewersByIds),
+  id: { resolve: (viewer: ViewerShape) => viewer.id },
+  load: loadViewers,
   fields: (t) => ({
-    email: t.exposeString("email", { description: "Their primary email address, as Clerk has it." }),
+    email: t.string({ description: "Their primary email address, as Clerk has it.", resolve: async (viewer, _args, ctx) => (await rowOf(viewer, ctx)).email }),
     tier: t.field({
       type: TierEnum,
       description: "The plan the account is on now (a subscription that has run out counts as FREE).",
-      resolve: (viewer) => viewer.tier,
+      resolve: async (viewer, _args, ctx) => (await rowOf(viewer, ctx)).tier,
     }),
-    createdAt: t.field({ type: "DateTime", description: "When the account was created.", resolve: (viewer) => viewer.createdAt }),
+    createdAt: t.field({ type: "DateTime", description: "When the account was created.", resolve: async (viewer, _args, ctx) => (await rowOf(viewer, ctx)).createdAt }),
     lastSignedInAt: t.field({
       type: "DateTime",
       nullable: true,
       description: "When they last signed in (a new Clerk session), not their last request.",
-      resolve: (viewer) => viewer.lastSignedInAt,
+      resolve: async (viewer, _args, ctx) => (await rowOf(viewer, ctx)).lastSignedInAt,
     }),
     generations: t.connection(
       {
@@ -66,9 +76,15 @@ builder.queryField("viewer", (t) =>
     type: Viewer,
     nullable: true,
     description: "Who is calling: null when anonymous.",
-    resolve: (_root, _args, ctx) => ctx.identity?.userId ?? null,
+    resolve: (_root, _args, ctx) => (ctx.identity ? { id: ctx.identity.userId } : null),
   }),
 );
+
+/** The viewer's users row: loaded (once per request, with every other viewer asked for) unless it is at hand. */
+async function rowOf(viewer: ViewerShape, ctx: GraphQLContext): Promise<ViewerRow> {
+  const row = "email" in viewer ? viewer : await Viewer.getDataloader(ctx).load(viewer.id);
+  return row as ViewerRow;
+}
 
 // Delete payloads return the viewer, so a client's cache can refetch the lists the deleted object left.
 for (const payload of [deleteGenerationMutation.payloadType, deleteTemplateMutation.payloadType]) {
