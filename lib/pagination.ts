@@ -72,6 +72,10 @@ type Fragment = postgres.Fragment;
  */
 export async function keysetPage<T extends object>(sql: Sql, window: PageWindow, columns: Fragment, from: Fragment): Promise<Page<T>> {
   const { backward, limit, cursor } = window;
+  // The limit is written into the statement, not bound: a first page without filters then has no
+  // parameter at all, and postgres.js sends it in one round trip instead of two (it describes every
+  // parameterised statement first when statements are not prepared). Only a whole number in range passes.
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new Error(`keysetPage: bad limit ${limit}`);
   const at = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const key = (operator: "<" | ">" | "<=" | ">=", { at: instant, id }: Cursor) => {
     // Sent as text: a parameter typed timestamptz would go through a JS Date and lose the microseconds.
@@ -85,7 +89,7 @@ export async function keysetPage<T extends object>(sql: Sql, window: PageWindow,
     select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from}
       ${cursor ? key(backward ? ">" : "<", cursor) : sql``}
     order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`}
-    limit ${limit + 1}`;
+    limit ${sql.unsafe(String(limit + 1))}`;
   const ahead = rows.length > limit;
   const kept = rows.slice(0, limit);
   if (backward) kept.reverse();
