@@ -51,14 +51,37 @@ export type DbIdentity = {
 type QueryListener = (query: string) => void;
 const queryListeners = new Set<QueryListener>();
 
+/**
+ * postgres.js captures a stack trace (new Error()) for every query, fragments
+ * included, while a `debug` hook is set, and attaches parameters to its
+ * errors: about 3% of a list request's CPU (BENCHMARKS.md). So the hook that
+ * feeds onQuery is set on the pools only while someone listens (tests, the
+ * benchmark's statement count), never in production.
+ */
+const pools = new Set<WeakRef<Sql>>();
+const observeQueries = (_connection: number, query: string) => {
+  for (const listener of queryListeners) listener(query);
+};
+function setQueryHook(): void {
+  for (const ref of pools) {
+    const sql = ref.deref();
+    if (!sql) pools.delete(ref);
+    else sql.options.debug = queryListeners.size > 0 ? observeQueries : false;
+  }
+}
+
 /** Observe every statement sent (tests count statements to catch N+1). */
 export function onQuery(listener: QueryListener): () => void {
   queryListeners.add(listener);
-  return () => queryListeners.delete(listener);
+  setQueryHook();
+  return () => {
+    queryListeners.delete(listener);
+    setQueryHook();
+  };
 }
 
 export function createPool(url: string, options: { max?: number } = {}): Sql {
-  return postgres(url, {
+  const sql = postgres(url, {
     max: options.max ?? 10,
     prepare: false,
     idle_timeout: 20,
@@ -66,10 +89,10 @@ export function createPool(url: string, options: { max?: number } = {}): Sql {
     onnotice: () => {},
     transform: { column: { from: postgres.toCamel } },
     connection: { application_name: "postora-api" },
-    debug: (_connection, query) => {
-      for (const listener of queryListeners) listener(query);
-    },
   });
+  pools.add(new WeakRef(sql));
+  setQueryHook();
+  return sql;
 }
 
 // Next.js dev reloads modules on every change; keep one pool per process.
