@@ -12,6 +12,12 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH || "tsconfig.json" },
   typedRoutes: false,
+  experimental: {
+    // `next start` loads every route and page at boot by default. Most requests are the API's, so pages
+    // (React, the dashboard's Clerk and urql components) are loaded when first asked for instead: the
+    // server starts and runs the API in less memory (BENCHMARKS.md), and a page's first visit loads it.
+    preloadEntriesOnStart: false,
+  },
 };
 
 export default nextConfig;
