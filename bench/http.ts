@@ -330,6 +330,13 @@ async function main() {
     say(`SQL statements per request: list ${statements.list}, createGeneration ${statements.create}, limits ${statements.limit}`);
     say(`peak RSS of next-server's process tree under load: ${Math.max(...rows.filter((r) => !r.name.includes("node:http")).map((r) => r.rssMiB)).toFixed(0)} MiB`);
 
+    // GraphiQL's bundle is imported on first use (graphql/yoga.ts), so it is asked for only after the measured rows;
+    // the production build must still serve it.
+    const graphiql = await fetch(`${appUrl}/api/graphql`, { headers: { accept: "text/html" }, signal: AbortSignal.timeout(30_000) });
+    const page = await graphiql.text();
+    if (graphiql.status !== 200 || !page.includes("<html")) throw new Error(`GraphiQL answered ${graphiql.status}: ${page.slice(0, 300)}`);
+    say(`GraphiQL (loaded when first asked for): HTTP ${graphiql.status}, ${(page.length / 1e6).toFixed(1)} MB of HTML`);
+
     if (profileDir) {
       await next.stop();
       for (const file of (await readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"))) {
