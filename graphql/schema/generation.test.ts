@@ -375,7 +375,24 @@ describe("Viewer.generations", () => {
     const forOne = await statementsFor(1);
     const forFifty = await statementsFor(50);
     expect(forFifty).toBe(forOne);
-    expect(forFifty).toBeLessThanOrEqual(16);
+    // The message that counts the rate limit and opens the transaction, the page, which of its files exist, the commit.
+    expect(forFifty).toBeLessThanOrEqual(4);
+  });
+
+  it("sends a first page's limit inside its statement: no parameter, so one round trip rather than two", async () => {
+    const erin = await person();
+    await seedGeneration(erin.id, { inputContent: "only" });
+    const sent: string[] = [];
+    const stop = onQuery((query) => sent.push(query));
+    try {
+      const { body } = await page(erin, { first: 7 });
+      expect(body.data?.viewer?.generations.edges).toHaveLength(1);
+    } finally {
+      stop();
+    }
+    const pageStatement = sent.find((query) => query.includes("page_cursor_at"));
+    expect(pageStatement).toMatch(/limit 8\s*$/);
+    expect(pageStatement).not.toMatch(/\$\d/);
   });
 });
 
