@@ -137,7 +137,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // or a terminal's Ctrl-C reaching Postgres before the worker has drained) must not crash the process, and
   // graphile-worker drops its handler while it shuts down.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(10, options.concurrency + 2) });
-  const closed = (error: Error) => log.warn("the database closed a queue connection", { error });
+  // While stopping, a closed connection is expected (Ctrl-C reaches Postgres too): not worth a warning.
+  let stopRequested = false;
+  const closed = (error: Error) =>
+    stopRequested ? log.debug("a queue connection closed while stopping", { error }) : log.warn("the database closed a queue connection", { error });
   pgPool.on("error", closed);
   // graphile-worker checks for this too: an error on a checked-out client must not crash the process either.
   pgPool.on("connect", (client) => client.on("error", closed));
@@ -177,6 +180,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
+    stopRequested = true;
     stopping ??= (async () => {
       clearInterval(timer);
       try {
