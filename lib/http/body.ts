@@ -12,6 +12,8 @@ export const BODY_LIMITS = {
   graphql: 256 * 1024,
   /** A provider's webhook event (svix caps Clerk's deliveries well below this). */
   webhook: 1024 * 1024,
+  /** The development sign-in form: a user id and an email. */
+  devSignIn: 4096,
 } as const;
 
 export class BodyTooLargeError extends Error {
@@ -69,16 +71,21 @@ function tooLargeResponse(error: BodyTooLargeError): Response {
   return response;
 }
 
+/** The body as text, at most `limit` bytes; or the 413 to answer with instead. */
+export async function readCappedBody(request: Request, limit: number): Promise<string | Response> {
+  try {
+    return await readBodyText(request, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return tooLargeResponse(error);
+    throw error;
+  }
+}
+
 /**
  * A webhook's raw body (its signature covers the exact bytes sent) at most
  * BODY_LIMITS.webhook long, because nothing is verified before it is read;
  * or the 413 to answer with instead.
  */
-export async function readWebhookBody(request: Request): Promise<string | Response> {
-  try {
-    return await readBodyText(request, BODY_LIMITS.webhook);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return tooLargeResponse(error);
-    throw error;
-  }
+export function readWebhookBody(request: Request): Promise<string | Response> {
+  return readCappedBody(request, BODY_LIMITS.webhook);
 }

@@ -46,7 +46,23 @@ describe("POST /api/dev-identity/token", () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as { fields: { field: string; message: string }[] };
     expect(body.fields.map((entry) => entry.field).sort()).toEqual(["clerkUserId", "email"]);
-    expect((await POST(new Request("http://localhost/x", { method: "POST", body: "{" }))).status).toBe(400);
+    expect((await POST(new Request("http://localhost/x", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }))).status).toBe(400);
+  });
+
+  it("takes JSON only (415 for a cross-site form's content types) and caps the body before reading it (413)", async () => {
+    const clerkUserId = newClerkUserId();
+    const fields = JSON.stringify({ clerkUserId, email: `${clerkUserId}@example.com` });
+    for (const contentType of ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", ""]) {
+      const response = await POST(new Request("http://localhost/x", { method: "POST", headers: contentType ? { "content-type": contentType } : {}, body: fields }));
+      expect(response.status, contentType).toBe(415);
+      expect(response.headers.get("set-cookie")).toBeNull();
+    }
+    // A chunked body (no Content-Length) past the cap is cut off while it is read.
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new TextEncoder().encode(" ".repeat(1024))),
+    });
+    const tooLarge = await POST(new Request("http://localhost/x", { method: "POST", headers: { "content-type": "application/json" }, body: endless, duplex: "half" } as RequestInit));
+    expect(tooLarge.status).toBe(413);
   });
 
   it("gives GraphiQL no token outside the development identity, whatever cookie is sent", () => {

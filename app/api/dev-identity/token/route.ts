@@ -13,6 +13,7 @@ import { z } from "zod";
 import { DEV_TOKEN_COOKIE } from "@/graphql/graphiql";
 import { mintDevToken } from "@/lib/auth/dev-identity";
 import { getEnv } from "@/lib/env";
+import { BODY_LIMITS, readCappedBody } from "@/lib/http/body";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -25,16 +26,18 @@ const signIn = z.object({
   email: z.email("must be an email address").max(320),
 });
 
-const MAX_BODY_BYTES = 4096;
-
 export async function POST(request: Request): Promise<Response> {
   const env = getEnv();
   if (!env.devIdentity) return Response.json({ error: "Not found." }, { status: 404 });
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) return Response.json({ error: "The sign-in request is too large." }, { status: 413 });
+  // JSON only: a cross-site form (a "simple" request) cannot sign a browser in as someone else.
+  if (!/^application\/json\s*(;|$)/i.test(request.headers.get("content-type") ?? "")) {
+    return Response.json({ error: "Send the sign-in as Content-Type: application/json." }, { status: 415 });
+  }
+  const text = await readCappedBody(request, BODY_LIMITS.devSignIn);
+  if (text instanceof Response) return text;
   let body: unknown;
   try {
-    body = JSON.parse((await request.text()).slice(0, MAX_BODY_BYTES));
+    body = JSON.parse(text);
   } catch {
     return Response.json({ error: "Send JSON: {\"clerkUserId\": \"user_…\", \"email\": \"…\"}." }, { status: 400 });
   }
