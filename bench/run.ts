@@ -48,6 +48,10 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
   process.env.DATABASE_URL = databaseUrl;
   process.env.POSTORA_DATA_DIR = dataDir;
   process.env.LOG_LEVEL = "silent";
+  // The rate limit stays on (its statement is part of every request's cost), set above this load.
+  process.env.RATE_LIMIT_FREE_PER_MINUTE = "100000000";
+  process.env.RATE_LIMIT_PAID_PER_MINUTE = "100000000";
+  process.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE = "100000000";
   const { createGraphQLServer } = await import("@/graphql/yoga");
   const { mintDevToken } = await import("@/lib/auth/dev-identity");
   const { getEnv } = await import("@/lib/env");
