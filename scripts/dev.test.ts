@@ -31,6 +31,13 @@ function processesMentioning(text: string): string[] {
   return out.split("\n").filter((line) => line.includes(text) && !line.includes("ps -eo"));
 }
 
+/** The processes still mentioning `text` once those on their way out have had a few seconds to go. */
+async function processesLeft(text: string): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && processesMentioning(text).length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  return processesMentioning(text);
+}
+
 async function startDev(port: number, dbPort: number) {
   const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -126,16 +133,14 @@ describe("npm run dev on embedded defaults", () => {
       await browser.close();
     }
     expect(await first.stop()).toBe(130);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(processesMentioning(dataDir)).toEqual([]);
-    expect(processesMentioning(distDir)).toEqual([]);
+    expect(await processesLeft(dataDir), first.output()).toEqual([]);
+    expect(await processesLeft(distDir), first.output()).toEqual([]);
 
     const second = await startDev(port, dbPort);
     expect(second.answer, second.output()).toEqual({ data: { health: { ok: true, databaseRole: "anon" } } });
     expect(second.output()).not.toMatch(/initialising/);
     expect(second.output()).toMatch(/database schema is up to date/);
     expect(await second.stop()).toBe(130);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(processesMentioning(dataDir)).toEqual([]);
+    expect(await processesLeft(dataDir), second.output()).toEqual([]);
   }, 240_000);
 });

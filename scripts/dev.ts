@@ -37,34 +37,40 @@ async function main() {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    // Stop taking jobs first; one in flight is handed back to the queue if Postgres goes first.
-    const workerStopped = worker.close().catch((error: unknown) => console.error("[postora] worker stop:", error));
-    if (child.exitCode === null && child.pid) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, "SIGKILL");
-          } catch {
-            /* already gone */
-          }
-          resolve();
-        }, 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
+    try {
+      // Stop taking jobs first; one in flight is handed back to the queue if Postgres goes first.
+      const workerStopped = worker.close().catch((error: unknown) => console.error("[postora] worker stop:", error));
+      if (child.exitCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          /* already gone */
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            try {
+              process.kill(-child.pid!, "SIGKILL");
+            } catch {
+              /* already gone */
+            }
+            resolve();
+          }, 5000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
+      }
+      await workerStopped;
+      await embedded?.stop();
+      say("stopped");
+    } catch (error) {
+      // Whatever failed, the watchdog still goes and the process still exits: nothing may stay behind.
+      console.error("[postora] while stopping:", error);
+    } finally {
+      dismissGuard();
+      process.exit(code);
     }
-    await workerStopped;
-    await embedded?.stop();
-    dismissGuard();
-    say("stopped");
-    process.exit(code);
   };
   // 128 + signal number, as shells report a process ended by that signal.
   process.on("SIGINT", () => void stop(130));
