@@ -10,6 +10,7 @@ import path from "node:path";
 import { asService, DB_LIMITS } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
+import { AppError } from "@/lib/errors";
 import { freePort } from "@/test/ports";
 
 export type OwnDatabase = {
@@ -65,4 +66,22 @@ export async function timed<T>(request: () => Promise<T>): Promise<{ ms: number;
 export async function countGenerations(): Promise<number> {
   const [row] = await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from generations`);
   return row!.count;
+}
+
+/**
+ * Runs `attempt` until it stops failing with SERVICE_UNAVAILABLE, as a client
+ * told "retry in a few seconds" does, for at most `withinMs`: right after a
+ * restart on a loaded machine the first connection can take longer than one
+ * request's bounds. Any other error, or still unavailable at the end, throws.
+ */
+export async function onceAvailable<T>(attempt: () => Promise<T>, withinMs = 20_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
