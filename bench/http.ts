@@ -40,7 +40,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const levels = (process.env.BENCH_CONNECTIONS ?? "10,40").split(",").map(Number);
 // Which rows to run (all by default): a profile of one kind of request alone is easier to read.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
-const runs = (row: "list" | "create" | "route" | "node") => !only || only.has(row);
+const runs = (row: "list" | "create" | "route" | "node" | "typename" | "listget") => (row === "typename" || row === "listget" ? !!only?.has(row) : !only || only.has(row));
 const USERS = 300;
 const GENERATIONS_PER_USER = 10;
 
@@ -304,6 +304,8 @@ async function main() {
     const rows: Row[] = [];
     for (const connections of levels) {
       if (runs("list")) rows.push(await load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
+      if (runs("listget")) rows.push(await load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!));
+      if (runs("typename")) rows.push(await load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!));
       if (runs("create")) rows.push(await load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
       if (runs("route")) rows.push(await load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
       if (runs("node")) rows.push(await load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));

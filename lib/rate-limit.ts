@@ -2,10 +2,11 @@
  * Requests per minute, per caller, counted in Postgres so the limit holds
  * across every server instance (supabase/migrations/*_rate_limit_counters.sql).
  *
- * One statement per request (one round trip): an upsert that bumps the subject's counter for
- * the current one-minute window (resetting it when a new minute has begun)
- * and returns the count, the seconds left in the window and, for a user,
- * their tier, so the limit that applies is known without a second query.
+ * One statement per request (one round trip): private.count_request bumps
+ * the subject's counter for the current one-minute window (resetting it when
+ * a new minute has begun), picks the limit that applies (a user's tier is
+ * read in the same call) and raises past it, so the decision needs no second
+ * query and can travel ahead of a query's first read (lib/db/client.ts).
  * A signed-in caller is counted per users.id (free or paid tier); anyone
  * else per client IP. Limits come from lib/env.ts; 0 turns one off, and then
  * no statement is sent at all.
@@ -23,16 +24,8 @@ export type RateLimitDecision =
 
 export type RateLimits = Env["rateLimit"];
 
-const PAID_TIERS = new Set(["pro", "business"]);
-
-/** The limit a tier (null: anonymous) gets; 0 means none. */
-function limitFor(limits: RateLimits, tier: string | null): number {
-  if (tier === null) return limits.anonymousPerMinute;
-  return PAID_TIERS.has(tier) ? limits.paidPerMinute : limits.freePerMinute;
-}
-
-/** What the counting statement returns. */
-type CounterRow = { hits: number; secondsLeft: number; tier: string | null };
+/** What the counting statement returns when the request may run. */
+type CounterRow = { hits: number; appliedLimit: number };
 
 /** Sends a simple-protocol statement and returns its first row: the pool by default (the service role). */
 export type SendStatement = (statement: string) => Promise<unknown>;
@@ -40,35 +33,47 @@ export type SendStatement = (statement: string) => Promise<unknown>;
 const sendOnPool: SendStatement = async (statement) => ((await servicePool().unsafe(statement)) as unknown as CounterRow[])[0];
 
 /**
- * Counts this request against the subject's minute and says whether it may
- * run. The statement is simple text (lib/db/literal.ts: one round trip, not
- * two), so `send` may put it in front of other statements in one message:
- * graphql/plugins/rate-limit.ts sends it with the statement that opens a
- * query's transaction. It must run as the service role, outside any
- * transaction that outlives it, so the counter's row lock is held only for
- * the statement itself.
+ * The statement that counts this request against the subject's minute and
+ * refuses it past the limit (private.count_request raises SQLSTATE PT429), or
+ * null when the limits that could apply are off (0): then nothing is sent.
+ * Simple text (lib/db/literal.ts: one round trip, not two), so it can travel
+ * in front of other statements in one message: a query's transaction sends
+ * it in the message that opens it (lib/db/client.ts sharedUserTransaction).
+ * It must run as the service role, outside any transaction that outlives it,
+ * so the counter's row lock is held only for the statement itself.
  */
-export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits, send: SendStatement = sendOnPool): Promise<RateLimitDecision> {
+export function rateLimitStatement(subject: RateLimitSubject, limits: RateLimits): string | null {
   const isUser = "userId" in subject;
-  if (!isUser && limits.anonymousPerMinute === 0) return { allowed: true, limit: null, remaining: null };
-  if (isUser && limits.freePerMinute === 0 && limits.paidPerMinute === 0) return { allowed: true, limit: null, remaining: null };
+  if (!isUser && limits.anonymousPerMinute === 0) return null;
+  if (isUser && limits.freePerMinute === 0 && limits.paidPerMinute === 0) return null;
   // Callers without a known address share one counter: better one crowded bucket than none.
   const key = isUser ? `user:${subject.userId}` : `ip:${subject.ip ?? "unknown"}`;
-  const row = (await send(
-    `insert into private.rate_limit_counters as c (subject, window_start, hits)
-    values (${textLiteral(key)}, date_trunc('minute', now()), 1)
-    on conflict (subject) do update set
-      hits = case when c.window_start = excluded.window_start then c.hits + 1 else 1 end,
-      window_start = excluded.window_start
-    returning hits,
-      extract(epoch from (window_start + interval '1 minute' - clock_timestamp()))::float8 as seconds_left,
-      ${isUser ? `(select tier from public.users where id = ${textLiteral(subject.userId)}::uuid)` : "null::text"} as tier`,
-  ).catch((error: unknown) => {
+  const whole = (n: number) => String(Math.max(0, Math.trunc(n)));
+  return `select * from private.count_request(${textLiteral(key)}, ${whole(limits.freePerMinute)}, ${whole(limits.paidPerMinute)}, ${whole(limits.anonymousPerMinute)})`;
+}
+
+const allowedWithoutLimit: RateLimitDecision = { allowed: true, limit: null, remaining: null };
+
+/** The decision, from what the counting statement returned or raised. */
+export async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
+  let row: CounterRow;
+  try {
+    row = (await counted) as CounterRow;
+  } catch (error) {
+    const { code, detail } = (error ?? {}) as { code?: unknown; detail?: unknown };
+    if (code === "PT429" && typeof detail === "string") {
+      const refusal = JSON.parse(detail) as { limit: number; retryAfterSeconds: number };
+      return { allowed: false, limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds };
+    }
     // The database is down or overloaded: the caller hears SERVICE_UNAVAILABLE, not an unexpected error.
     throw unavailableError(error) ?? error;
-  })) as CounterRow;
-  const limit = isUser ? limitFor(limits, row.tier ?? "free") : limits.anonymousPerMinute;
-  if (limit === 0) return { allowed: true, limit: null, remaining: null };
-  if (row.hits <= limit) return { allowed: true, limit, remaining: limit - row.hits };
-  return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(row.secondsLeft)) };
+  }
+  if (row.appliedLimit === 0) return allowedWithoutLimit;
+  return { allowed: true, limit: row.appliedLimit, remaining: Math.max(0, row.appliedLimit - row.hits) };
+}
+
+/** Counts this request on its own (one statement on the pool, or through `send`) and says whether it may run. */
+export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits, send: SendStatement = sendOnPool): Promise<RateLimitDecision> {
+  const statement = rateLimitStatement(subject, limits);
+  return statement ? rateLimitDecision(send(statement)) : allowedWithoutLimit;
 }

@@ -5,10 +5,13 @@
  * because the count is in Postgres, one statement per request, and answered
  * with 429, RATE_LIMITED, the seconds to wait and a Retry-After header.
  */
+import { Socket } from "node:net";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
+import { apiKeysFor } from "@/lib/api-keys/service";
+import { getEnv } from "@/lib/env";
 import { asService, onQuery, sharedUserTransaction } from "@/lib/db/client";
-import { hitRateLimit } from "@/lib/rate-limit";
+import { hitRateLimit, rateLimitDecision, rateLimitStatement } from "@/lib/rate-limit";
 import { postGraphQL, signedInPerson } from "@/test/support";
 
 beforeAll(() => {
@@ -33,6 +36,16 @@ function anonymous(server: ReturnType<typeof createGraphQLServer>, forwardedFor:
     headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
     body: JSON.stringify({ query: "{ health { ok } }" }),
   });
+}
+
+/** Counts socket writes (each one a packet to Postgres here) until stopped. */
+function countSocketWrites(into: number[]) {
+  const write = Socket.prototype.write;
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+    into.push(Buffer.byteLength(args[0] as string | Uint8Array));
+    return write.apply(this, args);
+  } as Socket["write"];
+  return { stop: () => void (Socket.prototype.write = write) };
 }
 
 type Limited = { errors: { message: string; extensions: { code: string; retryAfterSeconds: number; limit: number } }[] };
@@ -71,6 +84,23 @@ describe("signed-in callers", () => {
     expect((await postGraphQL(server, "{ viewer { id } }", { authorization: person.authorization })).status).toBe(200);
   });
 
+  it("decides before a query calls another service: over the limit, API keys are not listed", async () => {
+    const local = apiKeysFor(getEnv());
+    let listed = 0;
+    const apiKeys = { ...local, list: (...args: Parameters<typeof local.list>) => ((listed += 1), local.list(...args)) };
+    const server = createGraphQLServer({ apiKeys });
+    const person = await signedInPerson(server); // request 1
+    await resetWindow(`user:${person.id}`);
+    const keys = "{ viewer { apiKeys { id } } }";
+    expect((await postGraphQL(server, keys, { authorization: person.authorization })).status).toBe(200);
+    for (let i = 2; i <= 5; i += 1) await postGraphQL(server, "{ viewer { id } }", { authorization: person.authorization });
+    expect(listed).toBe(1);
+    const limited = await postGraphQL(server, keys, { authorization: person.authorization });
+    expect(limited.status).toBe(429);
+    expect((limited.body as Limited).errors[0]!.extensions.code).toBe("RATE_LIMITED");
+    expect(listed).toBe(1);
+  });
+
   it("gives a paid tier its higher limit", async () => {
     const server = createGraphQLServer();
     const person = await signedInPerson(server);
@@ -91,32 +121,73 @@ describe("signed-in callers", () => {
   it("costs one statement per request", async () => {
     const server = createGraphQLServer();
     const person = await signedInPerson(server);
-    const sent: string[] = [];
-    const stop = onQuery((query) => {
-      if (query.includes("rate_limit_counters")) sent.push(query);
-    });
+    const counted = async (query: string) => {
+      const sent: string[] = [];
+      const stop = onQuery((statement) => {
+        if (statement.includes("count_request")) sent.push(statement);
+      });
+      try {
+        expect((await postGraphQL(server, query, { authorization: person.authorization })).status).toBe(200);
+      } finally {
+        stop();
+      }
+      return sent;
+    };
+    // A query that reads: its count travels in the message that opens its transaction, no round trip of its own.
+    const reading = await counted("{ viewer { generations(first: 1) { edges { node { id } } } } }");
+    expect(reading).toHaveLength(1);
+    expect(reading[0]).toContain("set_config('role', 'authenticated', true)");
+    // One that reads nothing is counted on its own; a mutation too.
+    expect(await counted("{ viewer { id } }")).toHaveLength(1);
+    expect(await counted(`mutation { createTemplate(input: { name: "counted", type: CAROUSEL, content: { slides: 1 } }) { template { id } } }`)).toHaveLength(1);
+  });
+
+  it("sends a query's counter, the opening of its transaction and its first read in one packet, and refuses that read past the limit", async () => {
+    const limits = { freePerMinute: 2, paidPerMinute: 2, anonymousPerMinute: 2 };
+    const person = await signedInPerson(createGraphQLServer());
+    await resetWindow(`user:${person.id}`);
+    const read = (transaction: ReturnType<typeof sharedUserTransaction>) =>
+      transaction.run((sql) => sql<{ n: number }[]>`select count(*)::int as n from generations`);
+    const packets: number[] = [];
+    const transactions = [1, 2, 3].map(() => sharedUserTransaction({ clerkUserId: person.clerkUserId }));
     try {
-      await postGraphQL(server, "{ viewer { id } }", { authorization: person.authorization });
+      // Fresh minute: the counter starts again at 1 (signedInPerson's request was in the old one).
+      for (const transaction of transactions) transaction.lead(rateLimitStatement({ userId: person.id }, limits)!);
+      const writes = countSocketWrites(packets);
+      await read(transactions[0]!);
+      writes.stop();
+      await read(transactions[1]!);
+      expect(await rateLimitDecision(transactions[1]!.leadResult())).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+      // The third is over the limit: its read is refused by the database, and nothing it read is handed back.
+      const refused = await read(transactions[2]!).then(
+        () => "read",
+        (error: unknown) => (error as { code?: string }).code,
+      );
+      expect(refused).toBe("PT429");
+      expect(await rateLimitDecision(transactions[2]!.leadResult())).toMatchObject({ allowed: false, limit: 2 });
     } finally {
-      stop();
+      for (const transaction of transactions) await transaction.end();
     }
-    expect(sent).toHaveLength(1);
-    // A query's count travels in the message that opens its transaction: no round trip of its own.
-    expect(sent[0]).toContain("set_config('role', 'authenticated', true)");
+    // One packet carried the counter, BEGIN, the RLS context and the read.
+    expect(packets).toHaveLength(1);
+    // The refusal rolled its own count back: the minute holds the limit, not more.
+    const [counter] = await asService((sql) => sql<{ hits: number }[]>`select hits from private.rate_limit_counters where subject = ${`user:${person.id}`}`);
+    expect(counter!.hits).toBe(2);
   });
 
   it("holds the counter's row lock for its own statement only, not for the query's transaction it opens", async () => {
     const limits = { freePerMinute: 100, paidPerMinute: 100, anonymousPerMinute: 100 };
     const person = await signedInPerson(createGraphQLServer());
     const first = sharedUserTransaction({ clerkUserId: person.clerkUserId });
-    expect((await hitRateLimit({ userId: person.id }, limits, first.openAfter)).allowed).toBe(true);
+    first.lead(rateLimitStatement({ userId: person.id }, limits)!);
     try {
+      // The first read opens the transaction, with the counter in front of it, and runs as the caller.
+      const [row] = await first.run((sql) => sql<{ role: string }[]>`select current_user as role`);
+      expect(row!.role).toBe("authenticated");
+      expect(await rateLimitDecision(first.leadResult())).toMatchObject({ allowed: true, limit: 100 });
       // The same caller's next request counts at once while the first one's transaction is still open.
       const second = await Promise.race([hitRateLimit({ userId: person.id }, limits), new Promise((resolve) => setTimeout(resolve, 3000, "blocked"))]);
       expect(second).toMatchObject({ allowed: true });
-      // And the first one's transaction runs as the caller.
-      const [row] = await first.run((sql) => sql<{ role: string }[]>`select current_user as role`);
-      expect(row!.role).toBe("authenticated");
     } finally {
       await first.end();
     }

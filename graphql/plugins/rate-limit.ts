@@ -5,10 +5,13 @@
  * HTTP 429 with `extensions.code: "RATE_LIMITED"`, the seconds to wait in
  * `extensions.retryAfterSeconds` and the same in a `Retry-After` header.
  *
- * It is counted just before execution. A query's counter travels in the
- * message that opens the query's one transaction
- * (graphql/plugins/request-transaction.ts), so it costs no round trip of
- * its own; a mutation's is one statement on its own.
+ * A mutation is counted on its own statement before it runs. A query's
+ * counter travels in the message that opens the query's one transaction
+ * (graphql/plugins/request-transaction.ts), ahead of its first read, so it
+ * costs no round trip of its own; past the limit the database refuses that
+ * read, and the answer is the refusal. Calls to other services (storage,
+ * API keys) wait for the decision; a query that reads nothing and calls
+ * nothing is counted once it has run.
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -18,7 +21,33 @@ import { requestTransactionOf } from "@/graphql/plugins/request-transaction";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { clientIpOf } from "@/lib/http/client-ip";
-import { hitRateLimit, type RateLimits } from "@/lib/rate-limit";
+import { hitRateLimit, rateLimitDecision, rateLimitStatement, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
+
+function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signedIn: boolean): GraphQLError {
+  const who = signedIn ? "this account" : "your address";
+  return new GraphQLError(`Too many requests: ${who} may make ${decision.limit} per minute. Retry in ${decision.retryAfterSeconds} s.`, {
+    extensions: {
+      code: "RATE_LIMITED",
+      limit: decision.limit,
+      retryAfterSeconds: decision.retryAfterSeconds,
+      http: { status: 429, headers: { "Retry-After": String(decision.retryAfterSeconds) } },
+    },
+  });
+}
+
+/** The service with every method waiting for `admitted()` first (all of FileStorage's and ApiKeyService's are async). */
+function afterAdmission<T extends object>(service: T, admitted: () => Promise<void>): T {
+  return new Proxy(service, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        await admitted();
+        return Reflect.apply(value, target, args) as unknown;
+      };
+    },
+  });
+}
 
 export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugin<GraphQLContext & { request: Request }> {
   const limits = options.limits ?? (() => getEnv().rateLimit);
@@ -29,27 +58,42 @@ export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugi
         const subject = context.identity
           ? { userId: context.identity.userId }
           : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
-        // Runs inside the transaction plugin's wrapper (registered after this one), so a query's transaction is known here.
-        const shared = requestTransactionOf(context);
-        const decision = await hitRateLimit(subject, limits(), shared?.openAfter).catch((error: unknown) => {
+        const refuse = (decision: RateLimitDecision) => {
+          if (!decision.allowed) throw limited(decision, context.identity !== null);
+        };
+        const unavailable = (error: unknown): never => {
           if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
           throw error;
-        });
-        if (!decision.allowed) {
-          const who = context.identity ? "this account" : "your address";
-          throw new GraphQLError(
-            `Too many requests: ${who} may make ${decision.limit} per minute. Retry in ${decision.retryAfterSeconds} s.`,
-            {
-              extensions: {
-                code: "RATE_LIMITED",
-                limit: decision.limit,
-                retryAfterSeconds: decision.retryAfterSeconds,
-                http: { status: 429, headers: { "Retry-After": String(decision.retryAfterSeconds) } },
-              },
-            },
-          );
+        };
+        // Runs inside the transaction plugin's wrapper (registered after this one), so a query's transaction is known here.
+        const shared = requestTransactionOf(context);
+        const statement = shared ? rateLimitStatement(subject, limits()) : null;
+        if (!shared || !statement) {
+          // A mutation: counted on its own, and decided before anything runs.
+          refuse(await hitRateLimit(subject, limits()).catch(unavailable));
+          return executeFn(executionArgs);
         }
-        return executeFn(executionArgs);
+        // A query: counted in the message that opens its transaction, ahead of its first read. Over the
+        // limit that read fails unread (lib/db/client.ts), and the answer is the refusal, not the result.
+        shared.lead(statement);
+        let admission: Promise<void> | null = null;
+        const admitted = () => (admission ??= rateLimitDecision(shared.leadResult()).catch(unavailable).then(refuse));
+        // Storage and API-key calls go to other services: they wait for the decision (counted on its own if no read has carried it yet).
+        const { storage, apiKeys } = context;
+        context.storage = afterAdmission(storage, admitted);
+        context.apiKeys = afterAdmission(apiKeys, admitted);
+        let result: Awaited<ReturnType<typeof executeFn>>;
+        try {
+          result = await executeFn(executionArgs);
+        } catch (error) {
+          await admitted().catch(() => {});
+          throw error;
+        } finally {
+          context.storage = storage;
+          context.apiKeys = apiKeys;
+        }
+        await admitted();
+        return result;
       });
     },
   };

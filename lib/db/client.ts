@@ -252,12 +252,23 @@ type OpenTransaction = {
 };
 
 /**
- * `first`, when given, is one simple-protocol statement sent in the same message ahead of the
- * transaction: it runs on its own as the connection's role and is committed before the transaction
- * begins (the simple protocol runs a message's statements in order), so it costs no round trip of its
- * own. Its first row is in `firstRow`.
+ * Reserves a connection and sends the message that opens the transaction,
+ * without waiting for its answer: statements sent before `opened` settles
+ * travel in the same pipeline (postgres.js writes what is queued in one tick
+ * as one packet) and run after it, inside the transaction. That is safe
+ * because the message begins with BEGIN: whichever of its statements fails,
+ * the server is left in an aborted transaction, and every statement
+ * pipelined behind it fails unread (25P02) instead of running outside the
+ * transaction as the connection's own role.
+ *
+ * `lead`, when given, is one simple-protocol statement of the service path
+ * sent in the same message ahead of the transaction: it runs in a
+ * transaction of its own, committed before the caller's begins, so its row
+ * locks last only for itself and it costs no round trip of its own.
+ * `opened` resolves to its first row (or undefined without one) and rejects
+ * with its error, or with the opening's.
  */
-async function openTransaction(db: Sql, rls: RlsContext | null, first?: string): Promise<OpenTransaction & { firstRow?: unknown }> {
+async function openTransaction(db: Sql, rls: RlsContext | null, lead?: string): Promise<OpenTransaction & { opened: Promise<unknown> }> {
   const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
   const { watch, onexecute } = watchConnection();
   const sql = guarded(connection, watch);
@@ -286,14 +297,13 @@ async function openTransaction(db: Sql, rls: RlsContext | null, first?: string):
     // The database (or storage, inside fn) could not answer: SERVICE_UNAVAILABLE; anything else as it was.
     return fault ?? error;
   };
-  let firstRow: unknown;
-  try {
-    const opening = openTransactionStatement(rls);
-    const results = await connection.unsafe(first ? `${first}; commit; ${opening}` : opening, [], { onexecute } as postgres.UnsafeQueryOptions);
-    if (first) firstRow = (results as unknown as unknown[][])[0]![0];
-  } catch (error) {
-    throw await fail(error);
-  }
+  const opening = openTransactionStatement(rls);
+  const message = lead ? `begin; ${lead}; commit; ${opening}` : opening;
+  const opened = Promise.resolve(connection.unsafe(message, [], { onexecute } as postgres.UnsafeQueryOptions)).then((results) =>
+    lead ? (results as unknown as unknown[][])[1]?.[0] : undefined,
+  );
+  // Whoever uses the transaction hears of a failure; until then it must not count as unhandled.
+  opened.catch(() => {});
   const commit = async () => {
     try {
       await sql`commit`;
@@ -302,7 +312,7 @@ async function openTransaction(db: Sql, rls: RlsContext | null, first?: string):
     }
     release();
   };
-  return { sql, commit, fail, observe, firstRow };
+  return { sql, commit, fail, observe, opened };
 }
 
 /** Runs fn in one transaction on one reserved connection. */
@@ -310,6 +320,8 @@ async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) 
   const transaction = await openTransaction(db, rls);
   let result: T;
   try {
+    // A write may do more than SQL (a storage call, say) before its first statement: it starts only once the transaction is open.
+    await transaction.opened;
     result = await fn(transaction.sql);
   } catch (error) {
     throw await transaction.fail(error);
@@ -336,37 +348,76 @@ export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Pr
  * One transaction as the user, opened on first use and shared by every run()
  * until end() commits it (graphql/plugins/request-transaction.ts: all the
  * reads of one query request). Same RLS context as withUser.
+ *
+ * Only reads run in it, so the first run() does not wait for the opening:
+ * its first statement travels in the same pipeline (see openTransaction),
+ * and the list query costs one round trip and the commit. Nothing a failed
+ * opening would have refused is handed back: run() waits for the opening's
+ * answer before it returns what fn read.
  */
 export function sharedUserTransaction(identity: DbIdentity | null, db: Sql = pool()) {
   const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
-  let opened: Promise<OpenTransaction> | null = null;
+  let transaction: Promise<OpenTransaction & { opened: Promise<unknown> }> | null = null;
+  let lead: { statement: string; result: Promise<unknown> | null } | null = null;
+  const open = () => {
+    // A lead already sent on its own (leadResult) is not counted twice.
+    const carried = lead && !lead.result ? lead : null;
+    transaction ??= openTransaction(db, rls, carried?.statement).then((open) => {
+      if (carried) carried.result = open.opened;
+      return open;
+    });
+    return transaction;
+  };
   return {
     run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
-      opened ??= openTransaction(db, rls);
-      const transaction = await opened;
+      const { sql, opened, observe } = await open();
+      const work = fn(sql);
+      work.catch(() => {});
       try {
-        return await fn(transaction.sql);
+        await opened;
+        // Sent on its own before this transaction opened: its refusal stands for this read too.
+        await lead?.result;
       } catch (error) {
-        transaction.observe(error);
+        // Refused (the lead statement raised) or the database is unreachable: what fn read, if anything, is not handed back.
+        throw unavailableError(error) ?? error;
+      }
+      try {
+        return await work;
+      } catch (error) {
+        observe(error);
         // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
         throw unavailableError(error) ?? error;
       }
     },
     /**
-     * Opens the transaction now, with one simple-protocol statement of the
-     * service path in front of it in the same message (the rate limit's
-     * counter, lib/rate-limit.ts), and returns that statement's first row.
+     * Puts one simple-protocol statement of the service path (the rate
+     * limit's counter, lib/rate-limit.ts) in the message that will open the
+     * transaction. leadResult() gives its first row or its error.
      */
-    openAfter: async (first: string): Promise<unknown> => {
-      if (opened) throw new Error("openAfter: the transaction is open already");
-      const opening = openTransaction(db, rls, first);
-      opened = opening;
-      return (await opening).firstRow;
+    lead: (statement: string): void => {
+      if (transaction) throw new Error("lead: the transaction is open already");
+      lead = { statement, result: null };
+    },
+    /** The lead statement's first row (or error); sent on its own now if no run() opened the transaction. */
+    leadResult: async (): Promise<unknown> => {
+      if (!lead) throw new Error("leadResult: no lead statement was given");
+      if (transaction) await transaction.catch(() => null);
+      lead.result ??= Promise.resolve(db.unsafe(lead.statement)).then((rows) => rows[0]);
+      return lead.result;
     },
     end: async (): Promise<void> => {
-      const transaction = await opened?.catch(() => null);
+      const open = await transaction?.catch(() => null);
+      if (!open) return;
+      const failure = await open.opened.then(
+        () => null,
+        (error: unknown) => error ?? new Error("the transaction did not open"),
+      );
+      if (failure) {
+        await open.fail(failure);
+        return;
+      }
       // Only reads ran in it: a failed commit loses nothing, and the connection is dealt with by commit itself.
-      await transaction?.commit().catch(() => {});
+      await open.commit().catch(() => {});
     },
   };
 }

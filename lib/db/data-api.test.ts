@@ -263,6 +263,8 @@ describe("what a signed-in person cannot do through the Data API", () => {
       [`update private.generation_counts set used = 0`, denied("table generation_counts")],
       [`delete from private.generation_counts`, denied("table generation_counts")],
       [`delete from private.rate_limit_counters`, denied("table rate_limit_counters")],
+      // Resetting or inflating anyone's count (the limits are the caller's arguments) is the server's alone.
+      [`select * from private.count_request('user:${alice.id}', 1000000, 1000000, 1000000)`, denied("function count_request")],
       [`delete from private.worker_heartbeats`, denied("table worker_heartbeats")],
       [`select * from graphile_worker.jobs`, denied("schema graphile_worker")],
       [`select graphile_worker.add_job('generate_post', '{}')`, denied("schema graphile_worker")],
