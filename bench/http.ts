@@ -17,9 +17,11 @@
  * Prints req/s, p50/p99, SQL statements per request (counted in process on
  * the same code), peak RSS of each server's process tree, and ratios. The
  * rate limits stay on, set high enough for the load. BENCH_SECONDS (10),
- * BENCH_CONNECTIONS ("10,40"), BENCH_SKIP_BUILD=1 to reuse .next,
+ * BENCH_CONNECTIONS ("10,40"), BENCH_ROUNDS (3: each row is measured that
+ * many times, interleaved with the others, and its medians printed), BENCH_SKIP_BUILD=1 to reuse .next,
  * BENCH_PROFILE=<dir> to write --cpu-prof profiles of the server,
- * BENCH_ONLY=list,create,route,node to run only those rows.
+ * BENCH_ONLY=list,create,route,node to run only those rows (listget, the list
+ * as a GET, and typename, `{ __typename }` with a token, only when named).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -38,6 +40,7 @@ import { freePort } from "@/test/ports";
 const root = path.resolve(import.meta.dirname, "..");
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const levels = (process.env.BENCH_CONNECTIONS ?? "10,40").split(",").map(Number);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 // Which rows to run (all by default): a profile of one kind of request alone is easier to read.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const runs = (row: "list" | "create" | "route" | "node" | "typename" | "listget") => (row === "typename" || row === "listget" ? !!only?.has(row) : !only || only.has(row));
@@ -119,6 +122,24 @@ function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv) {
     }
   };
   return { child, output: () => output, stop };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** One row's rounds as one: medians of the rates and latencies, totals of failures, the highest RSS. */
+function medianRow(measured: Row[]): Row {
+  const of = (key: "rps" | "p50" | "p99" | "cpuMsPerRequest") => median(measured.map((row) => row[key]));
+  return {
+    name: measured[0]!.name,
+    connections: measured[0]!.connections,
+    rps: of("rps"),
+    p50: of("p50"),
+    p99: of("p99"),
+    cpuMsPerRequest: of("cpuMsPerRequest"),
+    non2xx: measured.reduce((sum, row) => sum + row.non2xx, 0),
+    errors: measured.reduce((sum, row) => sum + row.errors, 0),
+    rssMiB: Math.max(...measured.map((row) => row.rssMiB)),
+  };
 }
 
 type Row = { name: string; connections: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; rssMiB: number; cpuMsPerRequest: number };
@@ -300,15 +321,26 @@ async function main() {
     const bareRss = watchRss(bare.child.pid!);
     cleanups.unshift(async () => (nextRss.stop(), bareRss.stop()));
 
-    say(`node ${process.version}, ${counts!.users} users, ${counts!.generations} generations, ${seconds} s per row after a 2 s warm-up, ${USERS} rotating Bearer tokens`);
+    say(`node ${process.version}, ${counts!.users} users, ${counts!.generations} generations, ${seconds} s per row after a 2 s warm-up, ${rounds} interleaved rounds (medians), ${USERS} rotating Bearer tokens`);
+    type Measure = () => Promise<Row>;
     const rows: Row[] = [];
     for (const connections of levels) {
-      if (runs("list")) rows.push(await load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
-      if (runs("listget")) rows.push(await load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!));
-      if (runs("typename")) rows.push(await load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!));
-      if (runs("create")) rows.push(await load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
-      if (runs("route")) rows.push(await load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
-      if (runs("node")) rows.push(await load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));
+      const measures: Measure[] = [];
+      if (runs("list")) measures.push(() => load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
+      if (runs("listget")) measures.push(() => load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!));
+      if (runs("typename")) measures.push(() => load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!));
+      if (runs("create")) measures.push(() => load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
+      if (runs("route")) measures.push(() => load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
+      if (runs("node")) measures.push(() => load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));
+      // Rounds interleave the rows (in turn forwards and backwards), so the machine's drift during the run
+      // falls on every row alike; each figure is the median over the rounds.
+      const byRow = measures.map(() => [] as Row[]);
+      for (let round = 0; round < rounds; round += 1) {
+        const order = measures.map((_, index) => index);
+        if (round % 2) order.reverse();
+        for (const index of order) byRow[index]!.push(await measures[index]!());
+      }
+      rows.push(...byRow.map(medianRow));
     }
 
     say("");

@@ -78,6 +78,40 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
   const health = await measure("graphql: { health } (baseline)", () => post("{ health { ok } }"));
   const dashboard = await measure("graphql: viewer page of 50, every field", () => post(page));
   console.log(`page of 50 / health: ${(dashboard / health).toFixed(2)}x   SQL statements per page request: ${statements}`);
+
+  // Compiled execution (graphql/plugins/compiled-execution.ts) against the interpreter, on the list query:
+  // CPU per request in this process, rounds interleaved so the machine's drift falls on both alike.
+  const interpreted = createGraphQLServer({ compileQueries: false });
+  const list = `query List { viewer { generations(first: 20) { edges { node { id status outputFormat createdAt } } } } }`;
+  const cpuPerRequest = async (target: typeof server, requests: number) => {
+    const started = process.cpuUsage();
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (sent < requests) {
+          sent += 1;
+          const response = await target.fetch("http://localhost/api/graphql", {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization },
+            body: JSON.stringify({ query: list }),
+          });
+          if (response.status !== 200) throw new Error(await response.text());
+          await response.text();
+        }
+      }),
+    );
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000 / requests;
+  };
+  for (const target of [server, interpreted]) await cpuPerRequest(target, 200); // warm-up; compiles the list on `server`
+  const rounds = { compiled: [] as number[], interpreted: [] as number[] };
+  for (let round = 0; round < 12; round += 1) {
+    const order = round % 2 ? (["interpreted", "compiled"] as const) : (["compiled", "interpreted"] as const);
+    for (const name of order) rounds[name].push(await cpuPerRequest(name === "compiled" ? server : interpreted, 300));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const [compiledMs, interpretedMs] = [median(rounds.compiled), median(rounds.interpreted)];
+  console.log(`graphql list, in process: compiled ${compiledMs.toFixed(2)} ms CPU/req, interpreted ${interpretedMs.toFixed(2)} ms; compiled/interpreted ${(compiledMs / interpretedMs).toFixed(2)}x (median of 12 interleaved rounds of 300)`);
 }
 
 async function main() {

@@ -11,6 +11,7 @@ import { GraphQLError, type ValidationContext } from "graphql";
 import { createYoga, type CORSOptions, type Plugin } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "@/graphql/context";
 import { serviceUnavailable, useClientErrors } from "@/graphql/errors";
+import { useCompiledExecution } from "@/graphql/plugins/compiled-execution";
 import { graphiqlOptionsFor } from "@/graphql/graphiql";
 import { useRateLimit } from "@/graphql/plugins/rate-limit";
 import { useRequestBodyRules } from "@/graphql/plugins/request-body";
@@ -133,6 +134,10 @@ export type GraphQLServerOptions = {
   storage?: FileStorage;
   /** The API keys service; defaults to Clerk's or the development identity's, as configured. */
   apiKeys?: ApiKeyService;
+  /** Whether queries run often are compiled (graphql/plugins/compiled-execution.ts); on by default. Off only to measure it. */
+  compileQueries?: boolean;
+  /** Called when a query's document is compiled. */
+  onCompiledQuery?: (operationName: string | null) => void;
 };
 
 export function createGraphQLServer(options: GraphQLServerOptions = {}) {
@@ -171,6 +176,8 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
       useRequestId(),
       useClientErrors(),
       useRequestBodyRules(),
+      // Before every plugin that wraps execution, so they wrap the compiled code too.
+      ...(options.compileQueries === false ? [] : [useCompiledExecution({ onCompiled: options.onCompiledQuery })]),
       useRateLimit(),
       useOneTransactionPerQuery(),
       maxDepthPlugin({ n: 10, ...documentLimit }),
