@@ -49,6 +49,7 @@ const rawSchema = z.object({
 
   DATABASE_URL: optional(postgresUrl),
   DATABASE_DIRECT_URL: optional(postgresUrl),
+  DATABASE_POOL_SIZE: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number of connections").min(1).max(200).default(10)),
 
   WORKER_CONCURRENCY: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(64).default(2)),
   WORKER_LOCK_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(14400).default(60)),
@@ -146,6 +147,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     embeddedDbPort: raw.POSTORA_DB_PORT,
     logLevel: raw.LOG_LEVEL,
     databaseUrl: raw.DATABASE_URL ?? null,
+    /** Connections this server process keeps to DATABASE_URL (each query request holds one until it commits). */
+    databasePoolSize: raw.DATABASE_POOL_SIZE,
     /** The worker's connection: LISTEN/NOTIFY needs a session, which a transaction pooler cannot give. */
     databaseDirectUrl: raw.DATABASE_DIRECT_URL ?? raw.DATABASE_URL ?? null,
     worker: {

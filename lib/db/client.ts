@@ -106,7 +106,7 @@ function pool(): Sql {
     );
   }
   if (!globalForDb.postoraPool || globalForDb.postoraPoolUrl !== url) {
-    globalForDb.postoraPool = createPool(url);
+    globalForDb.postoraPool = createPool(url, { max: getEnv().databasePoolSize });
     globalForDb.postoraPoolUrl = url;
   }
   return globalForDb.postoraPool;
