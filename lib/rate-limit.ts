@@ -37,8 +37,8 @@ const sendOnPool: SendStatement = async (statement) => ((await servicePool().uns
  * refuses it past the limit (private.count_request raises SQLSTATE PT429), or
  * null when the limits that could apply are off (0): then nothing is sent.
  * Simple text (lib/db/literal.ts: one round trip, not two), so it can travel
- * in front of other statements in one message: a query's transaction sends
- * it in the message that opens it (lib/db/client.ts sharedUserTransaction).
+ * in front of other statements in one message: a query's first read sends
+ * it in the message that opens its transaction (lib/db/client.ts userReads).
  * It must run as the service role, outside any transaction that outlives it,
  * so the counter's row lock is held only for the statement itself.
  */

@@ -10,7 +10,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import { getEnv } from "@/lib/env";
-import { asService, onQuery, sharedUserTransaction } from "@/lib/db/client";
+import { asService, onQuery, userReads } from "@/lib/db/client";
 import { hitRateLimit, rateLimitDecision, rateLimitStatement } from "@/lib/rate-limit";
 import { postGraphQL, signedInPerson } from "@/test/support";
 
@@ -142,55 +142,48 @@ describe("signed-in callers", () => {
     expect(await counted(`mutation { createTemplate(input: { name: "counted", type: CAROUSEL, content: { slides: 1 } }) { template { id } } }`)).toHaveLength(1);
   });
 
-  it("sends a query's counter, the opening of its transaction and its first read in one packet, and refuses that read past the limit", async () => {
+  it("sends a query's counter, the opening of its read's transaction, the read and its commit in one packet, and refuses that read past the limit", async () => {
     const limits = { freePerMinute: 2, paidPerMinute: 2, anonymousPerMinute: 2 };
     const person = await signedInPerson(createGraphQLServer());
     await resetWindow(`user:${person.id}`);
-    const read = (transaction: ReturnType<typeof sharedUserTransaction>) =>
+    const read = (transaction: ReturnType<typeof userReads>) =>
       transaction.run((sql) => sql<{ n: number }[]>`select count(*)::int as n from generations`);
     const packets: number[] = [];
-    const transactions = [1, 2, 3].map(() => sharedUserTransaction({ clerkUserId: person.clerkUserId }));
-    try {
-      // Fresh minute: the counter starts again at 1 (signedInPerson's request was in the old one).
-      for (const transaction of transactions) transaction.lead(rateLimitStatement({ userId: person.id }, limits)!);
-      const writes = countSocketWrites(packets);
-      await read(transactions[0]!);
-      writes.stop();
-      await read(transactions[1]!);
-      expect(await rateLimitDecision(transactions[1]!.leadResult())).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
-      // The third is over the limit: its read is refused by the database, and nothing it read is handed back.
-      const refused = await read(transactions[2]!).then(
-        () => "read",
-        (error: unknown) => (error as { code?: string }).code,
-      );
-      expect(refused).toBe("PT429");
-      expect(await rateLimitDecision(transactions[2]!.leadResult())).toMatchObject({ allowed: false, limit: 2 });
-    } finally {
-      for (const transaction of transactions) await transaction.end();
-    }
-    // One packet carried the counter, BEGIN, the RLS context and the read.
+    const transactions = [1, 2, 3].map(() => userReads({ clerkUserId: person.clerkUserId }));
+    // Fresh minute: the counter starts again at 1 (signedInPerson's request was in the old one).
+    for (const transaction of transactions) transaction.lead(rateLimitStatement({ userId: person.id }, limits)!);
+    const writes = countSocketWrites(packets);
+    await read(transactions[0]!);
+    writes.stop();
+    await read(transactions[1]!);
+    expect(await rateLimitDecision(transactions[1]!.leadResult())).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+    // The third is over the limit: its read is refused by the database, and nothing it read is handed back.
+    const refused = await read(transactions[2]!).then(
+      () => "read",
+      (error: unknown) => (error as { code?: string }).code,
+    );
+    expect(refused).toBe("PT429");
+    expect(await rateLimitDecision(transactions[2]!.leadResult())).toMatchObject({ allowed: false, limit: 2 });
+    // One packet carried the counter, BEGIN, the RLS context, the read and COMMIT.
     expect(packets).toHaveLength(1);
     // The refusal rolled its own count back: the minute holds the limit, not more.
     const [counter] = await asService((sql) => sql<{ hits: number }[]>`select hits from private.rate_limit_counters where subject = ${`user:${person.id}`}`);
     expect(counter!.hits).toBe(2);
   });
 
-  it("holds the counter's row lock for its own statement only, not for the query's transaction it opens", async () => {
+  it("holds the counter's row lock for its own statement only, not for the read's transaction it opens", async () => {
     const limits = { freePerMinute: 100, paidPerMinute: 100, anonymousPerMinute: 100 };
     const person = await signedInPerson(createGraphQLServer());
-    const first = sharedUserTransaction({ clerkUserId: person.clerkUserId });
+    const first = userReads({ clerkUserId: person.clerkUserId });
     first.lead(rateLimitStatement({ userId: person.id }, limits)!);
-    try {
-      // The first read opens the transaction, with the counter in front of it, and runs as the caller.
-      const [row] = await first.run((sql) => sql<{ role: string }[]>`select current_user as role`);
-      expect(row!.role).toBe("authenticated");
-      expect(await rateLimitDecision(first.leadResult())).toMatchObject({ allowed: true, limit: 100 });
-      // The same caller's next request counts at once while the first one's transaction is still open.
-      const second = await Promise.race([hitRateLimit({ userId: person.id }, limits), new Promise((resolve) => setTimeout(resolve, 3000, "blocked"))]);
-      expect(second).toMatchObject({ allowed: true });
-    } finally {
-      await first.end();
-    }
+    // The first read opens its transaction, with the counter in front of it, runs as the caller, and takes its time.
+    const slow = first.run((sql) => sql<{ role: string }[]>`select current_user as role, pg_sleep(1.5)::text as slept`);
+    expect(await rateLimitDecision(first.leadResult())).toMatchObject({ allowed: true, limit: 100 });
+    // The same caller's next request counts at once while the first one's transaction is still open.
+    const second = await Promise.race([hitRateLimit({ userId: person.id }, limits), new Promise((resolve) => setTimeout(resolve, 1000, "blocked"))]);
+    expect(second).toMatchObject({ allowed: true });
+    const [row] = await slow;
+    expect(row!.role).toBe("authenticated");
   });
 });
 

@@ -6,8 +6,8 @@
  * `extensions.retryAfterSeconds` and the same in a `Retry-After` header.
  *
  * A mutation is counted on its own statement before it runs. A query's
- * counter travels in the message that opens the query's one transaction
- * (graphql/plugins/request-transaction.ts), ahead of its first read, so it
+ * counter travels in the message that opens the transaction of the query's
+ * first read (graphql/plugins/request-transaction.ts), ahead of it, so it
  * costs no round trip of its own; past the limit the database refuses that
  * read, and the answer is the refusal. Calls to other services (storage,
  * API keys) wait for the decision; a query that reads nothing and calls
@@ -17,7 +17,7 @@ import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
 import { serviceUnavailable } from "@/graphql/errors";
-import { requestTransactionOf } from "@/graphql/plugins/request-transaction";
+import { requestReadsOf } from "@/graphql/plugins/request-transaction";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { clientIpOf } from "@/lib/http/client-ip";
@@ -65,16 +65,16 @@ export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugi
           if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
           throw error;
         };
-        // Runs inside the transaction plugin's wrapper (registered after this one), so a query's transaction is known here.
-        const shared = requestTransactionOf(context);
+        // Runs inside the reads plugin's wrapper (registered after this one), so a query's reads are known here.
+        const shared = requestReadsOf(context);
         const statement = shared ? rateLimitStatement(subject, limits()) : null;
         if (!shared || !statement) {
           // A mutation: counted on its own, and decided before anything runs.
           refuse(await hitRateLimit(subject, limits()).catch(unavailable));
           return executeFn(executionArgs);
         }
-        // A query: counted in the message that opens its transaction, ahead of its first read. Over the
-        // limit that read fails unread (lib/db/client.ts), and the answer is the refusal, not the result.
+        // A query: counted in the message that opens its first read's transaction, ahead of that read. Over
+        // the limit the read fails unread (lib/db/client.ts), and the answer is the refusal, not the result.
         shared.lead(statement);
         let admission: Promise<void> | null = null;
         const admitted = () => (admission ??= rateLimitDecision(shared.leadResult()).catch(unavailable).then(refuse));

@@ -1,45 +1,42 @@
 /**
- * One transaction per query request. Each resolver's ctx.db(...) used to
- * open, use and commit a transaction of its own, so the list query
- * (viewer, then its generations) cost two transactions and six round trips.
- * For a query operation, every ctx.db call of the request now shares one
- * transaction as the caller (lib/db/client.ts sharedUserTransaction), opened
- * on first use (or at once by the rate limit, graphql/plugins/rate-limit.ts,
- * whose counter travels in the message that opens it) and committed when
- * execution ends: same role, same claims, same RLS, fewer round trips.
- * Mutations keep one transaction per call, so each one commits or rolls back
- * on its own.
+ * How a query request reads: every resolver's ctx.db(...) call of a query
+ * operation runs through lib/db/client.ts userReads, as the caller, each in
+ * a transaction of its own whose opening, first statement and COMMIT travel
+ * in one packet (one round trip, and the connection is free again as soon as
+ * the answer arrives), with the rate limit's counter (graphql/plugins/rate-limit.ts)
+ * in front of the first one. Same role, same claims, same RLS as withUser.
+ * Mutations keep withUser's one transaction per call, which waits for each
+ * statement, so each one commits or rolls back on its own.
  */
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
-import { sharedUserTransaction } from "@/lib/db/client";
+import { userReads } from "@/lib/db/client";
 
-type SharedTransaction = ReturnType<typeof sharedUserTransaction>;
+type RequestReads = ReturnType<typeof userReads>;
 
-const transactions = new WeakMap<GraphQLContext, SharedTransaction>();
+const reads = new WeakMap<GraphQLContext, RequestReads>();
 
-/** The one transaction of this query request, or undefined for a mutation (or a request this plugin does not run on). */
-export function requestTransactionOf(context: GraphQLContext): SharedTransaction | undefined {
-  return transactions.get(context);
+/** This query request's reads, or undefined for a mutation (or a request this plugin does not run on). */
+export function requestReadsOf(context: GraphQLContext): RequestReads | undefined {
+  return reads.get(context);
 }
 
-export function useOneTransactionPerQuery(): Plugin<GraphQLContext> {
+export function usePipelinedReads(): Plugin<GraphQLContext> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== "query") return;
       const context = args.contextValue as GraphQLContext;
-      const shared = sharedUserTransaction(context.identity);
-      transactions.set(context, shared);
+      const requestReads = userReads(context.identity);
+      reads.set(context, requestReads);
       setExecuteFn(async (executionArgs) => {
         const own = context.db;
-        context.db = shared.run;
+        context.db = requestReads.run;
         try {
           return await executeFn(executionArgs);
         } finally {
           context.db = own;
-          transactions.delete(context);
-          await shared.end();
+          reads.delete(context);
         }
       });
     },

@@ -211,22 +211,55 @@ function watchConnection(): { watch: Watch; onexecute: (connection: DriverConnec
   return { watch, onexecute };
 }
 
-/** The transaction's Sql, refusing to send anything once its connection is lost. */
-function guarded(connection: Sql, watch: Watch): Sql {
+/**
+ * A read's transaction whose COMMIT is sent right behind its first
+ * statement (userReads): `sealed` is set when the driver takes the COMMIT,
+ * and from then on no statement made through the transaction's Sql is let
+ * onto the connection, where it would run after the commit, outside any
+ * transaction, as the connection's own role. `refused` notes that one tried.
+ */
+type Seal = { sealed: boolean; refused: boolean };
+
+/** postgres.js's query object: executed by handing itself to `handler` when first awaited (a fragment never is). */
+type DriverQuery = { handler: (query: DriverQuery) => void; reject: (error: unknown) => void };
+
+const isDriverQuery = (value: unknown): value is DriverQuery =>
+  typeof value === "object" && value !== null && typeof (value as DriverQuery).handler === "function" && typeof (value as DriverQuery).reject === "function";
+
+/** Lets the query onto the connection only while the seal is open; `onRun` runs as the driver takes it. */
+function gate(query: DriverQuery, seal: Seal, onRun?: () => void): void {
+  const run = query.handler;
+  query.handler = (taken) => {
+    if (seal.sealed) {
+      seal.refused = true;
+      query.reject(new Error("A statement came after its read's commit; the read is run again in a transaction of its own."));
+      return;
+    }
+    onRun?.();
+    run(taken);
+  };
+}
+
+/** The transaction's Sql, refusing to send anything once its connection is lost (or, with a seal, once it is sealed). */
+function guarded(connection: Sql, watch: Watch, seal?: Seal): Sql {
   const refuseIfLost = () => {
     if (watch.lost) throw new DatabaseUnavailableError(watch.lost, "The database connection was lost mid-request");
+  };
+  const sealed = (value: unknown) => {
+    if (seal && isDriverQuery(value)) gate(value, seal);
+    return value;
   };
   return new Proxy(connection, {
     apply(target, thisArg, args) {
       refuseIfLost();
-      return Reflect.apply(target, thisArg, args) as unknown;
+      return sealed(Reflect.apply(target, thisArg, args) as unknown);
     },
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if ((property === "unsafe" || property === "file") && typeof value === "function") {
         return (...args: unknown[]) => {
           refuseIfLost();
-          return Reflect.apply(value, target, args) as unknown;
+          return sealed(Reflect.apply(value, target, args) as unknown);
         };
       }
       return value;
@@ -268,10 +301,15 @@ type OpenTransaction = {
  * `opened` resolves to its first row (or undefined without one) and rejects
  * with its error, or with the opening's.
  */
-async function openTransaction(db: Sql, rls: RlsContext | null, lead?: string): Promise<OpenTransaction & { opened: Promise<unknown> }> {
+async function openTransaction(
+  db: Sql,
+  rls: RlsContext | null,
+  lead?: string,
+  seal?: Seal,
+): Promise<OpenTransaction & { opened: Promise<unknown>; commitSealing: (seal: Seal) => Promise<void> }> {
   const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
   const { watch, onexecute } = watchConnection();
-  const sql = guarded(connection, watch);
+  const sql = guarded(connection, watch, seal);
   let released = false;
   const release = () => {
     if (released) return;
@@ -312,7 +350,18 @@ async function openTransaction(db: Sql, rls: RlsContext | null, lead?: string): 
     }
     release();
   };
-  return { sql, commit, fail, observe, opened };
+  /** Queues COMMIT now, behind whatever is queued already, and seals the transaction as the driver takes it. */
+  const commitSealing = async (seal: Seal) => {
+    const committing = connection`commit`;
+    gate(committing as unknown as DriverQuery, { sealed: false, refused: false }, () => (seal.sealed = true));
+    try {
+      await committing;
+    } catch (error) {
+      throw await fail(error);
+    }
+    release();
+  };
+  return { sql, commit, commitSealing, fail, observe, opened };
 }
 
 /** Runs fn in one transaction on one reserved connection. */
@@ -345,79 +394,80 @@ export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Pr
 }
 
 /**
- * One transaction as the user, opened on first use and shared by every run()
- * until end() commits it (graphql/plugins/request-transaction.ts: all the
- * reads of one query request). Same RLS context as withUser.
+ * The reads of one query request (graphql/plugins/request-transaction.ts),
+ * as the user, under the same RLS context as withUser, each in a transaction
+ * of its own that costs one round trip: the message that opens it, its first
+ * statement and its COMMIT go out in one packet (see openTransaction), and
+ * the connection goes back to the pool as soon as the answers arrive, not
+ * when the whole request is done.
  *
- * Only reads run in it, so the first run() does not wait for the opening:
- * its first statement travels in the same pipeline (see openTransaction),
- * and the list query costs one round trip and the commit. Nothing a failed
- * opening would have refused is handed back: run() waits for the opening's
- * answer before it returns what fn read.
+ * Nothing is handed back that the opening refused (run() waits for the
+ * opening's answer first), and nothing runs outside the transaction: once the
+ * driver takes the COMMIT, the transaction's Sql lets no other statement onto
+ * the connection. A read that needs a second statement (say, a page with a
+ * cursor) is refused there and run again in a transaction of its own that
+ * waits for each statement (inTransaction), so it still costs only what it
+ * did before. Reads run twice change nothing.
+ *
+ * lead() puts one simple-protocol statement of the service path (the rate
+ * limit's counter, lib/rate-limit.ts) in front of the first read's opening.
  */
-export function sharedUserTransaction(identity: DbIdentity | null, db: Sql = pool()) {
+export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
   const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
-  let transaction: Promise<OpenTransaction & { opened: Promise<unknown> }> | null = null;
   let lead: { statement: string; result: Promise<unknown> | null } | null = null;
-  const open = () => {
-    // A lead already sent on its own (leadResult) is not counted twice.
-    const carried = lead && !lead.result ? lead : null;
-    transaction ??= openTransaction(db, rls, carried?.statement).then((open) => {
-      if (carried) carried.result = open.opened;
-      return open;
-    });
-    return transaction;
-  };
+  let opening: Promise<unknown> | null = null;
   return {
     run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
-      const { sql, opened, observe } = await open();
-      const work = fn(sql);
+      const carried = lead && !lead.result ? lead : null;
+      const seal: Seal = { sealed: false, refused: false };
+      const reserving = openTransaction(db, rls, carried?.statement, seal);
+      if (carried) {
+        // Known at once, so leadResult() neither sends it again nor misses it while the connection is reserved.
+        carried.result = reserving.then((transaction) => transaction.opened);
+        carried.result.catch(() => {});
+      }
+      opening ??= reserving;
+      const transaction = await reserving;
+      const work = fn(transaction.sql);
       work.catch(() => {});
+      const committed = transaction.commitSealing(seal);
+      committed.catch(() => {});
       try {
-        await opened;
-        // Sent on its own before this transaction opened: its refusal stands for this read too.
+        await transaction.opened;
+        // Sent on its own or with another read: its refusal stands for this read too.
         await lead?.result;
       } catch (error) {
+        await committed.catch(() => {});
         // Refused (the lead statement raised) or the database is unreachable: what fn read, if anything, is not handed back.
         throw unavailableError(error) ?? error;
       }
+      let outcome: { value: T } | { error: unknown };
       try {
-        return await work;
+        outcome = { value: await work };
       } catch (error) {
-        observe(error);
-        // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
+        outcome = { error };
+      }
+      try {
+        await committed;
+      } catch (error) {
         throw unavailableError(error) ?? error;
       }
+      if (seal.refused) return inTransaction(db, rls, fn);
+      if ("value" in outcome) return outcome.value;
+      transaction.observe(outcome.error);
+      // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
+      throw unavailableError(outcome.error) ?? outcome.error;
     },
-    /**
-     * Puts one simple-protocol statement of the service path (the rate
-     * limit's counter, lib/rate-limit.ts) in the message that will open the
-     * transaction. leadResult() gives its first row or its error.
-     */
+    /** Puts one simple-protocol statement of the service path in the message that opens the first read. */
     lead: (statement: string): void => {
-      if (transaction) throw new Error("lead: the transaction is open already");
+      if (opening) throw new Error("lead: a read has started already");
       lead = { statement, result: null };
     },
-    /** The lead statement's first row (or error); sent on its own now if no run() opened the transaction. */
+    /** The lead statement's first row (or error); sent on its own now if no read has carried it. */
     leadResult: async (): Promise<unknown> => {
       if (!lead) throw new Error("leadResult: no lead statement was given");
-      if (transaction) await transaction.catch(() => null);
       lead.result ??= Promise.resolve(db.unsafe(lead.statement)).then((rows) => rows[0]);
       return lead.result;
-    },
-    end: async (): Promise<void> => {
-      const open = await transaction?.catch(() => null);
-      if (!open) return;
-      const failure = await open.opened.then(
-        () => null,
-        (error: unknown) => error ?? new Error("the transaction did not open"),
-      );
-      if (failure) {
-        await open.fail(failure);
-        return;
-      }
-      // Only reads ran in it: a failed commit loses nothing, and the connection is dealt with by commit itself.
-      await open.commit().catch(() => {});
     },
   };
 }

@@ -1,0 +1,90 @@
+/**
+ * A query's reads (userReads): each in a transaction of its own whose
+ * opening, first statement and COMMIT travel in one packet, and nothing ever
+ * runs outside that transaction, whatever a read does after its first
+ * statement.
+ */
+import { Socket } from "node:net";
+import { describe, expect, it } from "vitest";
+import { asService, userReads, type Sql } from "@/lib/db/client";
+import { seedGeneration, seedUser } from "@/test/support";
+
+/** Counts socket writes (each one a packet to Postgres here) while fn runs. */
+async function packetsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; packets: number }> {
+  const write = Socket.prototype.write;
+  let packets = 0;
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+    packets += 1;
+    return write.apply(this, args);
+  } as Socket["write"];
+  try {
+    return { value: await fn(), packets };
+  } finally {
+    Socket.prototype.write = write;
+  }
+}
+
+const whoAmI = (sql: Sql) => sql<{ role: string; sub: string | null }[]>`select current_user as role, auth.jwt()->>'sub' as sub`;
+
+describe("a query's reads", () => {
+  it("cost one packet each, run as the caller, and leave no transaction open", async () => {
+    const alice = await seedUser();
+    await seedGeneration(alice.id);
+    const reads = userReads(alice.identity);
+    await reads.run(whoAmI); // the pool has a connection open
+    const { value, packets } = await packetsDuring(() => reads.run(whoAmI));
+    expect(value).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+    expect(packets).toBe(1);
+    // Two reads at once: each its own transaction, both as the caller.
+    const [first, second] = await Promise.all([reads.run(whoAmI), reads.run((sql) => sql<{ n: number }[]>`select count(*)::int as n from generations`)]);
+    expect(first).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+    expect(second).toEqual([{ n: 1 }]);
+    // No connection of ours is left idle in a transaction.
+    const [open] = await asService((sql) => sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity where application_name = 'postora-api' and state like 'idle in transaction%' and pid <> pg_backend_pid()`);
+    expect(open!.n).toBe(0);
+  });
+
+  it("run a read with a second statement again in a transaction of its own, never after the commit as the server's role", async () => {
+    const alice = await seedUser();
+    const reads = userReads(alice.identity);
+    let attempts = 0;
+    const twoStatements = async (sql: Sql) => {
+      attempts += 1;
+      const [first] = await whoAmI(sql);
+      const [second] = await whoAmI(sql);
+      return [first, second];
+    };
+    expect(await reads.run(twoStatements)).toEqual([
+      { role: "authenticated", sub: alice.clerkUserId },
+      { role: "authenticated", sub: alice.clerkUserId },
+    ]);
+    expect(attempts).toBe(2);
+
+    // A statement made before the commit but awaited after it is refused too, and the read runs again.
+    const madeEarly = async (sql: Sql) => {
+      const later = whoAmI(sql);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return later;
+    };
+    expect(await reads.run(madeEarly)).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+
+    // A read that swallows the refusal does not get to answer with what it made of it.
+    const swallowing = async (sql: Sql) => {
+      await whoAmI(sql);
+      return whoAmI(sql).then(
+        (rows) => rows[0]!.role,
+        () => "refused",
+      );
+    };
+    expect(await reads.run(swallowing)).toBe("authenticated");
+  });
+
+  it("hand back a read's own error as it was, and the connection stays usable", async () => {
+    const alice = await seedUser();
+    const reads = userReads(alice.identity);
+    const failing = reads.run((sql) => sql`select 1/0`);
+    await expect(failing).rejects.toMatchObject({ code: "22012" });
+    expect(await reads.run(whoAmI)).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+  });
+});
