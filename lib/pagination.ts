@@ -85,19 +85,20 @@ export async function keysetPage<T extends object>(sql: Sql, window: PageWindow,
     if (operator === "<=") return sql`and (created_at, id) <= ${position}`;
     return sql`and (created_at, id) >= ${position}`;
   };
-  const rows = await sql<(T & { pageCursorAt: string; pageCursorId: string })[]>`
-    select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from}
-      ${cursor ? key(backward ? ">" : "<", cursor) : sql``}
-    order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`}
-    limit ${sql.unsafe(String(limit + 1))}`;
+  // Both statements are sent at once: a query's read sends what it has issued with its commit
+  // (lib/db/client.ts userReads), and the second does not depend on the first.
+  const [rows, behindRows] = await Promise.all([
+    sql<(T & { pageCursorAt: string; pageCursorId: string })[]>`
+      select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from}
+        ${cursor ? key(backward ? ">" : "<", cursor) : sql``}
+      order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`}
+      limit ${sql.unsafe(String(limit + 1))}`,
+    cursor ? sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists` : null,
+  ]);
   const ahead = rows.length > limit;
   const kept = rows.slice(0, limit);
   if (backward) kept.reverse();
-  let behind = false;
-  if (cursor) {
-    const [row] = await sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists`;
-    behind = row?.exists ?? false;
-  }
+  const behind = behindRows?.[0]?.exists ?? false;
   const edges = kept.map(({ pageCursorAt, pageCursorId, ...node }) => ({
     cursor: encodeCursor({ at: pageCursorAt, id: pageCursorId }),
     node: node as unknown as T,
