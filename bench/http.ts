@@ -53,19 +53,33 @@ const CREATE = `mutation Create { createGeneration(input: { inputContent: "A ben
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => console.log(line);
 
-/** CPU seconds (user + system) used so far by every process in a group, from /proc (10 ms resolution). */
-function groupCpuSeconds(processGroup: number): number {
-  const pids = execFileSync("ps", ["-o", "pid=", "-g", String(processGroup)], { encoding: "utf8" }).split("\n").map((line) => line.trim()).filter(Boolean);
+const psLines = (args: string[]) => execFileSync("ps", args, { encoding: "utf8" }).split("\n").map((line) => line.trim()).filter(Boolean);
+
+/** CPU seconds (user + system, and with `reaped` the children's already waited for) of some processes, from /proc (10 ms resolution). */
+function cpuSecondsOf(pids: string[], reaped = false): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      if (reaped) ticks += Number(fields[13]) + Number(fields[14]); // cutime, cstime
     } catch {
       /* exited meanwhile */
     }
   }
   return ticks / 100;
+}
+
+/** CPU seconds used so far by every process in a group. */
+function groupCpuSeconds(processGroup: number): number {
+  return cpuSecondsOf(psLines(["-o", "pid=", "-g", String(processGroup)]));
+}
+
+/** CPU seconds used so far by the Postgres serving `dataDir`: its postmaster and every backend, live or ended. */
+function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = psLines(["-eo", "pid=,args="]).find((line) => line.includes(dataDir) && /postgres/.test(line))?.split(/\s+/)[0];
+  if (!postmaster) return Number.NaN;
+  return cpuSecondsOf([postmaster], true) + cpuSecondsOf(psLines(["-o", "pid=", "--ppid", postmaster]));
 }
 
 /** Sum of RSS (KiB) over a process group, sampled until stopped; returns the peak in MiB. */
@@ -128,7 +142,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** One row's rounds as one: medians of the rates and latencies, totals of failures, the highest RSS. */
 function medianRow(measured: Row[]): Row {
-  const of = (key: "rps" | "p50" | "p99" | "cpuMsPerRequest") => median(measured.map((row) => row[key]));
+  const of = (key: "rps" | "p50" | "p99" | "cpuMsPerRequest" | "dbCpuMsPerRequest") => median(measured.map((row) => row[key]));
   return {
     name: measured[0]!.name,
     connections: measured[0]!.connections,
@@ -136,15 +150,16 @@ function medianRow(measured: Row[]): Row {
     p50: of("p50"),
     p99: of("p99"),
     cpuMsPerRequest: of("cpuMsPerRequest"),
+    dbCpuMsPerRequest: of("dbCpuMsPerRequest"),
     non2xx: measured.reduce((sum, row) => sum + row.non2xx, 0),
     errors: measured.reduce((sum, row) => sum + row.errors, 0),
     rssMiB: Math.max(...measured.map((row) => row.rssMiB)),
   };
 }
 
-type Row = { name: string; connections: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; rssMiB: number; cpuMsPerRequest: number };
+type Row = { name: string; connections: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; rssMiB: number; cpuMsPerRequest: number; dbCpuMsPerRequest: number };
 
-async function load(name: string, connections: number, options: { url: string; method?: "GET" | "POST"; body?: string; tokens: string[] }, rss: ReturnType<typeof watchRss>, processGroup: number): Promise<Row> {
+async function load(name: string, connections: number, options: { url: string; method?: "GET" | "POST"; body?: string; tokens: string[] }, rss: ReturnType<typeof watchRss>, processGroup: number, databaseCpu: () => number): Promise<Row> {
   let next = 0;
   const run = (duration: number) =>
     autocannon({
@@ -166,8 +181,10 @@ async function load(name: string, connections: number, options: { url: string; m
   await run(2); // warm-up: JIT, connections, caches
   rss.reset();
   const cpuBefore = groupCpuSeconds(processGroup);
+  const dbCpuBefore = databaseCpu();
   const result = await run(seconds);
   const cpuUsed = groupCpuSeconds(processGroup) - cpuBefore;
+  const dbCpuUsed = databaseCpu() - dbCpuBefore;
   return {
     name,
     connections,
@@ -178,6 +195,7 @@ async function load(name: string, connections: number, options: { url: string; m
     errors: result.errors + result.timeouts,
     rssMiB: rss.peakMiB(),
     cpuMsPerRequest: (cpuUsed * 1000) / Math.max(1, result.requests.total),
+    dbCpuMsPerRequest: (dbCpuUsed * 1000) / Math.max(1, result.requests.total),
   };
 }
 
@@ -223,7 +241,9 @@ function topFunctions(profile: { nodes: { id: number; callFrame: { functionName:
 
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "postora-bench-http-"));
-  const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), ephemeral: true });
+  const dataDir = path.join(dir, "pg");
+  const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true });
+  const databaseCpu = () => postgresCpuSeconds(dataDir);
   const cleanups: (() => Promise<void>)[] = [async () => db.stop(), async () => rm(dir, { recursive: true, force: true })];
   try {
     await migrate(db.url());
@@ -326,12 +346,12 @@ async function main() {
     const rows: Row[] = [];
     for (const connections of levels) {
       const measures: Measure[] = [];
-      if (runs("list")) measures.push(() => load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!));
-      if (runs("listget")) measures.push(() => load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!));
-      if (runs("typename")) measures.push(() => load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!));
-      if (runs("create")) measures.push(() => load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!));
-      if (runs("route")) measures.push(() => load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!));
-      if (runs("node")) measures.push(() => load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!));
+      if (runs("list")) measures.push(() => load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("listget")) measures.push(() => load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("typename")) measures.push(() => load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("create")) measures.push(() => load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("route")) measures.push(() => load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("node")) measures.push(() => load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!, databaseCpu));
       // Rounds interleave the rows (in turn forwards and backwards), so the machine's drift during the run
       // falls on every row alike; each figure is the median over the rounds.
       const byRow = measures.map(() => [] as Row[]);
@@ -345,9 +365,9 @@ async function main() {
 
     say("");
     say(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (other work on the machine competes for its cores)`);
-    say(`${"".padEnd(44)} conns    req/s   p50 ms   p99 ms  non-2xx  errors  peak RSS  server CPU/req`);
+    say(`${"".padEnd(44)} conns    req/s   p50 ms   p99 ms  non-2xx  errors  peak RSS  server CPU/req  Postgres CPU/req`);
     for (const row of rows) {
-      say(`${row.name.padEnd(44)} ${String(row.connections).padStart(5)} ${row.rps.toFixed(0).padStart(8)} ${row.p50.toFixed(1).padStart(8)} ${row.p99.toFixed(1).padStart(8)} ${String(row.non2xx).padStart(8)} ${String(row.errors).padStart(7)} ${row.rssMiB.toFixed(0).padStart(6)} MiB ${row.cpuMsPerRequest.toFixed(2).padStart(9)} ms`);
+      say(`${row.name.padEnd(44)} ${String(row.connections).padStart(5)} ${row.rps.toFixed(0).padStart(8)} ${row.p50.toFixed(1).padStart(8)} ${row.p99.toFixed(1).padStart(8)} ${String(row.non2xx).padStart(8)} ${String(row.errors).padStart(7)} ${row.rssMiB.toFixed(0).padStart(6)} MiB ${row.cpuMsPerRequest.toFixed(2).padStart(9)} ms ${row.dbCpuMsPerRequest.toFixed(2).padStart(13)} ms`);
     }
     say("");
     for (const connections of levels) {
