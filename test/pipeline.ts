@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { asService, createPool } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { logger } from "@/lib/log";
+import { logger, type Logger } from "@/lib/log";
 import { offlineWriter } from "@/lib/ai/offline";
 import { TransientWriterError, type WriteRequest, type Writer } from "@/lib/ai/writer";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
@@ -13,7 +13,7 @@ import { getLocalStorage } from "@/lib/storage/local/adapter";
 
 export type TestWorker = RunningWorker & { close(): Promise<void> };
 
-export async function startTestWorker(options: { writer?: Writer; concurrency?: number; lockTimeoutSeconds?: number } = {}): Promise<TestWorker> {
+export async function startTestWorker(options: { writer?: Writer; concurrency?: number; lockTimeoutSeconds?: number; log?: Logger } = {}): Promise<TestWorker> {
   const url = getEnv().databaseUrl!;
   const db = createPool(url, { max: (options.concurrency ?? 2) + 2 });
   const worker = await startWorker({
@@ -21,7 +21,7 @@ export async function startTestWorker(options: { writer?: Writer; concurrency?: 
     concurrency: options.concurrency ?? 2,
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 60,
     pipeline: { db, storage: getLocalStorage(), writer: options.writer ?? offlineWriter, retry: { tries: 3, baseDelayMs: 10 } },
-    log: logger.child({ source: "test-worker" }),
+    log: options.log ?? logger.child({ source: "test-worker" }),
     pollIntervalMs: 200,
     shutdownGraceMs: 5000,
   });

@@ -107,6 +107,9 @@ async function failAbandonedGenerations(db: Sql): Promise<void> {
        and g.status = 'processing'`;
 }
 
+/** How long a closed queue connection waits for a stop request before it is worth a warning. */
+const STOP_GRACE_MS = 500;
+
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const log = options.log;
   const db = options.pipeline.db;
@@ -137,10 +140,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // or a terminal's Ctrl-C reaching Postgres before the worker has drained) must not crash the process, and
   // graphile-worker drops its handler while it shuts down.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(10, options.concurrency + 2) });
-  // While stopping, a closed connection is expected (Ctrl-C reaches Postgres too): not worth a warning.
+  // While stopping, a closed connection is expected (Ctrl-C reaches Postgres too): not worth a warning. A
+  // terminal's Ctrl-C reaches Postgres and this process at once, and Postgres can end our connections a moment
+  // before the stop arrives here, so the verdict waits STOP_GRACE_MS for one.
   let stopRequested = false;
-  const closed = (error: Error) =>
+  const verdict = (error: Error) =>
     stopRequested ? log.debug("a queue connection closed while stopping", { error }) : log.warn("the database closed a queue connection", { error });
+  const closed = (error: Error) => {
+    if (stopRequested) return verdict(error);
+    setTimeout(() => verdict(error), STOP_GRACE_MS).unref();
+  };
   pgPool.on("error", closed);
   // graphile-worker checks for this too: an error on a checked-out client must not crash the process either.
   pgPool.on("connect", (client) => client.on("error", closed));
