@@ -4,7 +4,8 @@
  * - withUser(identity, fn): one transaction as the `authenticated` role (or
  *   `anon` for null) with the caller's JWT claims set the way PostgREST sets
  *   them, so row-level security decides what the SQL can see. Resolvers use
- *   only this.
+ *   only this, or, for a query's reads, userReads(identity): the same role
+ *   and claims, each read its own transaction sent in one packet.
  * - asService(fn): the privileged path for webhooks and system jobs. It runs
  *   as the connection's own role, which owns the tables and bypasses RLS.
  *
