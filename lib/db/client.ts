@@ -227,8 +227,8 @@ type DriverQuery = { handler: (query: DriverQuery) => void; reject: (error: unkn
 const isDriverQuery = (value: unknown): value is DriverQuery =>
   typeof value === "object" && value !== null && typeof (value as DriverQuery).handler === "function" && typeof (value as DriverQuery).reject === "function";
 
-/** Lets the query onto the connection only while the seal is open; `onRun` runs as the driver takes it. */
-function gate(query: DriverQuery, seal: Seal, onRun?: () => void): void {
+/** Lets the query onto the connection only while the seal is open. */
+function gate(query: DriverQuery, seal: Seal): void {
   const run = query.handler;
   query.handler = (taken) => {
     if (seal.sealed) {
@@ -236,7 +236,6 @@ function gate(query: DriverQuery, seal: Seal, onRun?: () => void): void {
       query.reject(new Error("A statement came after its read's commit; the read is run again in a transaction of its own."));
       return;
     }
-    onRun?.();
     run(taken);
   };
 }
@@ -277,8 +276,12 @@ function sessionIsOver(error: unknown): boolean {
 /** An open transaction on one reserved connection, bounded and watched (see above). */
 type OpenTransaction = {
   sql: Sql;
-  /** Commits and hands the connection back; a failure rolls back and throws what the caller should see. */
-  commit: () => Promise<void>;
+  /**
+   * Commits and hands the connection back; a failure rolls back and throws what the caller should see.
+   * With a seal, the COMMIT is queued at once, behind whatever is queued already, and seals the
+   * transaction as the driver takes it.
+   */
+  commit: (seal?: Seal) => Promise<void>;
   /** Rolls back, hands the connection back (unless it is lost) and returns the error the caller should see. */
   fail: (error: unknown) => Promise<unknown>;
   /** Notes an error a statement raised, so a connection whose session ended is never used again. */
@@ -307,10 +310,12 @@ async function openTransaction(
   rls: RlsContext | null,
   lead?: string,
   seal?: Seal,
-): Promise<OpenTransaction & { opened: Promise<unknown>; commitSealing: (seal: Seal) => Promise<void> }> {
+): Promise<OpenTransaction & { opened: Promise<unknown> }> {
   const connection = await reserveWithin(db, DB_LIMITS.poolWaitMs);
   const { watch, onexecute } = watchConnection();
   const sql = guarded(connection, watch, seal);
+  // The COMMIT goes through the watch (a lost connection is never written to) but not through a seal, which would refuse it.
+  const unsealed = seal ? guarded(connection, watch) : sql;
   let released = false;
   const release = () => {
     if (released) return;
@@ -343,26 +348,23 @@ async function openTransaction(
   );
   // Whoever uses the transaction hears of a failure; until then it must not count as unhandled.
   opened.catch(() => {});
-  const commit = async () => {
+  const commit = async (sealing?: Seal) => {
     try {
-      await sql`commit`;
-    } catch (error) {
-      throw await fail(error);
-    }
-    release();
-  };
-  /** Queues COMMIT now, behind whatever is queued already, and seals the transaction as the driver takes it. */
-  const commitSealing = async (seal: Seal) => {
-    const committing = connection`commit`;
-    gate(committing as unknown as DriverQuery, { sealed: false, refused: false }, () => (seal.sealed = true));
-    try {
+      const committing = unsealed`commit`;
+      if (sealing) {
+        const run = (committing as unknown as DriverQuery).handler;
+        (committing as unknown as DriverQuery).handler = (taken) => {
+          sealing.sealed = true;
+          run(taken);
+        };
+      }
       await committing;
     } catch (error) {
       throw await fail(error);
     }
     release();
   };
-  return { sql, commit, commitSealing, fail, observe, opened };
+  return { sql, commit, fail, observe, opened };
 }
 
 /** Runs fn in one transaction on one reserved connection. */
@@ -416,7 +418,7 @@ export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Pr
 export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
   const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
   let lead: { statement: string; result: Promise<unknown> | null } | null = null;
-  let opening: Promise<unknown> | null = null;
+  let started = false;
   return {
     run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
       const carried = lead && !lead.result ? lead : null;
@@ -427,11 +429,11 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
         carried.result = reserving.then((transaction) => transaction.opened);
         carried.result.catch(() => {});
       }
-      opening ??= reserving;
+      started = true;
       const transaction = await reserving;
       const work = fn(transaction.sql);
       work.catch(() => {});
-      const committed = transaction.commitSealing(seal);
+      const committed = transaction.commit(seal);
       committed.catch(() => {});
       try {
         await transaction.opened;
@@ -461,7 +463,7 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
     },
     /** Puts one simple-protocol statement of the service path in the message that opens the first read. */
     lead: (statement: string): void => {
-      if (opening) throw new Error("lead: a read has started already");
+      if (started) throw new Error("lead: a read has started already");
       lead = { statement, result: null };
     },
     /** The lead statement's first row (or error); sent on its own now if no read has carried it. */
