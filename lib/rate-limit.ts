@@ -27,10 +27,6 @@ export type RateLimits = Env["rateLimit"];
 /** What the counting statement returns when the request may run. */
 type CounterRow = { hits: number; appliedLimit: number };
 
-/** Sends a simple-protocol statement and returns its first row: the pool by default (the service role). */
-export type SendStatement = (statement: string) => Promise<unknown>;
-
-const sendOnPool: SendStatement = async (statement) => ((await servicePool().unsafe(statement)) as unknown as CounterRow[])[0];
 
 /**
  * The statement that counts this request against the subject's minute and
@@ -72,8 +68,9 @@ export async function rateLimitDecision(counted: Promise<unknown>): Promise<Rate
   return { allowed: true, limit: row.appliedLimit, remaining: Math.max(0, row.appliedLimit - row.hits) };
 }
 
-/** Counts this request on its own (one statement on the pool, or through `send`) and says whether it may run. */
-export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits, send: SendStatement = sendOnPool): Promise<RateLimitDecision> {
+/** Counts this request on its own (one statement on the pool, as the service role) and says whether it may run. */
+export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits): Promise<RateLimitDecision> {
   const statement = rateLimitStatement(subject, limits);
-  return statement ? rateLimitDecision(send(statement)) : allowedWithoutLimit;
+  if (!statement) return allowedWithoutLimit;
+  return rateLimitDecision(servicePool().unsafe(statement).then((rows) => rows[0]));
 }
