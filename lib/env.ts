@@ -147,7 +147,7 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     embeddedDbPort: raw.POSTORA_DB_PORT,
     logLevel: raw.LOG_LEVEL,
     databaseUrl: raw.DATABASE_URL ?? null,
-    /** Connections this server process keeps to DATABASE_URL (each query request holds one until it commits). */
+    /** Connections this server process keeps to DATABASE_URL (each transaction holds one until it commits). */
     databasePoolSize: raw.DATABASE_POOL_SIZE,
     /** The worker's connection: LISTEN/NOTIFY needs a session, which a transaction pooler cannot give. */
     databaseDirectUrl: raw.DATABASE_DIRECT_URL ?? raw.DATABASE_URL ?? null,

@@ -1,10 +1,10 @@
 /**
  * Executes a query the API has already run twice as JavaScript compiled for
  * that document (graphql-jit) instead of walking it with the interpreter:
- * about 0.5 ms of CPU less per list request, a sixth of its cost in process
- * (BENCHMARKS.md). Same schema, resolvers, Pothos wrappers, errors and
- * masking; only the walk over the selection set and the coercion of
- * variables are generated code.
+ * 0.1 to 0.9 ms of CPU less per list request in process, 4% to 24% of its
+ * cost there, depending on the run (BENCHMARKS.md). Same schema,
+ * resolvers, Pothos wrappers, errors and masking; only the walk over the
+ * selection set and the coercion of variables are generated code.
  *
  * Registered first among the plugins that wrap execution, so the rate limit
  * and the request's transaction (graphql/plugins/rate-limit.ts,
