@@ -6,6 +6,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { Socket } from "node:net";
 import path from "node:path";
 import { asService, DB_LIMITS } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
@@ -83,5 +84,20 @@ export async function onceAvailable<T>(attempt: () => Promise<T>, withinMs = 20_
       if (!(error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+}
+
+/** What fn returns, and how many socket writes (each one a packet to Postgres here) it made. */
+export async function packetsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; packets: number }> {
+  const write = Socket.prototype.write;
+  let packets = 0;
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+    packets += 1;
+    return write.apply(this, args);
+  } as Socket["write"];
+  try {
+    return { value: await fn(), packets };
+  } finally {
+    Socket.prototype.write = write;
   }
 }

@@ -5,13 +5,13 @@
  * because the count is in Postgres, one statement per request, and answered
  * with 429, RATE_LIMITED, the seconds to wait and a Retry-After header.
  */
-import { Socket } from "node:net";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import { getEnv } from "@/lib/env";
 import { asService, onQuery, userReads } from "@/lib/db/client";
 import { hitRateLimit, rateLimitDecision, rateLimitStatement } from "@/lib/rate-limit";
+import { packetsDuring } from "@/test/own-database";
 import { postGraphQL, signedInPerson } from "@/test/support";
 
 beforeAll(() => {
@@ -36,16 +36,6 @@ function anonymous(server: ReturnType<typeof createGraphQLServer>, forwardedFor:
     headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
     body: JSON.stringify({ query: "{ health { ok } }" }),
   });
-}
-
-/** Counts socket writes (each one a packet to Postgres here) until stopped. */
-function countSocketWrites(into: number[]) {
-  const write = Socket.prototype.write;
-  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
-    into.push(Buffer.byteLength(args[0] as string | Uint8Array));
-    return write.apply(this, args);
-  } as Socket["write"];
-  return { stop: () => void (Socket.prototype.write = write) };
 }
 
 type Limited = { errors: { message: string; extensions: { code: string; retryAfterSeconds: number; limit: number } }[] };
@@ -148,13 +138,10 @@ describe("signed-in callers", () => {
     await resetWindow(`user:${person.id}`);
     const read = (transaction: ReturnType<typeof userReads>) =>
       transaction.run((sql) => sql<{ n: number }[]>`select count(*)::int as n from generations`);
-    const packets: number[] = [];
     const transactions = [1, 2, 3].map(() => userReads({ clerkUserId: person.clerkUserId }));
     // Fresh minute: the counter starts again at 1 (signedInPerson's request was in the old one).
     for (const transaction of transactions) transaction.lead(rateLimitStatement({ userId: person.id }, limits)!);
-    const writes = countSocketWrites(packets);
-    await read(transactions[0]!);
-    writes.stop();
+    const { packets } = await packetsDuring(() => read(transactions[0]!));
     await read(transactions[1]!);
     expect(await rateLimitDecision(transactions[1]!.leadResult())).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
     // The third is over the limit: its read is refused by the database, and nothing it read is handed back.
@@ -165,7 +152,7 @@ describe("signed-in callers", () => {
     expect(refused).toBe("PT429");
     expect(await rateLimitDecision(transactions[2]!.leadResult())).toMatchObject({ allowed: false, limit: 2 });
     // One packet carried the counter, BEGIN, the RLS context, the read and COMMIT.
-    expect(packets).toHaveLength(1);
+    expect(packets).toBe(1);
     // The refusal rolled its own count back: the minute holds the limit, not more.
     const [counter] = await asService((sql) => sql<{ hits: number }[]>`select hits from private.rate_limit_counters where subject = ${`user:${person.id}`}`);
     expect(counter!.hits).toBe(2);

@@ -4,25 +4,10 @@
  * runs outside that transaction, whatever a read does after its first
  * statement.
  */
-import { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { asService, userReads, type Sql } from "@/lib/db/client";
+import { packetsDuring } from "@/test/own-database";
 import { seedGeneration, seedUser } from "@/test/support";
-
-/** Counts socket writes (each one a packet to Postgres here) while fn runs. */
-async function packetsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; packets: number }> {
-  const write = Socket.prototype.write;
-  let packets = 0;
-  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
-    packets += 1;
-    return write.apply(this, args);
-  } as Socket["write"];
-  try {
-    return { value: await fn(), packets };
-  } finally {
-    Socket.prototype.write = write;
-  }
-}
 
 const whoAmI = (sql: Sql) => sql<{ role: string; sub: string | null }[]>`select current_user as role, auth.jwt()->>'sub' as sub`;
 
