@@ -88,11 +88,10 @@ export async function keysetPage<T extends object>(sql: Sql, window: PageWindow,
   // Both statements are sent at once: a query's read sends what it has issued with its commit
   // (lib/db/client.ts userReads), and the second does not depend on the first.
   const [rows, behindRows] = await Promise.all([
-    sql<(T & { pageCursorAt: string; pageCursorId: string })[]>`
-      select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from}
-        ${cursor ? key(backward ? ">" : "<", cursor) : sql``}
-      order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`}
-      limit ${sql.unsafe(String(limit + 1))}`,
+    // Without indentation: the read's whole message must stay under 1 KiB to be one packet (userReads).
+    sql<(T & { pageCursorAt: string; pageCursorId: string })[]>`select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from} ${
+      cursor ? key(backward ? ">" : "<", cursor) : sql``
+    } order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`} limit ${sql.unsafe(String(limit + 1))}`,
     cursor ? sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists` : null,
   ]);
   const ahead = rows.length > limit;

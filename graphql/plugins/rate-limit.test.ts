@@ -12,7 +12,7 @@ import { getEnv } from "@/lib/env";
 import { asService, onQuery, userReads } from "@/lib/db/client";
 import { hitRateLimit, rateLimitDecision, rateLimitStatement } from "@/lib/rate-limit";
 import { packetsDuring } from "@/test/own-database";
-import { postGraphQL, signedInPerson } from "@/test/support";
+import { bearerFor, newClerkUserId, postGraphQL, signedInPerson } from "@/test/support";
 
 beforeAll(() => {
   // Read once by lib/env on first use; this file's process only.
@@ -126,10 +126,23 @@ describe("signed-in callers", () => {
     // A query that reads: its count travels in the message that opens its transaction, no round trip of its own.
     const reading = await counted("{ viewer { generations(first: 1) { edges { node { id } } } } }");
     expect(reading).toHaveLength(1);
-    expect(reading[0]).toContain("set_config('role', 'authenticated', true)");
+    expect(reading[0]).toContain("private.enter_request('authenticated'");
     // One that reads nothing is counted on its own; a mutation too.
     expect(await counted("{ viewer { id } }")).toHaveLength(1);
     expect(await counted(`mutation { createTemplate(input: { name: "counted", type: CAROUSEL, content: { slides: 1 } }) { template { id } } }`)).toHaveLength(1);
+  });
+
+  it("sends a list request to Postgres as one packet, counter, opening, page and commit, for a long email too", async () => {
+    const server = createGraphQLServer();
+    // Clerk-shaped ids and a 64-character address: the claims travel in the opening, and the whole message
+    // must stay under the 1 KiB at which postgres.js writes what it has queued (lib/db/client.ts userReads).
+    const authorization = await bearerFor({ clerkUserId: newClerkUserId(), email: `${"a".repeat(52)}@example.com` });
+    const list = "{ viewer { generations(first: 20) { edges { node { id status outputFormat createdAt } } } } }";
+    expect((await postGraphQL(server, list, { authorization })).status).toBe(200); // provisions the account
+    const { value, packets } = await packetsDuring(() => postGraphQL(server, list, { authorization }));
+    expect(value.status).toBe(200);
+    expect(value.body.errors).toBeUndefined();
+    expect(packets).toBe(1);
   });
 
   it("sends a query's counter, the opening of its read's transaction, the read and its commit in one packet, and refuses that read past the limit", async () => {

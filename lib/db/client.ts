@@ -21,6 +21,7 @@
  * reconnects on the next request once the database is back.
  */
 import postgres from "postgres";
+import { textLiteral } from "@/lib/db/literal";
 import { getEnv } from "@/lib/env";
 import { DatabaseUnavailableError, unavailableError } from "@/lib/faults";
 
@@ -149,21 +150,23 @@ type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
  * The statement that opens a transaction, bounds it, and, for withUser, sets
  * its RLS context: one simple-protocol message, so BEGIN, the timeouts, the
  * role and the claims cost a single round trip (measured in BENCHMARKS.md).
- * Simple protocol cannot bind parameters, so the claims travel hex-encoded:
- * a literal of [0-9a-f] only, which no claim value can break out of,
- * whatever the server's string settings. set_config(..., true) is
- * transaction-local, so nothing leaks to the next user of a pooled connection.
+ * Simple protocol cannot bind parameters, so the claims travel as a
+ * base64 literal (lib/db/literal.ts), which no claim value can break out
+ * of. Everything it sets is transaction-local, so nothing leaks to the next
+ * user of a pooled connection.
+ *
+ * For a person it is one call of private.enter_request (migration
+ * 20261207000000_enter_request.sql), kept short on purpose: a read's
+ * opening, statement and COMMIT go out in one packet only while postgres.js
+ * has queued less than 1 KiB before the COMMIT (userReads).
  */
 export function openTransactionStatement(rls: RlsContext | null, timeouts: Timeouts = rls ? DB_LIMITS.user : DB_LIMITS.service): string {
-  const bounds =
-    `set_config('statement_timeout', '${Math.trunc(timeouts.statementTimeoutMs)}', true), ` +
-    `set_config('idle_in_transaction_session_timeout', '${Math.trunc(timeouts.idleInTransactionMs)}', true)`;
-  if (!rls) return `begin; select ${bounds}`;
-  const claims = Buffer.from(rls.claims, "utf8").toString("hex");
-  return (
-    `begin; select ${bounds}, set_config('role', '${rls.role === "authenticated" ? "authenticated" : "anon"}', true), ` +
-    `set_config('request.jwt.claims', convert_from(decode('${claims}', 'hex'), 'UTF8'), true)`
-  );
+  const [statementMs, idleMs] = [Math.trunc(timeouts.statementTimeoutMs), Math.trunc(timeouts.idleInTransactionMs)];
+  if (!rls) {
+    return `begin; select set_config('statement_timeout', '${statementMs}', true), set_config('idle_in_transaction_session_timeout', '${idleMs}', true)`;
+  }
+  const role = rls.role === "authenticated" ? "authenticated" : "anon";
+  return `begin; select private.enter_request('${role}', ${textLiteral(rls.claims)}, ${statementMs}, ${idleMs})`;
 }
 
 /** A pooled connection within DB_LIMITS.poolWaitMs, or SERVICE_UNAVAILABLE; a late one goes straight back. */
@@ -350,7 +353,8 @@ async function openTransaction(
   opened.catch(() => {});
   const commit = async (sealing?: Seal) => {
     try {
-      const committing = unsealed`commit`;
+      // Simple protocol: one short message, where a tagged `commit` is five (Parse, Describe, Bind, Execute, Sync).
+      const committing = unsealed.unsafe("commit");
       if (sealing) {
         const run = (committing as unknown as DriverQuery).handler;
         (committing as unknown as DriverQuery).handler = (taken) => {
