@@ -5,7 +5,7 @@
  * statement.
  */
 import { describe, expect, it } from "vitest";
-import { asService, userReads, type Sql } from "@/lib/db/client";
+import { asService, onQuery, userReads, type Sql } from "@/lib/db/client";
 import { packetsDuring } from "@/test/own-database";
 import { seedGeneration, seedUser } from "@/test/support";
 
@@ -63,6 +63,32 @@ describe("a query's reads", () => {
       );
     };
     expect(await reads.run(swallowing)).toBe("authenticated");
+  });
+
+  it("send a lone statement without parameters with its COMMIT as one message, anything else as it is", async () => {
+    const alice = await seedUser();
+    const reads = userReads(alice.identity);
+    const sent: string[] = [];
+    const stop = onQuery((statement) => sent.push(statement));
+    try {
+      expect(await reads.run(whoAmI)).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+      expect(await reads.run((sql) => sql<{ n: number }[]>`select ${41}::int + 1 as n`)).toEqual([{ n: 42 }]);
+      const [first, second] = await reads.run((sql) =>
+        Promise.all([sql<{ n: number }[]>`select 1 as n`, sql<{ n: number }[]>`select 2 as n`]),
+      );
+      expect([first, second]).toEqual([[{ n: 1 }], [{ n: 2 }]]);
+    } finally {
+      stop();
+    }
+    const reading = sent.filter((statement) => !statement.startsWith("begin;"));
+    expect(reading).toEqual([
+      "select current_user as role, auth.jwt()->>'sub' as sub; commit",
+      "select $1::int + 1 as n",
+      "commit",
+      "select 1 as n",
+      "select 2 as n",
+      "commit",
+    ]);
   });
 
   it("hand back a read's own error as it was, and the connection stays usable", async () => {
