@@ -20,13 +20,14 @@
  * BENCH_CONNECTIONS ("10,40"), BENCH_ROUNDS (3: each row is measured that
  * many times, interleaved with the others, and its medians printed), BENCH_SKIP_BUILD=1 to reuse .next,
  * BENCH_PROFILE=<dir> to write --cpu-prof profiles of the server,
+ * BENCH_THREADS=1 to print each row's server CPU split into its main thread and the rest,
  * BENCH_ONLY=list,create,route,node to run only those rows (listget, the list
  * as a GET, and typename, `{ __typename }` with a token, only when named).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,6 +69,30 @@ function cpuSecondsOf(pids: string[], reaped = false): number {
     }
   }
   return ticks / 100;
+}
+
+/** CPU seconds so far of each process in a group: its main thread, and its other threads (V8's GC and compiler, libuv's pool) together. */
+function threadCpu(processGroup: number): Map<string, { main: number; others: number }> {
+  const byProcess = new Map<string, { main: number; others: number }>();
+  for (const pid of psLines(["-o", "pid=", "-g", String(processGroup)])) {
+    const usage = { main: 0, others: 0 };
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+        usage[tid === pid ? "main" : "others"] += (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        /* gone */
+      }
+    }
+    byProcess.set(pid, usage);
+  }
+  return byProcess;
 }
 
 /** CPU seconds used so far by every process in a group. */
@@ -181,9 +206,18 @@ async function load(name: string, connections: number, options: { url: string; m
   await run(2); // warm-up: JIT, connections, caches
   rss.reset();
   const cpuBefore = groupCpuSeconds(processGroup);
+  const threadsBefore = process.env.BENCH_THREADS ? threadCpu(processGroup) : null;
   const dbCpuBefore = databaseCpu();
   const result = await run(seconds);
   const cpuUsed = groupCpuSeconds(processGroup) - cpuBefore;
+  if (threadsBefore) {
+    // The busiest process of the tree is the server (npm and sh barely run).
+    const [main, others] = [...threadCpu(processGroup)]
+      .map(([pid, after]) => [after.main - (threadsBefore.get(pid)?.main ?? 0), after.others - (threadsBefore.get(pid)?.others ?? 0)] as const)
+      .sort((a, b) => b[0] + b[1] - (a[0] + a[1]))[0] ?? [0, 0];
+    const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1000) / Math.max(1, result.requests.total)).toFixed(2);
+    say(`${name}, ${connections} conns: main thread ${perRequest(main)} ms/req, other threads ${perRequest(others)} ms/req`);
+  }
   const dbCpuUsed = databaseCpu() - dbCpuBefore;
   return {
     name,
