@@ -6,6 +6,7 @@
  * machine. Then the generation pipeline (bench/pipeline.ts). Prints figures;
  * it is not a pass/fail test.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -114,6 +115,46 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
   console.log(`graphql list, in process: compiled ${compiledMs.toFixed(2)} ms CPU/req, interpreted ${interpretedMs.toFixed(2)} ms; compiled/interpreted ${(compiledMs / interpretedMs).toFixed(2)}x (median of 12 interleaved rounds of 300)`);
 }
 
+/**
+ * The database's side of a list request: the messages `viewer { generations(first: 20) }` sends (the rate
+ * limit's counter, the read's opening, its page and COMMIT, captured from the code as it runs), replayed on
+ * one connection, against the bare route's one statement. Postgres runs on the same cores as the server, so
+ * its CPU per request counts against throughput too. Read from the backend's /proc entry (Linux, 10 ms ticks).
+ */
+async function databaseCpuBench(databaseUrl: string, userId: string) {
+  const { userReads, onQuery } = await import("@/lib/db/client");
+  const { listGenerations } = await import("@/lib/generations/generations");
+  const { rateLimitStatement } = await import("@/lib/rate-limit");
+  const { limitStatement } = await import("@/lib/bench/limit");
+  const identity = { clerkUserId: "user_2bench", email: "bench@example.com", sessionId: "sess_2benchbenchbenchbenchbench" };
+  const sent: string[] = [];
+  const stop = onQuery((statement) => sent.push(statement));
+  const reads = userReads(identity);
+  reads.lead(rateLimitStatement({ userId }, { freePerMinute: 100_000_000, paidPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 })!);
+  await reads.run((sql) => listGenerations(sql, { first: 20 }));
+  stop();
+  const listMessages = sent.filter((statement) => !statement.includes("pg_catalog.pg_type"));
+  const single = postgres(databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    const [backend] = await single<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const backendCpuMs = () => {
+      const fields = readFileSync(`/proc/${backend!.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    };
+    const perRequest = async (messages: string[], requests = 3000) => {
+      for (let i = 0; i < 200; i += 1) for (const message of messages) await single.unsafe(message);
+      const before = backendCpuMs();
+      for (let i = 0; i < requests; i += 1) for (const message of messages) await single.unsafe(message);
+      return ((backendCpuMs() - before) / requests) * 1000;
+    };
+    const list = await perRequest(listMessages);
+    const route = await perRequest([limitStatement(identity)]);
+    console.log(`Postgres CPU per list request (${listMessages.length} messages, counter included): ${list.toFixed(0)} us; bare route's statement: ${route.toFixed(0)} us; ${(list / route).toFixed(2)}x`);
+  } finally {
+    await single.end();
+  }
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "postora-bench-"));
   const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), ephemeral: true });
@@ -162,6 +203,7 @@ async function main() {
     console.log(`withUser / baseline: ${(ours / baseline).toFixed(2)}x   withUser / ceiling: ${(ours / bare).toFixed(2)}x`);
 
     await graphqlBench(db.url(), dir);
+    await databaseCpuBench(db.url(), user!.id);
     await pipelineBench(db.url(), dir);
     const memory = process.memoryUsage();
     console.log(`rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
