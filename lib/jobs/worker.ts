@@ -51,13 +51,33 @@ export type RunningWorker = {
 
 const payloadSchema = z.object({ generationId: z.uuid(), userId: z.uuid() });
 
-function graphileLogger(log: Logger): GraphileLogger {
+/** How long a closed queue connection waits for a stop request before it is worth a warning. */
+const STOP_GRACE_MS = 500;
+
+// What Postgres and pg say when the server ends a connection (admin shutdown, crash, restart) or it is used after.
+const endedConnection = /terminating connection|connection terminated|not queryable|57P0[123]/i;
+
+/**
+ * graphile-worker's log lines in ours. Its complaints about a connection the
+ * database ended (its listener retrying, an UNLISTEN that cannot run) are
+ * judged like our own (startWorker): errors when nobody asked the worker to
+ * stop, debug lines when a stop follows within STOP_GRACE_MS, as a
+ * terminal's Ctrl-C reaching Postgres and the worker at once does.
+ */
+function graphileLogger(log: Logger, stopRequested: () => boolean): GraphileLogger {
   return new GraphileLogger((scope) => (level, message, meta) => {
     const fields = { ...scope, ...(meta ?? {}) } as Record<string, unknown>;
-    if (level === "error") log.error(message, fields);
-    else if (level === "warning") log.warn(message, fields);
-    else if (level === "info") log.info(message, fields);
-    else log.debug(message, fields);
+    const emit = () => {
+      if (level === "error") log.error(message, fields);
+      else if (level === "warning") log.warn(message, fields);
+      else if (level === "info") log.info(message, fields);
+      else log.debug(message, fields);
+    };
+    const { code, message: detail } = (fields.error ?? {}) as { code?: unknown; message?: unknown };
+    if ((level !== "error" && level !== "warning") || !endedConnection.test(`${message} ${String(code ?? "")} ${String(detail ?? "")}`)) return emit();
+    const verdict = () => (stopRequested() ? log.debug(`${message} (while stopping)`, fields) : emit());
+    if (stopRequested()) return verdict();
+    setTimeout(verdict, STOP_GRACE_MS).unref();
   });
 }
 
@@ -106,9 +126,6 @@ async function failAbandonedGenerations(db: Sql): Promise<void> {
        and j.attempts >= j.max_attempts
        and g.status = 'processing'`;
 }
-
-/** How long a closed queue connection waits for a stop request before it is worth a warning. */
-const STOP_GRACE_MS = 500;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const log = options.log;
@@ -166,7 +183,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
     },
     crontab: STORAGE_SWEEP_CRONTAB,
-    logger: graphileLogger(log.child({ source: "graphile-worker" })),
+    logger: graphileLogger(log.child({ source: "graphile-worker" }), () => stopRequested),
     events,
     preset: { worker: { gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 20_000 } },
   });
