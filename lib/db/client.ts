@@ -333,10 +333,10 @@ type OpenTransaction = {
   sql: Sql;
   /**
    * Commits and hands the connection back; a failure rolls back and throws what the caller should see.
-   * With a seal, the COMMIT is queued at once, behind whatever is queued already, and seals the
-   * transaction as the driver takes it.
+   * With a seal (openTransaction's), the COMMIT is queued at once, behind whatever is queued already, and
+   * seals the transaction as the driver takes it.
    */
-  commit: (seal?: Seal) => Promise<void>;
+  commit: () => Promise<void>;
   /** Rolls back, hands the connection back (unless it is lost) and returns the error the caller should see. */
   fail: (error: unknown) => Promise<unknown>;
   /** Notes an error a statement raised, so a connection whose session ended is never used again. */
@@ -403,15 +403,15 @@ async function openTransaction(
   );
   // Whoever uses the transaction hears of a failure; until then it must not count as unhandled.
   opened.catch(() => {});
-  const commit = async (sealing?: Seal) => {
+  const commit = async () => {
     try {
       // Simple protocol: one short message, where a tagged `commit` is five (Parse, Describe, Bind, Execute, Sync).
       const committing = unsealed.unsafe("commit");
-      if (sealing) {
+      if (seal) {
         const run = (committing as unknown as DriverQuery).handler;
         (committing as unknown as DriverQuery).handler = (taken) => {
-          sealing.sealed = true;
-          const held = sealing.held.splice(0);
+          seal.sealed = true;
+          const held = seal.held.splice(0);
           const alone = held.length === 1 ? parameterlessText(held[0]!.query) : null;
           if (alone === null) {
             for (const statement of held) statement.run(statement.query);
@@ -508,7 +508,7 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
       const transaction = await reserving;
       const work = fn(transaction.sql);
       work.catch(() => {});
-      const committed = transaction.commit(seal);
+      const committed = transaction.commit();
       committed.catch(() => {});
       try {
         await transaction.opened;
