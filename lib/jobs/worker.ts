@@ -54,6 +54,19 @@ const payloadSchema = z.object({ generationId: z.uuid(), userId: z.uuid() });
 /** How long a closed queue connection waits for a stop request before it is worth a warning. */
 const STOP_GRACE_MS = 500;
 
+/**
+ * Judges a connection the database ended: `whileStopping` if the worker was
+ * asked to stop, else `otherwise`, decided once a stop would have arrived (at
+ * once if one has, else after STOP_GRACE_MS). A terminal's Ctrl-C reaches
+ * Postgres and this process at once, and Postgres can end our connections a
+ * moment before the stop request arrives here.
+ */
+function afterStopGrace(stopRequested: () => boolean, whileStopping: () => void, otherwise: () => void): void {
+  const verdict = () => (stopRequested() ? whileStopping() : otherwise());
+  if (stopRequested()) verdict();
+  else setTimeout(verdict, STOP_GRACE_MS).unref();
+}
+
 // What Postgres and pg say when the server ends a connection (admin shutdown, crash, restart) or it is used after.
 const endedConnection = /terminating connection|connection terminated|not queryable|57P0[123]/i;
 
@@ -75,9 +88,7 @@ function graphileLogger(log: Logger, stopRequested: () => boolean): GraphileLogg
     };
     const { code, message: detail } = (fields.error ?? {}) as { code?: unknown; message?: unknown };
     if ((level !== "error" && level !== "warning") || !endedConnection.test(`${message} ${String(code ?? "")} ${String(detail ?? "")}`)) return emit();
-    const verdict = () => (stopRequested() ? log.debug(`${message} (while stopping)`, fields) : emit());
-    if (stopRequested()) return verdict();
-    setTimeout(verdict, STOP_GRACE_MS).unref();
+    afterStopGrace(stopRequested, () => log.debug(`${message} (while stopping)`, fields), emit);
   });
 }
 
@@ -157,16 +168,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // or a terminal's Ctrl-C reaching Postgres before the worker has drained) must not crash the process, and
   // graphile-worker drops its handler while it shuts down.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(10, options.concurrency + 2) });
-  // While stopping, a closed connection is expected (Ctrl-C reaches Postgres too): not worth a warning. A
-  // terminal's Ctrl-C reaches Postgres and this process at once, and Postgres can end our connections a moment
-  // before the stop arrives here, so the verdict waits STOP_GRACE_MS for one.
+  // While stopping, a closed connection is expected (Ctrl-C reaches Postgres too): not worth a warning.
   let stopRequested = false;
-  const verdict = (error: Error) =>
-    stopRequested ? log.debug("a queue connection closed while stopping", { error }) : log.warn("the database closed a queue connection", { error });
-  const closed = (error: Error) => {
-    if (stopRequested) return verdict(error);
-    setTimeout(() => verdict(error), STOP_GRACE_MS).unref();
-  };
+  const closed = (error: Error) =>
+    afterStopGrace(
+      () => stopRequested,
+      () => log.debug("a queue connection closed while stopping", { error }),
+      () => log.warn("the database closed a queue connection", { error }),
+    );
   pgPool.on("error", closed);
   // graphile-worker checks for this too: an error on a checked-out client must not crash the process either.
   pgPool.on("connect", (client) => client.on("error", closed));
