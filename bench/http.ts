@@ -34,6 +34,7 @@ import path from "node:path";
 import { signJwt } from "@clerk/backend/jwt";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { cpuSecondsAt, median } from "@/bench/measure";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
@@ -59,17 +60,15 @@ const psLines = (args: string[]) => execFileSync("ps", args, { encoding: "utf8" 
 
 /** CPU seconds (user + system, and with `reaped` the children's already waited for) of some processes, from /proc (10 ms resolution). */
 function cpuSecondsOf(pids: string[], reaped = false): number {
-  let ticks = 0;
+  let seconds = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-      if (reaped) ticks += Number(fields[13]) + Number(fields[14]); // cutime, cstime
+      seconds += cpuSecondsAt(`/proc/${pid}/stat`, reaped);
     } catch {
       /* exited meanwhile */
     }
   }
-  return ticks / 100;
+  return seconds;
 }
 
 /** CPU seconds so far of each process in a group: its main thread, and its other threads (V8's GC and compiler, libuv's pool) together. */
@@ -85,8 +84,7 @@ function threadCpu(processGroup: number): Map<string, { main: number; others: nu
     }
     for (const tid of tids) {
       try {
-        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-        usage[tid === pid ? "main" : "others"] += (Number(fields[11]) + Number(fields[12])) / 100;
+        usage[tid === pid ? "main" : "others"] += cpuSecondsAt(`/proc/${pid}/task/${tid}/stat`);
       } catch {
         /* gone */
       }
@@ -163,8 +161,6 @@ function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv) {
   };
   return { child, output: () => output, stop };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** One row's rounds as one: medians of the rates and latencies, totals of failures, the highest RSS. */
 function medianRow(measured: Row[]): Row {

@@ -6,7 +6,6 @@
  * machine. Then the generation pipeline (bench/pipeline.ts). Prints figures;
  * it is not a pass/fail test.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +14,7 @@ import { createPool, withUser, type Sql } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
+import { cpuSecondsAt, median } from "@/bench/measure";
 import { pipelineBench } from "@/bench/pipeline";
 
 const concurrency = 16;
@@ -110,7 +110,6 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
     const order = round % 2 ? (["interpreted", "compiled"] as const) : (["compiled", "interpreted"] as const);
     for (const name of order) rounds[name].push(await cpuPerRequest(name === "compiled" ? server : interpreted, 300));
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const [compiledMs, interpretedMs] = [median(rounds.compiled), median(rounds.interpreted)];
   console.log(`graphql list, in process: compiled ${compiledMs.toFixed(2)} ms CPU/req, interpreted ${interpretedMs.toFixed(2)} ms; compiled/interpreted ${(compiledMs / interpretedMs).toFixed(2)}x (median of 12 interleaved rounds of 300)`);
 }
@@ -137,10 +136,7 @@ async function databaseCpuBench(databaseUrl: string, userId: string) {
   const single = postgres(databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
   try {
     const [backend] = await single<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    const backendCpuMs = () => {
-      const fields = readFileSync(`/proc/${backend!.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
+    const backendCpuMs = () => cpuSecondsAt(`/proc/${backend!.pid}/stat`) * 1000;
     const perRequest = async (messages: string[], requests = 3000) => {
       for (let i = 0; i < 200; i += 1) for (const message of messages) await single.unsafe(message);
       const before = backendCpuMs();

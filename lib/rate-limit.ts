@@ -27,7 +27,6 @@ export type RateLimits = Env["rateLimit"];
 /** What the counting statement returns when the request may run. */
 type CounterRow = { hits: number; appliedLimit: number };
 
-
 /**
  * The statement that counts this request against the subject's minute and
  * refuses it past the limit (private.count_request raises SQLSTATE PT429), or
