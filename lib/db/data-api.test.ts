@@ -265,6 +265,8 @@ describe("what a signed-in person cannot do through the Data API", () => {
       [`delete from private.rate_limit_counters`, denied("table rate_limit_counters")],
       // Resetting or inflating anyone's count (the limits are the caller's arguments) is the server's alone.
       [`select * from private.count_request('user:${alice.id}', 1000000, 1000000, 1000000)`, denied("function count_request")],
+      // Opening a request's RLS context is the server's: a person's SQL already runs in one.
+      [`select private.enter_request('authenticated', '{"sub":"${bob.clerkUserId}"}', 1000, 1000)`, denied("function enter_request")],
       [`delete from private.worker_heartbeats`, denied("table worker_heartbeats")],
       [`select * from graphile_worker.jobs`, denied("schema graphile_worker")],
       [`select graphile_worker.add_job('generate_post', '{}')`, denied("schema graphile_worker")],
