@@ -14,7 +14,7 @@
  *   the JWT, one RLS statement): GET /api/bench/limit in the same build, and
  *   a bare node:http server (bench/bare-server.ts) on the same driver and DB.
  *
- * Prints req/s, p50/p99, SQL statements per request (counted in process on
+ * Prints req/s, p50/p99, SQL messages (round trips) per request (counted in process on
  * the same code), peak RSS of each server's process tree, and ratios. The
  * rate limits stay on, set high enough for the load. BENCH_SECONDS (10),
  * BENCH_CONNECTIONS ("10,40"), BENCH_ROUNDS (3: each row is measured that
@@ -230,7 +230,7 @@ async function load(name: string, connections: number, options: { url: string; m
   };
 }
 
-/** Statements each kind of request sends, counted in process on the same code and database. */
+/** Messages (round trips; one may hold several statements) each kind of request sends to Postgres, counted in process on the same code and database. */
 async function statementsPerRequest(env: NodeJS.ProcessEnv, token: string) {
   Object.assign(process.env, env);
   const { createGraphQLServer } = await import("@/graphql/yoga");
@@ -416,7 +416,7 @@ async function main() {
           `list/bare-node ${(list.rps / node.rps).toFixed(2)}x, p99 ${(list.p99 / node.p99).toFixed(2)}x`,
       );
     }
-    say(`SQL statements per request: list ${statements.list}, createGeneration ${statements.create}, limits ${statements.limit}`);
+    say(`SQL messages (round trips) per request: list ${statements.list}, createGeneration ${statements.create}, limits ${statements.limit}`);
     say(`peak RSS of next-server's process tree under load: ${Math.max(...rows.filter((r) => !r.name.includes("node:http")).map((r) => r.rssMiB)).toFixed(0)} MiB`);
 
     // GraphiQL's bundle is imported on first use (graphql/yoga.ts), so it is asked for only after the measured rows;

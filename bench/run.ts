@@ -123,13 +123,13 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
 async function databaseCpuBench(databaseUrl: string, userId: string) {
   const { userReads, onQuery } = await import("@/lib/db/client");
   const { listGenerations } = await import("@/lib/generations/generations");
-  const { rateLimitStatement } = await import("@/lib/rate-limit");
+  const { isRateLimitRefusal, rateLimitStatement } = await import("@/lib/rate-limit");
   const { limitStatement } = await import("@/lib/bench/limit");
   const identity = { clerkUserId: "user_2bench", email: "bench@example.com", sessionId: "sess_2benchbenchbenchbenchbench" };
   const sent: string[] = [];
   const stop = onQuery((statement) => sent.push(statement));
   const reads = userReads(identity);
-  reads.lead(rateLimitStatement({ userId }, { freePerMinute: 100_000_000, paidPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 })!);
+  reads.lead(rateLimitStatement({ userId }, { freePerMinute: 100_000_000, paidPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 })!, isRateLimitRefusal);
   await reads.run((sql) => listGenerations(sql, { first: 20 }));
   stop();
   const listMessages = sent.filter((statement) => !statement.includes("pg_catalog.pg_type"));

@@ -33,7 +33,7 @@ type CounterRow = { hits: number; appliedLimit: number };
  * null when the limits that could apply are off (0): then nothing is sent.
  * Simple text (lib/db/literal.ts: one round trip, not two), so it can travel
  * in front of other statements in one message: a query's first read sends
- * it in the message that opens its transaction (lib/db/client.ts userReads).
+ * it in that read's message (lib/db/client.ts userReads).
  * It must run as the service role, outside any transaction that outlives it,
  * so the counter's row lock is held only for the statement itself.
  */
@@ -49,14 +49,19 @@ export function rateLimitStatement(subject: RateLimitSubject, limits: RateLimits
 
 const allowedWithoutLimit: RateLimitDecision = { allowed: true, limit: null, remaining: null };
 
+/** Whether an error is the counting statement's refusal (private.count_request raises PT429 past the limit). */
+export function isRateLimitRefusal(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "PT429";
+}
+
 /** The decision, from what the counting statement returned or raised. */
 export async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
   let row: CounterRow;
   try {
     row = (await counted) as CounterRow;
   } catch (error) {
-    const { code, detail } = (error ?? {}) as { code?: unknown; detail?: unknown };
-    if (code === "PT429" && typeof detail === "string") {
+    const { detail } = (error ?? {}) as { detail?: unknown };
+    if (isRateLimitRefusal(error) && typeof detail === "string") {
       const refusal = JSON.parse(detail) as { limit: number; retryAfterSeconds: number };
       return { allowed: false, limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds };
     }

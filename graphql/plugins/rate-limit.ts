@@ -6,9 +6,9 @@
  * `extensions.retryAfterSeconds` and the same in a `Retry-After` header.
  *
  * A mutation is counted on its own statement before it runs. A query's
- * counter travels in the message that opens the transaction of the query's
- * first read (graphql/plugins/request-transaction.ts), ahead of it, so it
- * costs no round trip of its own; past the limit the database refuses that
+ * counter travels in the message of the query's first read
+ * (graphql/plugins/request-transaction.ts), ahead of it, so it costs no
+ * round trip of its own; past the limit the database refuses that
  * read, and the answer is the refusal. Calls to other services (storage,
  * API keys) wait for the decision; a query that reads nothing and calls
  * nothing is counted once it has run.
@@ -21,7 +21,7 @@ import { requestReadsOf } from "@/graphql/plugins/request-transaction";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { clientIpOf } from "@/lib/http/client-ip";
-import { hitRateLimit, rateLimitDecision, rateLimitStatement, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
+import { hitRateLimit, isRateLimitRefusal, rateLimitDecision, rateLimitStatement, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
 
 function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signedIn: boolean): GraphQLError {
   const who = signedIn ? "this account" : "your address";
@@ -73,9 +73,9 @@ export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugi
           refuse(await hitRateLimit(subject, limits()).catch(unavailable));
           return executeFn(executionArgs);
         }
-        // A query: counted in the message that opens its first read's transaction, ahead of that read. Over
+        // A query: counted in the message of its first read, ahead of that read. Over
         // the limit the read fails unread (lib/db/client.ts), and the answer is the refusal, not the result.
-        shared.lead(statement);
+        shared.lead(statement, isRateLimitRefusal);
         let admission: Promise<void> | null = null;
         const admitted = () => (admission ??= rateLimitDecision(shared.leadResult()).catch(unavailable).then(refuse));
         // Storage and API-key calls go to other services: they wait for the decision (counted on its own if no read has carried it yet).

@@ -1,10 +1,9 @@
 /**
  * How a query request reads: every resolver's ctx.db(...) call of a query
  * operation runs through lib/db/client.ts userReads, as the caller, each in
- * a transaction of its own whose opening, first statement and COMMIT travel
- * in one packet (one round trip, and the connection is free again as soon as
- * the answer arrives), with the rate limit's counter (graphql/plugins/rate-limit.ts)
- * in front of the first one. Same role, same claims, same RLS as withUser.
+ * a transaction of its own that costs one round trip (a first page, say, is
+ * one message: RLS context and statement), with the rate limit's counter
+ * (graphql/plugins/rate-limit.ts) in front of the first one. Same role, same claims, same RLS as withUser.
  * Mutations keep withUser's one transaction per call, which waits for each
  * statement, so each one commits or rolls back on its own.
  */

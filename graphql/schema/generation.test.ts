@@ -392,8 +392,8 @@ describe("Viewer.generations", () => {
       stop();
     }
     const pageStatement = sent.find((query) => query.includes("page_cursor_at"));
-    // Sent with its COMMIT as one message (lib/db/client.ts userReads).
-    expect(pageStatement).toMatch(/limit 8; commit$/);
+    // One message with the rate limit's counter and the RLS context (lib/db/client.ts userReads).
+    expect(pageStatement).toMatch(/^select \* from private\.count_request\(.*\); commit; select private\.enter_request\(.*\); select .* limit 8$/);
     expect(pageStatement).not.toMatch(/\$\d/);
   });
 });

@@ -8,7 +8,7 @@
  * Node itself allow.
  */
 import { bearerToken, type TokenVerifier } from "@/lib/auth/verify";
-import { claimsFor, openTransactionStatement, type DbIdentity, type Sql } from "@/lib/db/client";
+import { requestContextStatement, rlsContextFor, type DbIdentity, type Sql } from "@/lib/db/client";
 
 export async function verifyAndList(authorization: string | null, verify: TokenVerifier, db: Sql): Promise<Response> {
   let session;
@@ -24,9 +24,7 @@ export async function verifyAndList(authorization: string | null, verify: TokenV
 
 /** The limits' one statement for a caller: the RLS context, then their 20 latest generations. */
 export function limitStatement(identity: DbIdentity): string {
-  const claims = JSON.stringify(claimsFor(identity));
   // One simple-protocol message without BEGIN runs as one implicit transaction, so the
   // transaction-local role and claims hold for the query and vanish after it.
-  const opening = openTransactionStatement({ role: "authenticated", claims }).replace(/^begin; /, "");
-  return `${opening}; select id, status, output_format, created_at from generations where deleted_at is null order by created_at desc limit 20`;
+  return `${requestContextStatement(rlsContextFor(identity))}; select id, status, output_format, created_at from generations where deleted_at is null order by created_at desc limit 20`;
 }

@@ -130,7 +130,7 @@ export async function closePool(): Promise<void> {
   await current?.end({ timeout: 5 });
 }
 
-export function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
+function claimsFor(identity: DbIdentity | null): Record<string, unknown> {
   if (!identity) return { role: "anon" };
   return {
     sub: identity.clerkUserId,
@@ -142,7 +142,7 @@ export function claimsFor(identity: DbIdentity | null): Record<string, unknown> 
 }
 
 /** The RLS context of a transaction: a role to switch to and the claims it sees. */
-type RlsContext = { role: "authenticated" | "anon"; claims: string };
+export type RlsContext = { role: "authenticated" | "anon"; claims: string };
 
 type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
 
@@ -154,19 +154,27 @@ type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
  * base64 literal (lib/db/literal.ts), which no claim value can break out
  * of. Everything it sets is transaction-local, so nothing leaks to the next
  * user of a pooled connection.
- *
- * For a person it is one call of private.enter_request (migration
- * 20261207000000_enter_request.sql), kept short on purpose: a read's
- * opening, statement and COMMIT go out in one packet only while postgres.js
- * has queued less than 1 KiB before the COMMIT (userReads).
  */
-export function openTransactionStatement(rls: RlsContext | null, timeouts: Timeouts = rls ? DB_LIMITS.user : DB_LIMITS.service): string {
+function openTransactionStatement(rls: RlsContext | null, timeouts: Timeouts = rls ? DB_LIMITS.user : DB_LIMITS.service): string {
   const [statementMs, idleMs] = [Math.trunc(timeouts.statementTimeoutMs), Math.trunc(timeouts.idleInTransactionMs)];
   if (!rls) {
     return `begin; select set_config('statement_timeout', '${statementMs}', true), set_config('idle_in_transaction_session_timeout', '${idleMs}', true)`;
   }
+  return `begin; ${requestContextStatement(rls, timeouts)}`;
+}
+
+/**
+ * The RLS context and bounds of a person's transaction, without the BEGIN:
+ * one call of private.enter_request (migration 20261207000000_enter_request.sql),
+ * kept short on purpose (a read's whole message should fit one packet,
+ * userReads). Also the first statement of a message that runs as one
+ * implicit transaction (userReads, the benchmark's limits): what it sets
+ * holds for the rest of that message and is gone after it.
+ */
+export function requestContextStatement(rls: RlsContext, timeouts: Timeouts = DB_LIMITS.user): string {
+  const [statementMs, idleMs] = [Math.trunc(timeouts.statementTimeoutMs), Math.trunc(timeouts.idleInTransactionMs)];
   const role = rls.role === "authenticated" ? "authenticated" : "anon";
-  return `begin; select private.enter_request('${role}', ${textLiteral(rls.claims)}, ${statementMs}, ${idleMs})`;
+  return `select private.enter_request('${role}', ${textLiteral(rls.claims)}, ${statementMs}, ${idleMs})`;
 }
 
 /** A pooled connection within DB_LIMITS.poolWaitMs, or SERVICE_UNAVAILABLE; a late one goes straight back. */
@@ -216,18 +224,15 @@ function watchConnection(): { watch: Watch; onexecute: (connection: DriverConnec
 }
 
 /**
- * A read's transaction whose COMMIT is sent right behind its first
- * statement (userReads): `sealed` is set when the driver takes the COMMIT,
- * and from then on no statement made through the transaction's Sql is let
- * onto the connection, where it would run after the commit, outside any
- * transaction, as the connection's own role. `refused` notes that one tried.
+ * A read's statements, held until its message is made (userReads):
+ * `sealed` is set then (on a reserved connection, when the driver takes
+ * the COMMIT), and from then on no statement made through the read's Sql
+ * is let through, where it would run outside the read's transaction (after
+ * its commit, as the connection's own role). `refused` notes that one tried.
  *
- * Until then the read's statements are `held`, not sent: the COMMIT is made
- * in the same tick as they are, and when it is handed to the driver it
- * sends them in order, ahead of itself. A lone statement without
- * parameters goes with the COMMIT as one simple-protocol message
- * (`statement; commit`): one query for the driver and one answer from
- * Postgres instead of two, about 0.1 ms of the server's CPU (BENCHMARKS.md).
+ * Until then the read's statements are `held`, not sent: the message is
+ * made in the same tick as they are, and they go in it (a lone statement
+ * without parameters), or ahead of the COMMIT, in order.
  */
 type Seal = { sealed: boolean; refused: boolean; held: { query: DriverQuery; run: (query: DriverQuery) => void }[] };
 
@@ -296,9 +301,9 @@ function gate(query: DriverQuery, seal: Seal): void {
 }
 
 /** The transaction's Sql, refusing to send anything once its connection is lost (or, with a seal, once it is sealed). */
-function guarded(connection: Sql, watch: Watch, seal?: Seal): Sql {
+function guarded(connection: Sql, watch: Watch | null, seal?: Seal): Sql {
   const refuseIfLost = () => {
-    if (watch.lost) throw new DatabaseUnavailableError(watch.lost, "The database connection was lost mid-request");
+    if (watch?.lost) throw new DatabaseUnavailableError(watch.lost, "The database connection was lost mid-request");
   };
   const sealed = (value: unknown) => {
     if (seal && isDriverQuery(value)) gate(value, seal);
@@ -411,26 +416,8 @@ async function openTransaction(
         const run = (committing as unknown as DriverQuery).handler;
         (committing as unknown as DriverQuery).handler = (taken) => {
           seal.sealed = true;
-          const held = seal.held.splice(0);
-          const alone = held.length === 1 ? parameterlessText(held[0]!.query) : null;
-          if (alone === null) {
-            for (const statement of held) statement.run(statement.query);
-            run(taken);
-            return;
-          }
-          // In an aborted transaction Postgres skips the rest of the message: both fail, and fail() rolls back.
-          // The driver answers with the statement's rows alone (COMMIT has none); only their `command` reads COMMIT.
-          const both = unsealed.unsafe(`${alone}; commit`) as unknown as Promise<unknown>;
-          both.then(
-            (rows) => {
-              held[0]!.query.resolve(rows);
-              taken.resolve([]);
-            },
-            (error: unknown) => {
-              held[0]!.query.reject(error);
-              taken.reject(error);
-            },
-          );
+          for (const statement of seal.held.splice(0)) statement.run(statement.query);
+          run(taken);
         };
       }
       await committing;
@@ -457,10 +444,14 @@ async function inTransaction<T>(db: Sql, rls: RlsContext | null, fn: (sql: Sql) 
   return result;
 }
 
+/** The RLS context of a person, or of an anonymous caller for null. */
+export function rlsContextFor(identity: DbIdentity | null): RlsContext {
+  return { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
+}
+
 /** Runs fn as the given user (or anonymous for null), with RLS enforced. */
 export function withUser<T>(identity: DbIdentity | null, fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Promise<T> {
-  const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
-  return inTransaction(db, rls, fn);
+  return inTransaction(db, rlsContextFor(identity), fn);
 }
 
 /**
@@ -474,78 +465,173 @@ export function asService<T>(fn: (sql: Sql) => Promise<T>, db: Sql = pool()): Pr
 /**
  * The reads of one query request (graphql/plugins/request-transaction.ts),
  * as the user, under the same RLS context as withUser, each in a transaction
- * of its own that costs one round trip: the message that opens it, its first
- * statement and its COMMIT go out in one packet (see openTransaction), and
- * the connection goes back to the pool as soon as the answers arrive, not
- * when the whole request is done.
+ * of its own that costs one round trip.
  *
- * Nothing is handed back that the opening refused (run() waits for the
- * opening's answer first), and nothing runs outside the transaction: once the
- * driver takes the COMMIT, the transaction's Sql lets no other statement onto
- * the connection. A read that needs a second statement (say, a page with a
- * cursor) is refused there and run again in a transaction of its own that
- * waits for each statement (inTransaction), so it still costs only what it
- * did before. Reads run twice change nothing.
+ * A read whose first statement is its only one and has no parameters (a
+ * first page, say) goes to the pool as ONE simple-protocol message and no
+ * connection is reserved for it: `[lead; commit;] enter_request(...);
+ * statement`. Without BEGIN, Postgres runs such a message as an implicit
+ * transaction: the RLS context enter_request sets holds for the statement
+ * and is gone when the message ends, and a failure anywhere skips the rest
+ * and rolls back, so the connection goes back clean whatever happens. The
+ * driver pipelines such messages from concurrent requests on its
+ * connections, as it does the bare route's (lib/bench/limit.ts): about half
+ * the driver's CPU of a reserved transaction (BENCHMARKS.md).
+ *
+ * Any other read (several statements at once, parameters) runs again in a
+ * transaction on a reserved connection whose opening, statements and COMMIT
+ * go out in one packet (see openTransaction), and the connection goes back
+ * as soon as the answers arrive.
+ *
+ * Nothing runs outside the read's transaction: once its message is made (or
+ * its COMMIT taken), the read's Sql lets no other statement through. A read
+ * that makes a statement after that (one that waits for its first answer)
+ * is refused there and run again in a transaction of its own that waits for
+ * each statement (inTransaction). Reads run twice change nothing.
  *
  * lead() puts one simple-protocol statement of the service path (the rate
- * limit's counter, lib/rate-limit.ts) in front of the first read's opening.
+ * limit's counter, lib/rate-limit.ts) in front of the first read, committed
+ * on its own before the read begins, so its row locks last only for itself.
+ * Nothing a read made is handed back before the lead's outcome is known.
  */
 export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
-  const rls: RlsContext = { role: identity ? "authenticated" : "anon", claims: JSON.stringify(claimsFor(identity)) };
-  let lead: { statement: string; result: Promise<unknown> | null } | null = null;
+  const rls = rlsContextFor(identity);
+  const context = requestContextStatement(rls);
+  let lead: Lead | null = null;
   let started = false;
+  const sendLead = (statement: string): Promise<unknown> => Promise.resolve(db.unsafe(statement)).then((rows) => rows[0]);
+  // Sent with this read or another one: its refusal stands for every read.
+  const admission = async () => {
+    try {
+      await lead?.result;
+    } catch (error) {
+      throw unavailableError(error) ?? error;
+    }
+  };
+
+  /** The lead's outcome, known at once (so leadResult() neither sends it again nor misses it) and settled once it is sent. */
+  const carry = (carried: Lead): ((outcome: Promise<unknown>) => void) => {
+    let settle!: (outcome: Promise<unknown>) => void;
+    carried.result = new Promise<unknown>((resolve) => (settle = resolve));
+    carried.result.catch(() => {});
+    return settle;
+  };
+
+  /** A read on a reserved connection, its statements held until its COMMIT (openTransaction). */
+  const inReservedTransaction = async <T>(fn: (sql: Sql) => Promise<T>, carried: Lead | null, settleLead: ((outcome: Promise<unknown>) => void) | null): Promise<T> => {
+    const seal: Seal = { sealed: false, refused: false, held: [] };
+    const reserving = openTransaction(db, rls, carried?.statement, seal);
+    settleLead?.(reserving.then((transaction) => transaction.opened));
+    const transaction = await reserving;
+    const work = fn(transaction.sql);
+    work.catch(() => {});
+    const committed = transaction.commit();
+    committed.catch(() => {});
+    try {
+      await transaction.opened;
+      await admission();
+    } catch (error) {
+      await committed.catch(() => {});
+      // Refused (the lead statement raised) or the database is unreachable: what fn read, if anything, is not handed back.
+      throw unavailableError(error) ?? error;
+    }
+    const outcome = await settled(work);
+    try {
+      await committed;
+    } catch (error) {
+      throw unavailableError(error) ?? error;
+    }
+    if (seal.refused) return inTransaction(db, rls, fn);
+    if ("value" in outcome) return outcome.value;
+    transaction.observe(outcome.error);
+    // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
+    throw unavailableError(outcome.error) ?? outcome.error;
+  };
+
   return {
     run: async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
       const carried = lead && !lead.result ? lead : null;
-      const seal: Seal = { sealed: false, refused: false, held: [] };
-      const reserving = openTransaction(db, rls, carried?.statement, seal);
-      if (carried) {
-        // Known at once, so leadResult() neither sends it again nor misses it while the connection is reserved.
-        carried.result = reserving.then((transaction) => transaction.opened);
-        carried.result.catch(() => {});
-      }
+      const settleLead = carried ? carry(carried) : null;
       started = true;
-      const transaction = await reserving;
-      const work = fn(transaction.sql);
+      const seal: Seal = { sealed: false, refused: false, held: [] };
+      const work = fn(guarded(db, null, seal));
       work.catch(() => {});
-      const committed = transaction.commit();
-      committed.catch(() => {});
-      try {
-        await transaction.opened;
-        // Sent on its own or with another read: its refusal stands for this read too.
-        await lead?.result;
-      } catch (error) {
-        await committed.catch(() => {});
-        // Refused (the lead statement raised) or the database is unreachable: what fn read, if anything, is not handed back.
-        throw unavailableError(error) ?? error;
+      const held = await heldSoFar(db, seal);
+      const alone = held.length === 1 ? parameterlessText(held[0]!.query) : null;
+      if (alone === null && held.length > 0) {
+        for (const { query } of held) query.reject(new Error("This read is run again on a reserved connection."));
+        return inReservedTransaction(fn, carried, settleLead);
       }
-      let outcome: { value: T } | { error: unknown };
-      try {
-        outcome = { value: await work };
-      } catch (error) {
-        outcome = { error };
+      if (alone === null) {
+        // No statement yet: nothing to send for this read but the lead it carries.
+        settleLead?.(sendLead(carried!.statement));
+        const outcome = await settled(work);
+        await admission();
+        if (seal.refused) return inTransaction(db, rls, fn);
+        if ("value" in outcome) return outcome.value;
+        throw unavailableError(outcome.error) ?? outcome.error;
       }
+      const answer = Promise.resolve(db.unsafe(`${carried ? `${carried.statement}; commit; ` : ""}${context}; ${alone}`)) as Promise<unknown>;
+      // One Result per statement that returns rows (COMMIT returns none): the lead's, the context's, the read's.
+      const expected = carried ? 3 : 2;
+      const results = answer.then((answered) => answered as unknown[][]);
+      results.then(
+        (answered) => held[0]!.query.resolve(answered.length === expected ? answered.at(-1) : []),
+        (error: unknown) => held[0]!.query.reject(error),
+      );
+      // A failure other than the lead's refusal or a fault may have come after the lead had run, or from the lead
+      // itself: it is sent again on its own, so no read is admitted uncounted (at worst it counts twice).
+      settleLead?.(results.then((answered) => answered[0]?.[0], (error: unknown) => (carried!.isRefusal(error) || unavailableError(error) ? Promise.reject(error) : sendLead(carried!.statement))));
       try {
-        await committed;
+        await admission();
       } catch (error) {
-        throw unavailableError(error) ?? error;
+        await results.catch(() => {});
+        throw error;
       }
+      const outcome = await settled(work);
       if (seal.refused) return inTransaction(db, rls, fn);
       if ("value" in outcome) return outcome.value;
-      transaction.observe(outcome.error);
       // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
       throw unavailableError(outcome.error) ?? outcome.error;
     },
-    /** Puts one simple-protocol statement of the service path in the message that opens the first read. */
-    lead: (statement: string): void => {
+    /**
+     * Puts one simple-protocol statement of the service path in the message of the first read. `isRefusal` tells
+     * its own refusal (the rate limit's PT429) from other failures of that message.
+     */
+    lead: (statement: string, isRefusal: (error: unknown) => boolean): void => {
       if (started) throw new Error("lead: a read has started already");
-      lead = { statement, result: null };
+      lead = { statement, isRefusal, result: null };
     },
     /** The lead statement's first row (or error); sent on its own now if no read has carried it. */
     leadResult: async (): Promise<unknown> => {
       if (!lead) throw new Error("leadResult: no lead statement was given");
-      lead.result ??= Promise.resolve(db.unsafe(lead.statement)).then((rows) => rows[0]);
+      lead.result ??= sendLead(lead.statement);
       return lead.result;
     },
   };
+}
+
+type Lead = { statement: string; isRefusal: (error: unknown) => boolean; result: Promise<unknown> | null };
+
+async function settled<T>(work: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await work };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * Resolves with the statements a read has made so far, held (gate), and seals it: a driver query of its
+ * own, never sent, whose handler the driver calls after theirs. Each query's handler runs a microtask
+ * after the query is first awaited, in the order they were, so everything the read made before its
+ * first await is among them.
+ */
+function heldSoFar(db: Sql, seal: Seal): Promise<Seal["held"]> {
+  const point = db.unsafe("") as unknown as DriverQuery & Promise<Seal["held"]>;
+  point.handler = (taken) => {
+    seal.sealed = true;
+    taken.resolve(seal.held.splice(0));
+  };
+  return point;
 }

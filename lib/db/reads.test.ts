@@ -1,11 +1,13 @@
 /**
- * A query's reads (userReads): each in a transaction of its own whose
- * opening, first statement and COMMIT travel in one packet, and nothing ever
- * runs outside that transaction, whatever a read does after its first
- * statement.
+ * A query's reads (userReads): each in a transaction of its own that costs
+ * one packet (a lone statement without parameters: one message on the pool,
+ * an implicit transaction; anything else: opening, statements and COMMIT on
+ * a reserved connection), and nothing ever runs outside that transaction,
+ * whatever a read does after its first statement.
  */
 import { describe, expect, it } from "vitest";
-import { asService, onQuery, userReads, type Sql } from "@/lib/db/client";
+import { asService, createPool, onQuery, userReads, type Sql } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { packetsDuring } from "@/test/own-database";
 import { seedGeneration, seedUser } from "@/test/support";
 
@@ -65,7 +67,7 @@ describe("a query's reads", () => {
     expect(await reads.run(swallowing)).toBe("authenticated");
   });
 
-  it("send a lone statement without parameters with its COMMIT as one message, anything else as it is", async () => {
+  it("send a lone statement without parameters as one message with the RLS context, anything else in a reserved transaction", async () => {
     const alice = await seedUser();
     const reads = userReads(alice.identity);
     const sent: string[] = [];
@@ -81,8 +83,8 @@ describe("a query's reads", () => {
       stop();
     }
     const reading = sent.filter((statement) => !statement.startsWith("begin;"));
-    expect(reading).toEqual([
-      "select current_user as role, auth.jwt()->>'sub' as sub; commit",
+    expect(reading[0]).toMatch(/^select private\.enter_request\('authenticated', .*\); select current_user as role, auth\.jwt\(\)->>'sub' as sub$/);
+    expect(reading.slice(1)).toEqual([
       "select $1::int + 1 as n",
       "commit",
       "select 1 as n",
@@ -97,5 +99,31 @@ describe("a query's reads", () => {
     const failing = reads.run((sql) => sql`select 1/0`);
     await expect(failing).rejects.toMatchObject({ code: "22012" });
     expect(await reads.run(whoAmI)).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+  });
+
+  it("leave a pooled connection as they found it: the server's role, no claims, no transaction, after a read that worked, failed or was refused", async () => {
+    const alice = await seedUser();
+    const single = createPool(getEnv().databaseUrl!, { max: 1 });
+    try {
+      const reads = userReads(alice.identity, single);
+      const state = async () => {
+        const [row] = await single<{ role: string; claims: string | null; timeout: string }[]>`
+          select current_user as role, nullif(current_setting('request.jwt.claims', true), '') as claims, current_setting('statement_timeout') as timeout`;
+        return row!;
+      };
+      const before = await state();
+      expect(before.claims).toBeNull();
+      expect(await reads.run(whoAmI)).toEqual([{ role: "authenticated", sub: alice.clerkUserId }]);
+      expect(await state()).toEqual(before);
+      await expect(reads.run((sql) => sql`select 1/0`)).rejects.toMatchObject({ code: "22012" });
+      expect(await state()).toEqual(before);
+      // The lead's refusal skips the rest of the message: the read never runs, and nothing is left behind either.
+      const refused = userReads(alice.identity, single);
+      refused.lead("select private.no_such_counter()", () => true);
+      await expect(refused.run(whoAmI)).rejects.toMatchObject({ code: "42883" });
+      expect(await state()).toEqual(before);
+    } finally {
+      await single.end();
+    }
   });
 });
