@@ -15,10 +15,9 @@
  * whatever credential they used: an API key acts as its owner, under RLS as
  * them, and counts as them (userId) for anything per-person.
  */
-import { isMachineToken } from "@clerk/backend/internal";
 import { createLocalApiKeyVerifier } from "@/lib/api-keys/local";
 import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
-import { createClerkMachineVerifier } from "@/lib/auth/machine";
+import { createClerkMachineVerifier, isMachineCredential } from "@/lib/auth/machine";
 import { postoraScopes, SCOPES, type CredentialKind, type Scope } from "@/lib/auth/scopes";
 import { bearerToken, createTokenVerifier, TokenRejectedError, verifierConfigFor, type TokenVerifier, type VerifiedSession } from "@/lib/auth/verify";
 import type { DbIdentity } from "@/lib/db/client";
@@ -99,7 +98,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     let session: VerifiedCredential;
     if (authorization && authorization.trim() !== "") {
       const token = bearerToken(authorization);
-      if (isMachineToken(token)) {
+      if (isMachineCredential(token)) {
         if (!options.machineVerifier) throw new UnauthenticatedError("This server accepts only Clerk session tokens.");
         session = await options.machineVerifier(token);
       } else {

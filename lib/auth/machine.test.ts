@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { signJwt } from "@clerk/backend/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClerkMachineVerifier, type MachineVerifier } from "@/lib/auth/machine";
+import { isMachineToken } from "@clerk/backend/internal";
+import { createClerkMachineVerifier, isMachineCredential, type MachineVerifier } from "@/lib/auth/machine";
 import { ClerkBackendStandIn, STAND_IN_PUBLISHABLE_KEY, STAND_IN_SECRET_KEY } from "@/test/clerk-backend";
 import { createTestSigningKey, newClerkUserId } from "@/test/support";
 
@@ -86,5 +87,36 @@ describe("Clerk OAuth access tokens", () => {
   it("refuses a JWT-format token that expired or was signed by another key", async () => {
     await expect(verify(await oauthJwt({ exp: Math.floor(Date.now() / 1000) - 60 }))).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     await expect(verify(await oauthJwt({}, createTestSigningKey()))).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+});
+
+describe("telling machine tokens from session tokens", () => {
+  it("gives Clerk's own isMachineToken verdict, for every kind of credential and for malformed ones", async () => {
+    const jwt = (header: Record<string, unknown>, payload: Record<string, unknown>) =>
+      signJwt({ iat: Math.floor(Date.now() / 1000), ...payload }, instanceKey.privateKeyPem, { algorithm: "RS256", header: { kid: instanceKey.kid, ...header } });
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const tokens = [
+      await jwt({}, { sub: person }), // a session token
+      await jwt({ typ: "JWT" }, { sub: person, sts: "active" }),
+      await jwt({ typ: "at+jwt" }, { sub: person }), // OAuth access tokens, both spellings of their type
+      await jwt({ typ: "application/at+jwt" }, { sub: person }),
+      await jwt({}, { sub: "mch_2machine" }), // machine to machine
+      await jwt({}, { sub: 42 }),
+      "ak_live_abc123",
+      "oat_abc123",
+      "mt_abc123",
+      "not-a-jwt",
+      "a.b",
+      "a.b.c",
+      `${part({ typ: "at+jwt" })}.!!!.sig`,
+      `${part({ typ: "at+jwt" })}.${Buffer.from("not json").toString("base64url")}.sig`,
+      `${part("at+jwt")}.${part({ sub: "mch_x" })}.sig`,
+      `${part(null)}.${part({ sub: "mch_x" })}.sig`,
+      `${part({ typ: ["at+jwt"] })}.${part({ sub: "user_1" })}.sig`,
+      `${part({ alg: "none" })}.${part({ sub: "mch_x" })}.`,
+    ];
+    for (const token of tokens) expect({ token, verdict: isMachineCredential(token) }).toEqual({ token, verdict: isMachineToken(token) });
+    // Both OAuth types, the M2M JWTs (whatever their header), and the three prefixes.
+    expect(tokens.map(isMachineCredential).filter(Boolean)).toHaveLength(8);
   });
 });
