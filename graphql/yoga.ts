@@ -20,7 +20,7 @@ import { schema } from "@/graphql/schema/index";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import type { ApiKeyService } from "@/lib/api-keys/types";
 import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
-import { getEnv } from "@/lib/env";
+import { getEnv, type Env } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { unavailableError } from "@/lib/faults";
 import { logger } from "@/lib/log";
@@ -98,16 +98,31 @@ function contextError(error: unknown, requestId: string): unknown {
  * other origin may call with a Bearer token, never with cookies.
  */
 function corsFor(request: Request): CORSOptions {
-  const env = getEnv();
-  const trusted = new Set([env.appUrl, ...(env.clerk?.authorizedParties ?? [])]);
+  const { trusted, credentialed, open } = corsPolicyFor(getEnv());
   const origin = request.headers.get("origin");
-  const common = {
-    methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["accept", "authorization", "content-type", "x-request-id"],
-    exposedHeaders: ["x-request-id"],
-    maxAge: 600,
-  };
-  return origin && trusted.has(origin) ? { ...common, origin, credentials: true } : { ...common, origin: "*", credentials: false };
+  return origin && trusted.has(origin) ? { ...credentialed, origin } : open;
+}
+
+// Worked out once per configuration, not on every request.
+const corsPolicies = new WeakMap<Env, { trusted: Set<string>; credentialed: CORSOptions; open: CORSOptions }>();
+
+function corsPolicyFor(env: Env) {
+  let policy = corsPolicies.get(env);
+  if (!policy) {
+    const common = {
+      methods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["accept", "authorization", "content-type", "x-request-id"],
+      exposedHeaders: ["x-request-id"],
+      maxAge: 600,
+    };
+    policy = {
+      trusted: new Set([env.appUrl, ...(env.clerk?.authorizedParties ?? [])]),
+      credentialed: { ...common, credentials: true },
+      open: { ...common, origin: "*", credentials: false },
+    };
+    corsPolicies.set(env, policy);
+  }
+  return policy;
 }
 
 /**
