@@ -22,6 +22,8 @@ import {
   type ViewerGenerationsQuery,
   type ViewerGenerationsQueryVariables,
 } from "@/graphql/generated/graphql";
+import { getNamedType, isObjectType, type GraphQLObjectType } from "graphql";
+import { schema } from "@/graphql/schema/index";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService, onQuery } from "@/lib/db/client";
 import { postDocument, postGraphQL, seedGeneration, seedTemplate, signedInPerson, type GraphQLBody, type SignedInPerson } from "@/test/support";
@@ -469,5 +471,56 @@ describe("every generation operation as its owner, another user, nobody, and a f
       variables: { input: { inputContent: "x", outputFormat: "CAROUSEL" } },
     });
     expect(createForged.status).toBe(401);
+  });
+
+  it("reads only the columns the selected fields need, and answers every field as a full read does", async () => {
+    const gail = await person();
+    const made = await create(gail, { outputFormat: "CAROUSEL" });
+    const put = await storageFetch(made.upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: TINY_PNG });
+    expect(put.status).toBeLessThan(300);
+    const completed = rawId(made.generation.id);
+    const failed = await seedGeneration(gail.id, { outputFormat: "bullet_points", status: "failed" });
+    // Every output column filled, as the pipeline (the service role) writes them.
+    await asService((sql) => sql`
+      update generations set slides = ${sql.json([{ title: "One", body: "First" }])}, quote = 'A line', completed_at = now(),
+        bullet_points = ${["a", "b"]}, canva_design_id = 'DAF_test', status = 'processing' where id = ${completed}`);
+    await asService((sql) => sql`update generations set status = 'completed' where id = ${completed}`);
+    await asService((sql) => sql`update generations set failure_reason = 'The model gave up' where id = ${failed}`);
+
+    const generation = schema.getType("Generation") as GraphQLObjectType;
+    const selectionOf = (name: string): string => {
+      const type = getNamedType(generation.getFields()[name]!.type);
+      return isObjectType(type) ? `${name} { ${Object.keys(type.getFields()).join(" ")} }` : name;
+    };
+    const fields = Object.keys(generation.getFields());
+    const full = await postGraphQL<{ nodes: Record<string, unknown>[] }>(
+      server,
+      `{ nodes(ids: ${JSON.stringify([made.generation.id, encodeGlobalID("Generation", failed)])}) { ... on Generation { ${fields.map(selectionOf).join(" ")} } } }`,
+      { authorization: gail.authorization },
+    );
+    expect(full.body.errors).toBeUndefined();
+    const byId = new Map(full.body.data!.nodes.map((node) => [node.id, node]));
+    for (const field of fields) {
+      const listed = await postGraphQL<{ viewer: { generations: { edges: { node: Record<string, unknown> }[] } } }>(
+        server,
+        `{ viewer { generations(first: 5) { edges { node { id ${selectionOf(field)} } } } } }`,
+        { authorization: gail.authorization },
+      );
+      expect(listed.body.errors).toBeUndefined();
+      const nodes = listed.body.data!.viewer.generations.edges.map(({ node }) => node);
+      expect(nodes).toHaveLength(2);
+      for (const node of nodes) expect({ field, value: node[field] }).toEqual({ field, value: byId.get(node.id)![field] });
+    }
+
+    const sent: string[] = [];
+    const stop = onQuery((query) => sent.push(query));
+    try {
+      await postGraphQL(server, "{ viewer { generations(first: 5) { edges { node { id status } } } } }", { authorization: gail.authorization });
+    } finally {
+      stop();
+    }
+    const pageStatement = sent.find((query) => query.includes("page_cursor_at"))!;
+    expect(pageStatement).toMatch(/; select id, status, to_char/);
+    expect(pageStatement).not.toMatch(/input_content|slides/);
   });
 });

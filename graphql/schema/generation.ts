@@ -77,6 +77,40 @@ export const Generation = builder.loadableNode("Generation", {
   }),
 });
 
+/**
+ * The row properties each field of Generation reads, so a list reads only
+ * the columns its selection needs (lib/generations listGenerations). A
+ * field missing here (a new one, say) makes the list read every column:
+ * slower, never wrong. graphql/schema/generation.test.ts checks every field
+ * against a full read.
+ */
+const PROPERTIES_OF_FIELD: Record<string, readonly (keyof GenerationRow)[]> = {
+  __typename: [],
+  id: ["id"],
+  inputContent: ["inputContent"],
+  outputFormat: ["outputFormat"],
+  bulletPoints: ["bulletPoints"],
+  slides: ["slides"],
+  quote: ["quote"],
+  failureReason: ["failureReason"],
+  completedAt: ["completedAt"],
+  canvaDesignId: ["canvaDesignId"],
+  status: ["status"],
+  createdAt: ["createdAt"],
+  hasFile: ["id", "userId"],
+};
+
+/** The row properties these Generation fields read, or null (every column) if any field is not known to need only some. */
+export function generationPropertiesFor(fields: Iterable<string>): Set<keyof GenerationRow> | null {
+  const properties = new Set<keyof GenerationRow>();
+  for (const field of fields) {
+    const needed = Object.hasOwn(PROPERTIES_OF_FIELD, field) ? PROPERTIES_OF_FIELD[field] : undefined;
+    if (!needed) return null;
+    for (const property of needed) properties.add(property);
+  }
+  return properties;
+}
+
 export const GenerationConnection = builder.connectionObject(
   { type: Generation, name: "GenerationConnection", description: "A page of generations, newest first." },
   { name: "GenerationEdge", description: "One generation in a page, with its cursor." },
