@@ -1,6 +1,6 @@
 import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { describe, expect, it } from "vitest";
-import { connectionNodeFields } from "@/graphql/selection";
+import { connectionNodeFields, connectionReadsCursors } from "@/graphql/selection";
 
 /** The resolve info of `viewer.generations` in a document: its field nodes and the document's fragments. */
 function infoOf(source: string) {
@@ -29,5 +29,12 @@ describe("the fields a connection's nodes are asked for", () => {
 
   it("are none when no node is asked for", () => {
     expect(connectionNodeFields(infoOf("{ viewer { generations { pageInfo { hasNextPage } } } }")).size).toBe(0);
+  });
+
+  it("include a cursor when an edge's cursor or pageInfo's start or end cursor is asked for, through fragments", () => {
+    expect(connectionReadsCursors(infoOf("{ viewer { generations { edges { node { id } } pageInfo { hasNextPage } } } }"))).toBe(false);
+    expect(connectionReadsCursors(infoOf("{ viewer { generations { edges { position: cursor } } } }"))).toBe(true);
+    expect(connectionReadsCursors(infoOf("{ viewer { generations { pageInfo { ...P } } } } fragment P on PageInfo { endCursor }"))).toBe(true);
+    expect(connectionReadsCursors(infoOf("{ viewer { generations { ... on GenerationConnection { pageInfo { startCursor } } } } }"))).toBe(true);
   });
 });

@@ -66,14 +66,20 @@ type Fragment = postgres.Fragment;
 
 type CursorColumns = { pageCursorAt: string; pageCursorId: string };
 
+/** A row with its cursor's columns, when the page was read with them. */
+type PageRow<T> = T & Partial<CursorColumns>;
+
+function cursorOf(row: Partial<CursorColumns>): string {
+  // Loud, not a wrong cursor: the caller said no cursor would be asked for (keysetPage's `cursors`).
+  if (row.pageCursorAt === undefined || row.pageCursorId === undefined) throw new Error("keysetPage: this page was read without its cursors");
+  return encodeCursor({ at: row.pageCursorAt, id: row.pageCursorId });
+}
+
 class Edge<T> {
-  readonly node: T;
-  constructor(private readonly row: T & CursorColumns) {
-    this.node = row;
-  }
+  constructor(readonly node: PageRow<T>) {}
 
   get cursor(): string {
-    return encodeCursor({ at: this.row.pageCursorAt, id: this.row.pageCursorId });
+    return cursorOf(this.node);
   }
 }
 
@@ -82,14 +88,21 @@ class Edge<T> {
  * `created_at` and `id` followed by its where clause (`generations where …`).
  * Two statements at most: the page (one row more than asked says whether
  * more lie ahead), and, when a cursor is given, whether any row lies behind it.
+ * With `cursors: false` (nobody asked for one) the rows are read without the
+ * cursor's two columns; asking for a cursor of such a page then throws.
  */
-export async function keysetPage<T extends object>(sql: Sql, window: PageWindow, columns: Fragment, from: Fragment): Promise<Page<T>> {
+export async function keysetPage<T extends object>(
+  sql: Sql,
+  window: PageWindow,
+  columns: Fragment,
+  from: Fragment,
+  { cursors = true }: { cursors?: boolean } = {},
+): Promise<Page<T>> {
   const { backward, limit, cursor } = window;
   // The limit is written into the statement, not bound: a first page without filters then has no
   // parameter at all, and postgres.js sends it in one round trip instead of two (it describes every
   // parameterised statement first when statements are not prepared). Only a whole number in range passes.
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new Error(`keysetPage: bad limit ${limit}`);
-  const at = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const key = (operator: "<" | ">" | "<=" | ">=", { at: instant, id }: Cursor) => {
     // Sent as text: a parameter typed timestamptz would go through a JS Date and lose the microseconds.
     const position = sql`(${instant}::text::timestamptz, ${id}::uuid)`;
@@ -102,7 +115,9 @@ export async function keysetPage<T extends object>(sql: Sql, window: PageWindow,
   // (lib/db/client.ts userReads), and the second does not depend on the first.
   const [rows, behindRows] = await Promise.all([
     // Without indentation: the read's whole message must stay under 1 KiB to be one packet (userReads).
-    sql<(T & CursorColumns)[]>`select ${columns}, ${at} as page_cursor_at, id as page_cursor_id from ${from} ${
+    sql<PageRow<T>[]>`select ${columns}${
+      cursors ? sql`, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as page_cursor_at, id as page_cursor_id` : sql``
+    } from ${from} ${
       cursor ? key(backward ? ">" : "<", cursor) : sql``
     } order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`} limit ${sql.unsafe(String(limit + 1))}`,
     cursor ? sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists` : null,
@@ -120,8 +135,12 @@ export async function keysetPage<T extends object>(sql: Sql, window: PageWindow,
     pageInfo: {
       hasNextPage: backward ? behind : ahead,
       hasPreviousPage: backward ? ahead : behind,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0] ? edges[0].cursor : null;
+      },
+      get endCursor() {
+        return edges.length ? edges.at(-1)!.cursor : null;
+      },
     },
   };
 }

@@ -67,25 +67,30 @@ export function objectPathOf(generation: Pick<GenerationRow, "id" | "userId">): 
   return generationObjectPath(generation.userId, generation.id);
 }
 
+/** What of a page is read: which properties of its rows (null: all), and whether its cursors. */
+export type PageReading = { properties: ReadonlySet<keyof GenerationRow> | null; cursors: boolean };
+
 /**
  * The caller's generations, newest first, a page at a time in either
- * direction. With `properties`, a row holds only those (and its id): the
- * list a client asks for most reads 4 of 13 columns, with less for Postgres
- * to send and the driver to parse (BENCHMARKS.md).
+ * direction. A `reading` narrows what is read: the rows hold only those
+ * properties (and their ids), without cursors if none is asked for. The list
+ * a client asks for most reads 4 of 13 columns and no cursor, with less for
+ * Postgres to compute and send and the driver to parse (BENCHMARKS.md).
  */
 export async function listGenerations(
   sql: Sql,
   request: PageRequest & { status?: GenerationStatus | null; outputFormat?: OutputFormat | null },
-  properties?: ReadonlySet<keyof GenerationRow> | null,
+  reading: PageReading = { properties: null, cursors: true },
 ): Promise<Page<GenerationRow>> {
   return keysetPage<GenerationRow>(
     sql,
     pageWindow(request),
-    columnsFor(sql, properties),
+    columnsFor(sql, reading.properties),
     // On one line: a read's message must stay under 1 KiB to be one packet (lib/db/client.ts userReads).
     sql`generations where user_id = (select private.requesting_user_id())${request.status ? sql` and status = ${request.status}` : sql``}${
       request.outputFormat ? sql` and output_format = ${request.outputFormat}` : sql``
     }`,
+    { cursors: reading.cursors },
   );
 }
 
