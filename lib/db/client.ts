@@ -517,6 +517,18 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
     return settle;
   };
 
+  /**
+   * What a read hands back once its statements are answered: a read that tried to send a statement after its
+   * message was made runs again in a transaction of its own; otherwise its value or its error (a fault as
+   * SERVICE_UNAVAILABLE; the resolver's own error is reported by GraphQL, and the reads already done stand).
+   */
+  const handBack = <T>(fn: (sql: Sql) => Promise<T>, seal: Seal, outcome: Settled<T>, observe?: (error: unknown) => void): T | Promise<T> => {
+    if (seal.refused) return inTransaction(db, rls, fn);
+    if ("value" in outcome) return outcome.value;
+    observe?.(outcome.error);
+    throw unavailableError(outcome.error) ?? outcome.error;
+  };
+
   /** A read on a reserved connection, its statements held until its COMMIT (openTransaction). */
   const inReservedTransaction = async <T>(fn: (sql: Sql) => Promise<T>, carried: Lead | null, settleLead: ((outcome: Promise<unknown>) => void) | null): Promise<T> => {
     const seal: Seal = { sealed: false, refused: false, held: [] };
@@ -541,11 +553,7 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
     } catch (error) {
       throw unavailableError(error) ?? error;
     }
-    if (seal.refused) return inTransaction(db, rls, fn);
-    if ("value" in outcome) return outcome.value;
-    transaction.observe(outcome.error);
-    // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
-    throw unavailableError(outcome.error) ?? outcome.error;
+    return handBack(fn, seal, outcome, transaction.observe);
   };
 
   return {
@@ -567,9 +575,7 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
         settleLead?.(sendLead(carried!.statement));
         const outcome = await settled(work);
         await admission();
-        if (seal.refused) return inTransaction(db, rls, fn);
-        if ("value" in outcome) return outcome.value;
-        throw unavailableError(outcome.error) ?? outcome.error;
+        return handBack(fn, seal, outcome);
       }
       const answer = Promise.resolve(db.unsafe(`${carried ? `${carried.statement}; commit; ` : ""}${context}; ${alone}`)) as Promise<unknown>;
       // One Result per statement that returns rows (COMMIT returns none): the lead's, the context's, the read's.
@@ -588,11 +594,7 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
         await results.catch(() => {});
         throw error;
       }
-      const outcome = await settled(work);
-      if (seal.refused) return inTransaction(db, rls, fn);
-      if ("value" in outcome) return outcome.value;
-      // The resolver's error is reported by GraphQL (faults become SERVICE_UNAVAILABLE there); the reads already done stand.
-      throw unavailableError(outcome.error) ?? outcome.error;
+      return handBack(fn, seal, await settled(work));
     },
     /**
      * Puts one simple-protocol statement of the service path in the message of the first read. `isRefusal` tells
@@ -613,7 +615,9 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
 
 type Lead = { statement: string; isRefusal: (error: unknown) => boolean; result: Promise<unknown> | null };
 
-async function settled<T>(work: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+type Settled<T> = { value: T } | { error: unknown };
+
+async function settled<T>(work: Promise<T>): Promise<Settled<T>> {
   try {
     return { value: await work };
   } catch (error) {
