@@ -1,6 +1,6 @@
 import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { describe, expect, it } from "vitest";
-import { connectionNodeFields, connectionReadsCursors } from "@/graphql/selection";
+import { connectionSelection } from "@/graphql/selection";
 
 /** The resolve info of `viewer.generations` in a document: its field nodes and the document's fragments. */
 function infoOf(source: string) {
@@ -24,17 +24,17 @@ describe("the fields a connection's nodes are asked for", () => {
         }
       }
       fragment Parts on Generation { outputFormat ... on Generation { slides { title } } }`);
-    expect([...connectionNodeFields(info)].sort()).toEqual(["createdAt", "hasFile", "id", "outputFormat", "slides", "status"]);
+    expect([...connectionSelection(info).nodeFields].sort()).toEqual(["createdAt", "hasFile", "id", "outputFormat", "slides", "status"]);
   });
 
   it("are none when no node is asked for", () => {
-    expect(connectionNodeFields(infoOf("{ viewer { generations { pageInfo { hasNextPage } } } }")).size).toBe(0);
+    expect(connectionSelection(infoOf("{ viewer { generations { pageInfo { hasNextPage } } } }")).nodeFields.size).toBe(0);
   });
 
   it("include a cursor when an edge's cursor or pageInfo's start or end cursor is asked for, through fragments", () => {
-    expect(connectionReadsCursors(infoOf("{ viewer { generations { edges { node { id } } pageInfo { hasNextPage } } } }"))).toBe(false);
-    expect(connectionReadsCursors(infoOf("{ viewer { generations { edges { position: cursor } } } }"))).toBe(true);
-    expect(connectionReadsCursors(infoOf("{ viewer { generations { pageInfo { ...P } } } } fragment P on PageInfo { endCursor }"))).toBe(true);
-    expect(connectionReadsCursors(infoOf("{ viewer { generations { ... on GenerationConnection { pageInfo { startCursor } } } } }"))).toBe(true);
+    expect(connectionSelection(infoOf("{ viewer { generations { edges { node { id } } pageInfo { hasNextPage } } } }")).cursors).toBe(false);
+    expect(connectionSelection(infoOf("{ viewer { generations { edges { position: cursor } } } }")).cursors).toBe(true);
+    expect(connectionSelection(infoOf("{ viewer { generations { pageInfo { ...P } } } } fragment P on PageInfo { endCursor }")).cursors).toBe(true);
+    expect(connectionSelection(infoOf("{ viewer { generations { ... on GenerationConnection { pageInfo { startCursor } } } } }")).cursors).toBe(true);
   });
 });

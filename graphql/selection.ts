@@ -1,5 +1,5 @@
 /**
- * What a query asks of a connection's nodes, so a resolver reads only the
+ * What a query asks of a connection, so a resolver reads only the
  * columns those fields need (graphql/schema/viewer.ts).
  */
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
@@ -15,32 +15,30 @@ function eachField(info: Info, selectionSet: SelectionSetNode | undefined, visit
 }
 
 /**
- * The names of the fields selected on `edges { node { ... } }` below the
- * field being resolved, through inline fragments and fragment spreads.
- * Directives (@include, @skip) are not evaluated: a field they might leave
- * out still counts, so the set is never smaller than what runs.
+ * What is selected below a connection field, in one walk of its selection
+ * (through inline fragments and fragment spreads):
+ * - `nodeFields`: the names of the fields on `edges { node { ... } }`.
+ *   Directives (@include, @skip) are not evaluated: a field they might leave
+ *   out still counts, so the set is never smaller than what runs;
+ * - `cursors`: whether any cursor is asked for, `edges { cursor }` or
+ *   `pageInfo { startCursor endCursor }`.
  */
-export function connectionNodeFields(info: Info): Set<string> {
-  const fields = new Set<string>();
-  for (const connection of info.fieldNodes) {
-    eachField(info, connection.selectionSet, (edges) => {
-      if (edges.name.value !== "edges") return;
-      eachField(info, edges.selectionSet, (node) => {
-        if (node.name.value === "node") eachField(info, node.selectionSet, (field) => fields.add(field.name.value));
-      });
-    });
-  }
-  return fields;
-}
-
-/** Whether any cursor is asked for below the connection: `edges { cursor }` or `pageInfo { startCursor endCursor }`. */
-export function connectionReadsCursors(info: Info): boolean {
-  let reads = false;
+export function connectionSelection(info: Info): { nodeFields: Set<string>; cursors: boolean } {
+  const nodeFields = new Set<string>();
+  let cursors = false;
   for (const connection of info.fieldNodes) {
     eachField(info, connection.selectionSet, (part) => {
-      const wanted = part.name.value === "edges" ? ["cursor"] : part.name.value === "pageInfo" ? ["startCursor", "endCursor"] : [];
-      if (wanted.length) eachField(info, part.selectionSet, (field) => (reads ||= wanted.includes(field.name.value)));
+      if (part.name.value === "edges") {
+        eachField(info, part.selectionSet, (edgeField) => {
+          if (edgeField.name.value === "cursor") cursors = true;
+          else if (edgeField.name.value === "node") eachField(info, edgeField.selectionSet, (field) => nodeFields.add(field.name.value));
+        });
+      } else if (part.name.value === "pageInfo") {
+        eachField(info, part.selectionSet, (field) => {
+          if (field.name.value === "startCursor" || field.name.value === "endCursor") cursors = true;
+        });
+      }
     });
   }
-  return reads;
+  return { nodeFields, cursors };
 }

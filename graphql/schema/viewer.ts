@@ -1,7 +1,7 @@
 import { builder } from "@/graphql/builder";
 import type { GraphQLContext } from "@/graphql/context";
 import { loadVisible } from "@/graphql/loaders";
-import { connectionNodeFields, connectionReadsCursors } from "@/graphql/selection";
+import { connectionSelection } from "@/graphql/selection";
 import { GenerationStatusEnum, OutputFormatEnum, TierEnum } from "@/graphql/schema/enums";
 import { deleteGenerationMutation, Generation, GenerationConnection, generationPropertiesFor } from "@/graphql/schema/generation";
 import { Subscription, UsageRef } from "@/graphql/schema/subscription";
@@ -47,8 +47,10 @@ export const Viewer = builder.loadableNode("Viewer", {
           outputFormat: t.arg({ type: OutputFormatEnum, required: false, description: "Only generations of this format." }),
         },
         // Only what the selection needs: a first page of `id status outputFormat createdAt` reads 4 of 13 columns, no cursor.
-        resolve: (_viewer, args, ctx, info) =>
-          ctx.db((sql) => listGenerations(sql, args, { properties: generationPropertiesFor(connectionNodeFields(info)), cursors: connectionReadsCursors(info) })),
+        resolve: (_viewer, args, ctx, info) => {
+          const { nodeFields, cursors } = connectionSelection(info);
+          return ctx.db((sql) => listGenerations(sql, args, { properties: generationPropertiesFor(nodeFields), cursors }));
+        },
       },
       GenerationConnection,
     ),
