@@ -19,7 +19,6 @@ import { globalIdOf, NODE_TYPES } from "@/graphql/ids";
 const built = builder.toSchema({ sortSchema: true });
 export const schema = new (built.constructor as typeof GraphQLSchema)({ ...built.toConfig(), subscription: undefined });
 
-
 /**
  * Pothos' relay plugin resolves every node's `id` with an async function
  * (it allows an id resolver to return a promise), so each id on a page costs

@@ -156,11 +156,9 @@ type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
  * user of a pooled connection.
  */
 function openTransactionStatement(rls: RlsContext | null, timeouts: Timeouts = rls ? DB_LIMITS.user : DB_LIMITS.service): string {
+  if (rls) return `begin; ${requestContextStatement(rls, timeouts)}`;
   const [statementMs, idleMs] = [Math.trunc(timeouts.statementTimeoutMs), Math.trunc(timeouts.idleInTransactionMs)];
-  if (!rls) {
-    return `begin; select set_config('statement_timeout', '${statementMs}', true), set_config('idle_in_transaction_session_timeout', '${idleMs}', true)`;
-  }
-  return `begin; ${requestContextStatement(rls, timeouts)}`;
+  return `begin; select set_config('statement_timeout', '${statementMs}', true), set_config('idle_in_transaction_session_timeout', '${idleMs}', true)`;
 }
 
 /**
@@ -287,7 +285,7 @@ function parameterlessText(query: unknown, nested = false): string | null {
   return nested || !text.includes(";") ? text : null;
 }
 
-/** Holds the query until the read's COMMIT sends it, while the seal is open; refuses it once sealed. */
+/** Holds the query until the read's message is made (or its COMMIT sends it), while the seal is open; refuses it once sealed. */
 function gate(query: DriverQuery, seal: Seal): void {
   const run = query.handler;
   query.handler = (taken) => {
@@ -577,10 +575,10 @@ export function userReads(identity: DbIdentity | null, db: Sql = pool()) {
         await admission();
         return handBack(fn, seal, outcome);
       }
-      const answer = Promise.resolve(db.unsafe(`${carried ? `${carried.statement}; commit; ` : ""}${context}; ${alone}`)) as Promise<unknown>;
+      const message = `${carried ? `${carried.statement}; commit; ` : ""}${context}; ${alone}`;
+      const results = Promise.resolve(db.unsafe(message)) as unknown as Promise<unknown[][]>;
       // One Result per statement that returns rows (COMMIT returns none): the lead's, the context's, the read's.
       const expected = carried ? 3 : 2;
-      const results = answer.then((answered) => answered as unknown[][]);
       results.then(
         (answered) => held[0]!.query.resolve(answered.length === expected ? answered.at(-1) : []),
         (error: unknown) => held[0]!.query.reject(error),
