@@ -334,6 +334,7 @@ async function main() {
       CLERK_JWT_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
       SUPABASE_URL: `http://127.0.0.1:${storagePort}`,
       SUPABASE_SERVICE_ROLE_KEY: "bench-service-role-key-0123456789",
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       POSTORA_BENCH_ROUTE: "1",
       // On, and high enough for this load.
       RATE_LIMIT_FREE_PER_MINUTE: "1000000",

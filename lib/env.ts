@@ -78,6 +78,14 @@ const rawSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
   TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
 
+  // 32 random bytes (base64 or hex) that seal secrets at rest (lib/secrets/box.ts); previous keys still open old values.
+  DATA_ENCRYPTION_KEY: optional(
+    z.string().refine((value) => /^[0-9a-f]{64}$/i.test(value.trim()) || Buffer.from(value.trim(), "base64url").length === 32, {
+      message: "must be 32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)",
+    }),
+  ),
+  DATA_ENCRYPTION_KEYS_PREVIOUS: optional(z.string()),
+
   POSTORA_BENCH_ROUTE: z.preprocess(blankAsUnset, z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0")),
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")),
@@ -172,6 +180,11 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
       paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
       anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },
+    /** Keys that seal secrets at rest; with no key, development makes one under dataDir (lib/secrets/box.ts). */
+    dataEncryption: {
+      key: raw.DATA_ENCRYPTION_KEY ?? null,
+      previousKeys: (raw.DATA_ENCRYPTION_KEYS_PREVIOUS ?? "").split(",").map((key) => key.trim()).filter(Boolean),
+    },
     /** GET /api/bench/limit answers (bench/http.ts only); otherwise it is a 404. */
     benchRoute: raw.POSTORA_BENCH_ROUTE === "1",
     /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/http/client-ip.ts). */
@@ -216,6 +229,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       problems.push("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY are required in production: the development identity cannot run there.");
     if (!raw.SUPABASE_URL || !raw.SUPABASE_SERVICE_ROLE_KEY)
       problems.push("SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are required in production: local file storage cannot run there.");
+    if (!raw.DATA_ENCRYPTION_KEY)
+      problems.push("DATA_ENCRYPTION_KEY is required in production: it seals stored secrets (Canva tokens, webhook secrets); make one with `openssl rand -base64 32`.");
     if (!raw.APP_URL) problems.push("APP_URL is required in production: set it to the public https URL of this API.");
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -265,6 +265,7 @@ export const PRODUCTION_ENV = {
   SUPABASE_URL: "https://abcd.supabase.co",
   SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
   APP_URL: "https://api.postora.app",
+  DATA_ENCRYPTION_KEY: "k8cOqxJ9m2r1fN3vQ7wZ0aB4cD6eF8gH1iJ3kL5mN7o=",
 } as const;
 
 /** `id` is the users.id (for seeding rows and storage paths); `globalId` is Viewer.id as the API shows it. */

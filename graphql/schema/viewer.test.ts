@@ -236,6 +236,7 @@ describe("in production", () => {
       SUPABASE_URL: "https://abcd.supabase.co",
       SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
       APP_URL: getEnv().appUrl,
+      DATA_ENCRYPTION_KEY: "k8cOqxJ9m2r1fN3vQ7wZ0aB4cD6eF8gH1iJ3kL5mN7o=",
     });
     const productionServer = createGraphQLServer({ authenticate: authenticatorFor(production) });
     const clerkUserId = newClerkUserId();
