@@ -69,7 +69,7 @@ describe("npm run token", () => {
   it("leaves npm audible: a missing script is reported by npm, not swallowed", async () => {
     // The project once set loglevel=silent in .npmrc to quiet the token's banner, which also hid npm's own errors.
     const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile("npm", ["run", "no-such-script"], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } }, (error, _out, stderr) =>
+      execFile("npm", ["run", "no-such-script"], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "development" } }, (error, _out, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
       ),
     );
