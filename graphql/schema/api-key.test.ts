@@ -223,7 +223,7 @@ describe("scopes", () => {
       const { body } = await postGraphQL(server, query, { authorization: key.authorization });
       expect({ query, error: body.errors?.[0]?.extensions }).toEqual({ query, error: { code: "FORBIDDEN", scopes: ["read"] } });
     }
-    const { body } = await postGraphQL(server, 'mutation { createTemplate(input: { name: "Write-only", type: CAROUSEL, content: {} }) { template { id } } }', {
+    const { body } = await postGraphQL<{ createTemplate: { template: { id: string } } }>(server, 'mutation { createTemplate(input: { name: "Write-only", type: CAROUSEL, content: {} }) { template { id } } }', {
       authorization: key.authorization,
     });
     expect(body.errors).toBeUndefined();
