@@ -26,7 +26,7 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: scopesFor,
-    unauthorizedError: (_parent, ctx, _info, result) => unauthorizedError(ctx, result),
+    unauthorizedError: (_parent, ctx, info, result) => unauthorizedError(ctx, info, result),
   },
   relay: {
     clientMutationId: "omit",
@@ -84,7 +84,8 @@ builder.scalarType("JSON", {
 });
 
 // Every query needs the `read` scope and every mutation `write` (graphql/auth.ts): an API key or OAuth
-// token issued read-only runs queries and no mutation. Sessions have both.
+// token issued read-only runs queries and no mutation. Sessions have both. Types that hold data ask `read`
+// of their own fields too, so a mutation's payload reads nothing a write-only credential could not.
 builder.queryType({ description: "What a client can read.", authScopes: { read: true } });
 builder.mutationType({
   authScopes: { write: true },

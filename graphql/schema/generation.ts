@@ -1,3 +1,4 @@
+import { CREATED, READ_OR_CREATED_SCOPES, READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
@@ -27,7 +28,10 @@ const Slide = builder.objectRef<SlideShape>("Slide").implement({
 
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
-  id: { resolve: (generation: GenerationRow) => generation.id },
+  // Every field reads the person's data: `read`, in a query or a mutation's payload (graphql/auth.ts).
+  authScopes: READ_SCOPES,
+  // What a write-only credential gets back from createGeneration: the new generation's id and status.
+  id: { resolve: (generation: GenerationRow) => generation.id, skipTypeScopes: true, authScopes: READ_OR_CREATED_SCOPES },
   load: loadVisible("generation", generationsByIds),
   // Fields that read a property as it is are exposed, not resolved: executed as compiled code, a field without a
   // resolver is a property read, where one with a resolver costs a call, its info and closures for every row.
@@ -53,6 +57,8 @@ export const Generation = builder.loadableNode("Generation", {
     canvaDesignId: t.exposeString("canvaDesignId", { nullable: true, description: "The Canva design made from it, if any." }),
     status: t.expose("status", {
       type: GenerationStatusEnum,
+      skipTypeScopes: true,
+      authScopes: READ_OR_CREATED_SCOPES,
       description: "Where it is in the pipeline. Only the pipeline moves it, except retryGeneration (FAILED to QUEUED).",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -121,6 +127,7 @@ const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implem
 
 const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
   description: "A short-lived URL to GET the image from.",
+  authScopes: READ_SCOPES,
   fields: (t) => ({
     url: t.exposeString("url", { description: "The signed URL to GET the PNG from." }),
     expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
@@ -176,7 +183,12 @@ builder.relayMutationField(
   {
     description: "The queued generation and where to upload its image.",
     outputFields: (t) => ({
-      generation: t.field({ type: Generation, description: "The new generation, QUEUED.", resolve: (payload) => payload.generation }),
+      generation: t.field({
+        type: Generation,
+        description: "The new generation, QUEUED. A write-only credential may read its id and status.",
+        grantScopes: [CREATED],
+        resolve: (payload) => payload.generation,
+      }),
       upload: t.field({
         type: SignedUpload,
         nullable: true,
@@ -232,8 +244,12 @@ builder.relayMutationField(
     }),
   },
   {
-    description: "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded).",
-    authScopes: { signedIn: true },
+    description:
+      "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded). " +
+      "A read: it needs the `read` scope, not `write` (it changes nothing).",
+    // Reading the image is reading: `read` instead of the Mutation type's `write`.
+    skipTypeScopes: true,
+    authScopes: { $all: { signedIn: true, read: true } },
     resolve: (_root, { input }, ctx) =>
       createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300, input.slide ?? 1),
   },

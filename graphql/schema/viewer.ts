@@ -1,3 +1,4 @@
+import { READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import type { GraphQLContext } from "@/graphql/context";
 import { loadVisible } from "@/graphql/loaders";
@@ -22,6 +23,8 @@ const loadViewers = loadVisible("viewer", viewersByIds) as (ids: string[], ctx: 
 
 export const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
+  // All of it is the person's data: `read`, also where a delete payload returns it (graphql/auth.ts).
+  authScopes: READ_SCOPES,
   id: { resolve: (viewer: ViewerShape) => viewer.id },
   load: loadViewers,
   fields: (t) => ({

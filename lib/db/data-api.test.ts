@@ -418,6 +418,67 @@ describe("what a signed-in person can still do", () => {
 describe("the privileges themselves", () => {
   const apiRoles = ["anon", "authenticated"];
 
+  /** A statement as an API role, always rolled back: a TRUNCATE that got through must not wipe the test's data. */
+  async function asRole(role: string, statement: string): Promise<{ code: string; message: string } | "ran"> {
+    const rolledBack = new Error("rolled back");
+    try {
+      await raw.begin(async (sql) => {
+        await sql`select set_config('role', ${role}, true)`;
+        await sql.unsafe(statement);
+        throw rolledBack;
+      });
+    } catch (error) {
+      if (error === rolledBack) return "ran";
+      return { code: (error as { code: string }).code, message: (error as Error).message };
+    }
+    return "ran";
+  }
+
+  it("refuse TRUNCATE on every table an API role can see, in any schema, storage's included", async () => {
+    // Every table anon or authenticated holds any privilege on, table-wide or on a column.
+    const tables = await asService((sql) => sql<{ table: string; schema: string }[]>`
+      select format('%I.%I', n.nspname, c.relname) as table, n.nspname as schema
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
+         and exists (select 1 from unnest(${apiRoles}::text[]) as r(role)
+                      where has_table_privilege(r.role, c.oid, 'select,insert,update,delete,truncate,references,trigger')
+                         or has_any_column_privilege(r.role, c.oid, 'select,insert,update,references'))
+       order by 1`);
+    const names = tables.map((row) => row.table);
+    // The door test is only as good as its list: the tables people reach must be on it.
+    expect(names).toEqual(expect.arrayContaining(["public.generations", "public.templates", "public.users", "storage.objects", "storage.buckets"]));
+    for (const { table, schema } of tables) {
+      // service_role keeps Supabase's grants on our own tables (it is the service key); storage's refuse it too.
+      for (const role of schema === "storage" ? [...apiRoles, "service_role"] : apiRoles) {
+        // CASCADE, so a foreign key (storage.objects on storage.buckets) cannot be what refuses it.
+        const outcome = await asRole(role, `truncate ${table} cascade`);
+        expect(outcome, `${role}: truncate ${table}`).not.toBe("ran");
+        expect(outcome, `${role}: truncate ${table}`).toMatchObject({ code: "42501" });
+      }
+    }
+    for (const table of ["objects", "buckets"]) {
+      expect(await asRole("authenticated", `truncate storage.${table} cascade`)).toEqual({
+        code: "42501",
+        message: `permission denied for table ${table}: TRUNCATE is not allowed through the API; delete objects through Supabase Storage.`,
+      });
+    }
+    // The database's owner (Supabase's postgres, our migrations) still may.
+    const [owner] = await asService((sql) => sql<{ may: boolean }[]>`select has_table_privilege(current_user, 'storage.objects', 'truncate') as may`);
+    expect(owner!.may).toBe(true);
+  });
+
+  it("let no API role, service_role included, read or write the retired users.password; service_role keeps the other columns", async () => {
+    for (const role of [...apiRoles, "service_role"]) {
+      const [column] = await asService((sql) => sql<{ any: boolean }[]>`
+        select has_column_privilege(${role}, 'public.users', 'password', 'select') or has_column_privilege(${role}, 'public.users', 'password', 'insert')
+            or has_column_privilege(${role}, 'public.users', 'password', 'update') or has_column_privilege(${role}, 'public.users', 'password', 'references') as any`);
+      expect(column!.any, role).toBe(false);
+      expect(await asRole(role, "select password from public.users"), role).toEqual(denied("table users"));
+    }
+    expect(await asRole("service_role", "select id, auth_id, email, tier, metadata from public.users")).toBe("ran");
+    expect(await asRole("service_role", `update public.users set last_login = now() where id = '${alice.id}'`)).toBe("ran");
+  });
+
   it("grant no API role TRUNCATE, REFERENCES or TRIGGER on any table, nor anything on any sequence, in public or private", async () => {
     const rows = await asService((sql) => sql<{ object: string; grantee: string; privilege: string }[]>`
       select c.oid::regclass::text as object, acl.grantee::regrole::text as grantee, acl.privilege_type as privilege
