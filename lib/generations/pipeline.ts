@@ -59,6 +59,8 @@ class PermanentFailure extends Error {}
 
 type Claimed = { inputContent: string; outputFormat: OutputFormat; templateContent: unknown };
 
+const MAX_RETRY_AFTER_MS = 60_000;
+
 const UNEXPECTED =
   "An unexpected error stopped this generation after several attempts. Retry it with retryGeneration; if it fails again, contact support.";
 
@@ -89,7 +91,10 @@ async function write(deps: PipelineDeps, inputContent: string, limits: Limits, s
       if (signal?.aborted) throw error;
       if (!(error instanceof TransientWriterError)) throw new PermanentFailure((error as Error).message, { cause: error });
       if (attempt >= tries) throw error;
-      const delay = baseDelayMs * 4 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      const backoff = baseDelayMs * 4 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      // A server's Retry-After is honoured up to a minute; asked to wait longer, the job goes back to the queue.
+      if ((error.retryAfterMs ?? 0) > MAX_RETRY_AFTER_MS) throw error;
+      const delay = Math.max(backoff, error.retryAfterMs ?? 0);
       deps.log.warn("writer failed; trying again", { attempt, delayMs: Math.round(delay), error: (error as Error).message });
       await sleep(delay, undefined, signal ? { signal } : undefined);
     }
