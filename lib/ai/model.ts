@@ -113,6 +113,10 @@ function classify(error: unknown, signal?: AbortSignal): Error {
         retryAfterMs: retryAfterMs(error.responseHeaders),
       });
     }
+    if ((error.statusCode ?? 0) >= 200 && (error.statusCode ?? 0) < 300) {
+      // A 200 whose body is not a chat completion: a proxy's error page, a server mid-restart. Worth another try.
+      return new TransientWriterError(`The language model's server sent an answer that is not valid JSON${status}: ${error.message}`, { cause: error });
+    }
     if (error.statusCode === 401 || error.statusCode === 403) {
       return new Error(`The language model refused our credentials${status}: check the API key the worker is configured with.`, { cause: error });
     }
