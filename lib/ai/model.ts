@@ -36,7 +36,7 @@ const SYSTEM =
   "- A slide title is a short phrase faithful to its slide, never a list of keywords, and never ends with a dangling word.";
 
 /** A model answer that broke the rules twice: permanent, and its message says what was wrong. */
-export class WriterOutputError extends Error {
+class WriterOutputError extends Error {
   constructor(problems: string[]) {
     super(
       `The language model's answer broke the writing rules twice, so nothing was published: ${problems.slice(0, 5).join("; ")}. ` +

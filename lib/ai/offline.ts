@@ -133,7 +133,7 @@ function titleOf(body: string, maxWords: number, frequency: Map<string, number>,
 }
 
 /** Thrown when the text has nothing that can be used whole: the person's to fix, so it is not retried. */
-export class NothingToUseError extends Error {
+class NothingToUseError extends Error {
   constructor(maxWords: number, limitName: string) {
     super(
       `The text has no complete sentence of at most ${maxWords} words to use, and sentences are never cut. ` +

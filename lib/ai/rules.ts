@@ -84,7 +84,7 @@ export function contentProblems(content: GeneratedContent, limits: Limits, langu
 }
 
 /** All the output's text, to tell its language by. */
-export function textOf(content: GeneratedContent): string {
+function textOf(content: GeneratedContent): string {
   switch (content.format) {
     case "bullet_points":
       return content.bulletPoints.join("\n");
