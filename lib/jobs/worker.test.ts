@@ -52,6 +52,7 @@ describe("each format, QUEUED to COMPLETED with the offline writer", () => {
     expect(done.bulletPoints).toHaveLength(3);
     for (const bullet of done.bulletPoints!) expect(wordCount(bullet)).toBeLessThanOrEqual(12);
     expect(done.bulletPoints!.every((bullet) => bullet.length > 10)).toBe(true);
+    expect(done.altText).toBe(done.bulletPoints!.join(" "));
     expect(decodePng(await stored(`${person.id}/generation-${id}.png`))).toEqual({ width: 1080, height: 1350 });
   });
 
@@ -64,7 +65,9 @@ describe("each format, QUEUED to COMPLETED with the offline writer", () => {
       expect(wordCount(slide.title)).toBeLessThanOrEqual(8);
       expect(wordCount(slide.body)).toBeLessThanOrEqual(30);
       expect(slide.body.length).toBeGreaterThan(10);
+      expect(slide.altText).toBe(`${slide.title}: ${slide.body}`);
     }
+    expect(done.altText).toBe(done.slides![0]!.altText);
     expect(decodePng(await stored(`${person.id}/generation-${id}.png`))).toEqual({ width: 1080, height: 1350 });
     for (let n = 2; n <= 6; n++) expect(decodePng(await stored(generationSlidePath(person.id, id, n)))).toEqual({ width: 1080, height: 1350 });
     await expect(stored(generationSlidePath(person.id, id, 7))).rejects.toThrow(/ENOENT/);
@@ -83,6 +86,7 @@ describe("each format, QUEUED to COMPLETED with the offline writer", () => {
     expect(done.status).toBe("completed");
     expect(wordCount(done.quote!)).toBeLessThanOrEqual(30);
     expect(ARTICLE).toContain(done.quote!);
+    expect(done.altText).toBe(done.quote);
     expect(decodePng(await stored(`${person.id}/generation-${id}.png`))).toEqual({ width: 1080, height: 1080 });
   });
 
