@@ -4,6 +4,7 @@ import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
 import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { Slide } from "@/graphql/schema/slide";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
   createGeneration,
@@ -14,17 +15,6 @@ import {
   updateGeneration,
 } from "@/lib/generations/service";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
-
-type SlideShape = { title: string; body: string; number: number };
-
-const Slide = builder.objectRef<SlideShape>("Slide").implement({
-  description: "One slide of a carousel; its image is createGenerationDownloadUrl(input: { id, slide: number }).",
-  fields: (t) => ({
-    number: t.exposeInt("number", { description: "Its place in the carousel, from 1 (the cover)." }),
-    title: t.exposeString("title", { description: "The slide's title." }),
-    body: t.exposeString("body", { description: "The slide's short body text." }),
-  }),
-});
 
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
@@ -48,6 +38,12 @@ export const Generation = builder.loadableNode("Generation", {
     quote: t.exposeString("quote", {
       nullable: true,
       description: "A CANVA_DESIGN's quote-card line, once the pipeline has made it (null before, and for other formats).",
+    }),
+    altText: t.exposeString("altText", {
+      nullable: true,
+      description:
+        "Words for the image (the card, or a CAROUSEL's cover), for screen readers and the post's image description; " +
+        "null until the pipeline has made it, and for generations made before alt text existed (each slide has its own).",
     }),
     failureReason: t.exposeString("failureReason", {
       nullable: true,
@@ -91,6 +87,7 @@ const PROPERTIES_OF_FIELD: Record<string, readonly (keyof GenerationRow)[]> = {
   slides: ["slides"],
   quote: ["quote"],
   failureReason: ["failureReason"],
+  altText: ["altText"],
   completedAt: ["completedAt"],
   canvaDesignId: ["canvaDesignId"],
   status: ["status"],

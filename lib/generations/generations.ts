@@ -26,13 +26,15 @@ export type GenerationRow = {
   canvaDesignId: string | null;
   status: GenerationStatus;
   createdAt: Date;
-  /** CAROUSEL output, written by the pipeline (lib/generations/pipeline.ts). */
-  slides: { title: string; body: string }[] | null;
+  /** CAROUSEL output, written by the pipeline (lib/generations/pipeline.ts); altText is absent on slides made before it existed. */
+  slides: { title: string; body: string; altText?: string }[] | null;
   /** CANVA_DESIGN output: the line on the quote card. */
   quote: string | null;
   /** Why the pipeline gave up (status failed). */
   failureReason: string | null;
   completedAt: Date | null;
+  /** Alt text for the image (the card, or a carousel's cover), written with the output; null before. */
+  altText: string | null;
 };
 
 /** The column each property of a row is read from. */
@@ -50,6 +52,7 @@ const COLUMN_OF: Record<keyof GenerationRow, string> = {
   quote: "quote",
   failureReason: "failure_reason",
   completedAt: "completed_at",
+  altText: "alt_text",
 };
 
 const ALL_COLUMNS = Object.values(COLUMN_OF).join(", ");
