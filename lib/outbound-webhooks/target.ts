@@ -35,7 +35,9 @@ export class TargetRefused extends Error {
   }
 }
 
-const blocked = new BlockList();
+// One list per family: a BlockList also matches IPv4 addresses against IPv6 rules in their mapped form
+// (::ffff:0:0/96 would cover every IPv4 address).
+const blocked = { ipv4: new BlockList(), ipv6: new BlockList() };
 const IPV4_BLOCKED: [string, number][] = [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
   ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15],
@@ -46,15 +48,15 @@ const IPV6_BLOCKED: [string, number][] = [
   ["::", 127], ["::ffff:0:0", 96], ["64:ff9b::", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 23], ["2001:db8::", 32],
   ["2002::", 16], ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
 ];
-for (const [network, prefix] of IPV4_BLOCKED) blocked.addSubnet(network, prefix, "ipv4");
-for (const [network, prefix] of IPV6_BLOCKED) blocked.addSubnet(network, prefix, "ipv6");
+for (const [network, prefix] of IPV4_BLOCKED) blocked.ipv4.addSubnet(network, prefix, "ipv4");
+for (const [network, prefix] of IPV6_BLOCKED) blocked.ipv6.addSubnet(network, prefix, "ipv6");
 
 const loopback = new BlockList();
 loopback.addSubnet("127.0.0.0", 8, "ipv4");
 loopback.addAddress("::1", "ipv6");
 
 const familyOf = (address: string) => (isIP(address) === 6 ? "ipv6" : "ipv4");
-const isPublic = (address: string) => isIP(address) !== 0 && !blocked.check(address, familyOf(address));
+const isPublic = (address: string) => isIP(address) !== 0 && !blocked[familyOf(address)].check(address, familyOf(address));
 const isLoopback = (address: string) => isIP(address) !== 0 && loopback.check(address, familyOf(address));
 
 /** The host as an address or name, without IPv6 brackets. */
