@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export type Received = { headers: Record<string, string>; body: string; at: number };
+type Received = { headers: Record<string, string>; body: string; at: number };
 
 export type TestReceiver = {
   url: string;

@@ -41,7 +41,7 @@ export function webhookIdOf(globalId: string, argument: string, typename: "Webho
 /** What lib/outbound-webhooks takes from a request: SQL as the caller. */
 export const endpointDeps = (ctx: GraphQLContext): EndpointDeps => ({ db: ctx.db });
 
-export const WebhookEventTypeEnum = builder.enumType("WebhookEventType", {
+const WebhookEventTypeEnum = builder.enumType("WebhookEventType", {
   description: "An event a webhook endpoint can subscribe to; its `type` in the delivered body is the value in parentheses.",
   values: {
     GENERATION_COMPLETED: { value: "generation.completed" as const, description: "A generation finished (`generation.completed`): the body carries its output." },

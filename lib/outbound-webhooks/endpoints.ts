@@ -22,7 +22,7 @@ export const WEBHOOK_EVENT_TYPES = ["generation.completed", "generation.failed",
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Endpoints per person: plenty for every integration, few enough to fan out to on each event. */
-export const MAX_ENDPOINTS = 20;
+const MAX_ENDPOINTS = 20;
 
 export type WebhookEndpoint = {
   id: string;

@@ -90,7 +90,7 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy): URL {
 }
 
 /** The one address to connect to: every address the host resolves to must be allowed, else TargetRefused. */
-export async function resolveTarget(url: URL, policy: TargetPolicy): Promise<{ address: string; family: 4 | 6 }> {
+async function resolveTarget(url: URL, policy: TargetPolicy): Promise<{ address: string; family: 4 | 6 }> {
   checkTargetUrl(url.href, policy);
   const host = hostOf(url);
   let addresses: { address: string; family: number }[];
