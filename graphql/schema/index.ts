@@ -7,6 +7,8 @@ import "@/graphql/schema/subscription";
 import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
 import "@/graphql/schema/api-key";
+import "@/graphql/schema/webhook-endpoint";
+import "@/graphql/schema/webhook-delivery";
 import type { GraphQLObjectType, GraphQLSchema } from "graphql";
 import { builder } from "@/graphql/builder";
 

@@ -558,3 +558,64 @@ describe("the privileges themselves", () => {
 function sqlText(strings: TemplateStringsArray, ...values: string[]): string {
   return strings.reduce((text, part, index) => text + part + (index < values.length ? values[index]!.replace(/'/g, "''") : ""), "");
 }
+
+describe("outbound webhooks through the Data API", () => {
+  let aliceEndpoint: string;
+  let aliceDelivery: string;
+  beforeAll(async () => {
+    aliceEndpoint = randomUUID();
+    await asService((sql) => sql`
+      insert into webhook_endpoints (id, user_id, url, events, secret_sealed)
+      values (${aliceEndpoint}, ${alice.id}, 'https://hooks.example.com/alice', '{generation.completed}', 'enc:v1:k:iv:ct:tag')`);
+    const [row] = await dataApi(alice, (sql) => sql<{ id: string }[]>`select private.send_test_webhook(${aliceEndpoint}) as id`);
+    aliceDelivery = row!.id;
+  });
+
+  it("never lets anyone read a sealed signing secret, not even its owner", async () => {
+    expect(await refusal(dataApi(alice, (sql) => sql`select secret_sealed from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select * from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
+    expect(await dataApi(alice, (sql) => sql`select id, url from webhook_endpoints`)).toEqual([{ id: aliceEndpoint, url: "https://hooks.example.com/alice" }]);
+  });
+
+  it("hides a person's endpoints, messages, deliveries and attempts from everyone else, and lets them change nothing of them", async () => {
+    for (const table of ["webhook_endpoints", "webhook_messages", "webhook_deliveries", "webhook_attempts"]) {
+      expect(await dataApi(bob, (sql) => sql.unsafe(`select id from ${table}`)), table).toEqual([]);
+      expect(await refusal(dataApi(null, (sql) => sql.unsafe(`select id from ${table}`)))).toEqual(denied(`table ${table}`));
+    }
+    expect(await dataApi(bob, (sql) => sql`update webhook_endpoints set url = 'https://evil.example.com/' where id = ${aliceEndpoint} returning id`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`select private.send_test_webhook(${aliceEndpoint}) as id`)).toEqual([{ id: null }]);
+    expect(await dataApi(bob, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: null }]);
+    const [endpoint] = await asService((sql) => sql<{ url: string }[]>`select url from webhook_endpoints where id = ${aliceEndpoint}`);
+    expect(endpoint!.url).toBe("https://hooks.example.com/alice");
+    const deliveries = await asService((sql) => sql`select id from webhook_deliveries where endpoint_id = ${aliceEndpoint}`);
+    expect(deliveries).toHaveLength(1);
+  });
+
+  it("refuses an endpoint for someone else, a change of owner, and any write to messages, deliveries or attempts", async () => {
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`
+        insert into webhook_endpoints (user_id, url, events, secret_sealed) values (${bob.id}, 'https://x.example.com/', '{generation.failed}', 'enc:v1:a')`)),
+    ).toEqual(rlsViolation("webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_endpoints set user_id = ${bob.id} where id = ${aliceEndpoint}`))).toEqual(denied("table webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_endpoints set last_success_at = now() where id = ${aliceEndpoint}`))).toEqual(denied("table webhook_endpoints"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into webhook_messages (id, user_id, type, payload) values (${`msg_${"0".repeat(32)}`}, ${alice.id}, 'webhook.test', '{}')`)),
+    ).toEqual(denied("table webhook_messages"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_deliveries set status = 'succeeded'`))).toEqual(denied("table webhook_deliveries"));
+    expect(await refusal(dataApi(alice, (sql) => sql`delete from webhook_attempts`))).toEqual(denied("table webhook_attempts"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`select private.queue_webhook_message(${bob.id}, ${`msg_${"1".repeat(32)}`}, 'webhook.test', '{}'::jsonb)`)),
+    ).toEqual(denied("function queue_webhook_message"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select private.generation_webhook_event()`))).toEqual(denied("function generation_webhook_event"));
+  });
+
+  it("lets the owner manage their endpoint and read its deliveries", async () => {
+    expect(await dataApi(alice, (sql) => sql`select id, status from webhook_deliveries`)).toEqual([{ id: aliceDelivery, status: "pending" }]);
+    expect(await dataApi(alice, (sql) => sql`update webhook_endpoints set events = '{generation.failed}' where id = ${aliceEndpoint} returning events`)).toEqual([
+      { events: ["generation.failed"] },
+    ]);
+    expect(await dataApi(alice, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: aliceDelivery }]);
+    expect(await dataApi(alice, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([{ id: aliceEndpoint }]);
+  });
+});

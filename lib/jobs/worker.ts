@@ -22,6 +22,10 @@ import type { Logger } from "@/lib/log";
 import { processGeneration, type PipelineDeps } from "@/lib/generations/pipeline";
 import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/queue";
 import { sweepOrphanedFiles } from "@/lib/storage/sweep";
+import { getEnv } from "@/lib/env";
+import { secretBox } from "@/lib/secrets/box";
+import { deliverWebhook, DELIVER_WEBHOOK_TASK, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
+import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
 
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
@@ -39,6 +43,8 @@ export type WorkerOptions = {
   shutdownGraceMs?: number;
   /** Fallback poll when no notification arrives (default 2 s). */
   pollIntervalMs?: number;
+  /** How outbound webhooks are sent (default: the configuration's secret box and target policy). */
+  webhooks?: Pick<DeliveryDeps, "box" | "policy" | "timeoutMs">;
 };
 
 export type RunningWorker = {
@@ -50,6 +56,7 @@ export type RunningWorker = {
 };
 
 const payloadSchema = z.object({ generationId: z.uuid(), userId: z.uuid() });
+const deliveryPayloadSchema = z.object({ deliveryId: z.uuid(), attempt: z.number().int().min(1), manual: z.boolean().optional() });
 
 /** How long a closed queue connection waits for a stop request before it is worth a warning. */
 const STOP_GRACE_MS = 500;
@@ -158,6 +165,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
   };
 
+  const webhooks: DeliveryDeps = {
+    db,
+    log: log.child({ source: "outbound-webhooks" }),
+    ...(options.webhooks ?? { box: await secretBox(getEnv()), policy: targetPolicyFor(getEnv()) }),
+  };
+  const deliverTask: Task = async (payload, helpers) => {
+    const parsed = deliveryPayloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      log.error("deliver_webhook job with a malformed payload was dropped", { jobId: helpers.job.id, payload });
+      return;
+    }
+    await deliverWebhook(webhooks, parsed.data);
+  };
+
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   let poolId: string | null = null;
   events.on("pool:create", ({ workerPool }) => {
@@ -186,6 +207,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     noHandleSignals: true,
     taskList: {
       [GENERATE_POST_TASK]: task,
+      [DELIVER_WEBHOOK_TASK]: deliverTask,
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
         log.info("storage sweep done", swept);
