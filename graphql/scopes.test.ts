@@ -8,6 +8,7 @@
  * with FORBIDDEN naming `read`, on it or on a field above it. A mutation
  * added to the schema fails this file until it is given an input below.
  */
+import { randomUUID } from "node:crypto";
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import {
   getNamedType,
@@ -63,6 +64,13 @@ const inputs: Record<string, () => Promise<Record<string, unknown>>> = {
   revokeApiKey: async () => ({ id: encodeGlobalID("ApiKey", "apikey_none") }),
   createCheckoutSession: async () => ({ plan: "PRO" }),
   createBillingPortalSession: async () => ({}),
+  // Webhook endpoints are managed with a session only: an API key is refused before anything runs.
+  createWebhookEndpoint: async () => ({ url: "http://127.0.0.1:9/hook", events: ["GENERATION_COMPLETED"] }),
+  updateWebhookEndpoint: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()), enabled: false }),
+  rotateWebhookEndpointSecret: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()) }),
+  sendTestWebhookEvent: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()) }),
+  deleteWebhookEndpoint: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()) }),
+  redeliverWebhook: async () => ({ id: encodeGlobalID("WebhookDelivery", randomUUID()) }),
 };
 
 /** What a write-only key may read back: what its call just made, and nothing that existed before. */
