@@ -29,7 +29,7 @@ const nodeTypes = new Set<string>(Object.values(NODE_TYPES));
 /** The connections' edge types whose `node` is the row itself. */
 const plainEdges = new Set(["GenerationEdge", "TemplateEdge"]);
 
-export class PlainFieldsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+class PlainFieldsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolve(
     resolver: GraphQLFieldResolver<unknown, Types["Context"], object>,
     fieldConfig: PothosOutputFieldConfig<Types>,

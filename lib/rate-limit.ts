@@ -48,12 +48,12 @@ export function rateLimitStatement(subject: RateLimitSubject, limits: RateLimits
 const allowedWithoutLimit: RateLimitDecision = { allowed: true, limit: null, remaining: null };
 
 /** Whether an error is the counting statement's refusal (private.count_request raises PT429 past the limit). */
-export function isRateLimitRefusal(error: unknown): boolean {
+function isRateLimitRefusal(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "PT429";
 }
 
 /** The decision, from what the counting statement returned or raised. */
-export async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
+async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
   let row: CounterRow;
   try {
     row = (await counted) as CounterRow;

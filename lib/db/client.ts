@@ -154,7 +154,7 @@ type Timeouts = { statementTimeoutMs: number; idleInTransactionMs: number };
  * outlives the transaction on a pooled connection. It is sent without
  * parameters, so the claims travel as an encoded literal (lib/db/literal.ts).
  */
-export function requestContextStatement(identity: DbIdentity | null, timeouts: Timeouts = DB_LIMITS.user): SqlText {
+function requestContextStatement(identity: DbIdentity | null, timeouts: Timeouts = DB_LIMITS.user): SqlText {
   const role = textLiteral(identity ? "authenticated" : "anon");
   const claims = textLiteral(JSON.stringify(claimsFor(identity)));
   const statementMs = integerLiteral(Math.trunc(timeouts.statementTimeoutMs));

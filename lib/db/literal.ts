@@ -47,12 +47,6 @@ export function sqlText(strings: TemplateStringsArray, ...parts: SqlText[]): Sql
   return checked(text);
 }
 
-/** Several pieces, separated by `separator` (a comma, say). */
-export function joinSql(parts: readonly SqlText[], separator: string): SqlText {
-  if (!/^[\s,]*(and|or)?[\s,]*$/i.test(separator)) throw new TypeError(`joinSql: unexpected separator ${JSON.stringify(separator)}`);
-  return checked(parts.map(String).join(separator));
-}
-
 export const emptySql = checked("");
 
 const plain = /^[A-Za-z0-9:._@-]*$/;
