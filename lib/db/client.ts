@@ -56,9 +56,10 @@ const queryListeners = new Set<QueryListener>();
 
 /**
  * Observe every statement sent (tests count statements to catch N+1). Only
- * pools made with `observe` report: postgres.js captures a stack trace for
- * every query while its `debug` hook is set and puts parameters on its
- * errors, which production neither pays for nor wants in its logs.
+ * pools made with `observe` report, and the process's pool observes outside
+ * production only: postgres.js captures a stack trace for every query while
+ * its `debug` hook is set and puts parameters on its errors, which
+ * production neither pays for nor wants in its logs.
  */
 export function onQuery(listener: QueryListener): () => void {
   queryListeners.add(listener);
@@ -78,7 +79,7 @@ export function createPool(url: string, options: { max?: number; observe?: boole
     onnotice: () => {},
     transform: { column: { from: postgres.toCamel } },
     connection: { application_name: "postora-api" },
-    debug: (options.observe ?? getEnv().nodeEnv !== "production") ? observeQueries : false,
+    debug: options.observe ? observeQueries : false,
     onclose: () => {
       for (const closed of [...closeWaiters]) closed();
     },
@@ -111,7 +112,7 @@ function pool(): Sql {
     );
   }
   if (!globalForDb.postoraPool || globalForDb.postoraPoolUrl !== url) {
-    globalForDb.postoraPool = createPool(url, { max: getEnv().databasePoolSize });
+    globalForDb.postoraPool = createPool(url, { max: getEnv().databasePoolSize, observe: getEnv().nodeEnv !== "production" });
     globalForDb.postoraPoolUrl = url;
   }
   return globalForDb.postoraPool;
