@@ -8,6 +8,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { GraphQLError } from "graphql";
+import PlainFieldsPlugin from "@/graphql/plain-fields-plugin";
 import { scopesFor, unauthorizedError, type AuthScopes } from "@/graphql/auth";
 import type { GraphQLContext } from "@/graphql/context";
 
@@ -22,7 +23,8 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Scope auth first, so no other plugin's wrapper runs for a caller who may not call the field.
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  // Ours (graphql/plain-fields-plugin.ts) inside relay's and outside the dataloader's: it replaces what they would wrap.
+  plugins: [ScopeAuthPlugin, RelayPlugin, PlainFieldsPlugin, DataloaderPlugin, ZodPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: scopesFor,

@@ -35,7 +35,7 @@ builder.queryField("templates", (t) =>
       description: "System templates and your own, newest first (null, with UNAUTHENTICATED, when anonymous).",
       authScopes: { signedIn: true },
       args: { type: t.arg({ type: OutputFormatEnum, required: false, description: "Only templates of this type." }) },
-      resolve: (_root, args, ctx) => ctx.db((sql) => listTemplates(sql, args)),
+      resolve: (_root, args, ctx) => listTemplates(ctx.read, args),
     },
     TemplateConnection,
   ),

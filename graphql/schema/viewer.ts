@@ -52,7 +52,7 @@ export const Viewer = builder.loadableNode("Viewer", {
         // Only what the selection needs: a first page of `id status outputFormat createdAt` reads 4 of 13 columns, no cursor.
         resolve: (_viewer, args, ctx, info) => {
           const { nodeFields, cursors } = connectionSelection(info);
-          return ctx.db((sql) => listGenerations(sql, args, { properties: generationPropertiesFor(nodeFields), cursors }));
+          return listGenerations(ctx.read, args, { properties: generationPropertiesFor(nodeFields), cursors });
         },
       },
       GenerationConnection,
@@ -61,7 +61,7 @@ export const Viewer = builder.loadableNode("Viewer", {
       {
         type: Template,
         description: "Your own templates, newest first (Query.templates adds the system ones).",
-        resolve: (_viewer, args, ctx) => ctx.db((sql) => listTemplates(sql, { ...args, ownOnly: true })),
+        resolve: (_viewer, args, ctx) => listTemplates(ctx.read, { ...args, ownOnly: true }),
       },
       TemplateConnection,
     ),

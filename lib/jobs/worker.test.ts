@@ -138,7 +138,7 @@ describe("scale-out", () => {
       for (const id of ids) expect((await waitForStatus(id, ["completed", "failed"], 60_000)).status).toBe("completed");
       for (const input of inputs) expect(writer.calls.filter((call) => call === input)).toHaveLength(1);
       const [jobs] = await asService((sql) => sql<{ count: number }[]>`
-        select count(*)::int as count from graphile_worker._private_jobs where key = any(${ids.map((id) => `generation:${id}`)})`);
+        select count(*)::int as count from graphile_worker.jobs where key = any(${ids.map((id) => `generation:${id}`)})`);
       expect(jobs!.count).toBe(0);
     } finally {
       await second.close();

@@ -110,7 +110,7 @@ async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promis
       where seen_at < now() - make_interval(secs => ${lockTimeoutSeconds})
       returning worker_id
     ), unknown as (
-      select distinct j.locked_by as worker_id from graphile_worker._private_jobs j
+      select distinct j.locked_by as worker_id from graphile_worker.jobs j
       where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${lockTimeoutSeconds})
         and not exists (
           select 1 from private.worker_heartbeats h
@@ -138,7 +138,7 @@ async function failAbandonedGenerations(db: Sql): Promise<void> {
   await db`
     update public.generations g
        set status = 'failed', failure_reason = ${ABANDONED_REASON}
-      from graphile_worker._private_jobs j
+      from graphile_worker.jobs j
      where j.key = 'generation:' || g.id::text
        and j.locked_at is null
        and j.attempts >= j.max_attempts
