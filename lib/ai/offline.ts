@@ -38,20 +38,31 @@ import type { WriteRequest, Writer } from "@/lib/ai/writer";
 
 type Unit = { order: number; text: string; terms: Set<string>; words: number };
 
-/** Candidate lines in document order: whole sentences, or for one too long, its standalone clauses. */
-function candidates(text: string, language: Language, maxWords: number, wanted: number): Unit[] {
+/**
+ * The text's sentences that can stand alone. A line with no terminal mark
+ * counts when it is a list item that reads like one; other such lines are
+ * headings, unless (`lenient`) the text has nothing else ("Launch day went
+ * better than planned").
+ */
+function usableSentences(text: string, language: Language, lenient: boolean): { whole: string; clauses: string[] }[] {
   const sentences: { whole: string; clauses: string[] }[] = [];
   for (const raw of sentencesOf(text, language)) {
     if (isFiller(raw.text)) continue;
     let sentence = withoutFillerOpening(raw.text);
-    // A line with no terminal mark is a point when it is a list item that reads like one, else a heading.
     if (!endsAsSentence(sentence, language)) {
-      if (!raw.listed || countWords(sentence) < 4 || /[:：]$/u.test(sentence)) continue;
+      if (!(raw.listed || lenient) || countWords(sentence) < 4 || /[:：]$/u.test(sentence)) continue;
       sentence = asSentence(sentence, language);
     }
     if (fragmentProblem(sentence, language)) continue;
     sentences.push({ whole: sentence, clauses: clausesOf(sentence, language) });
   }
+  return sentences;
+}
+
+/** Candidate lines in document order: whole sentences, or for one too long, its standalone clauses. */
+function candidates(text: string, language: Language, maxWords: number, wanted: number): Unit[] {
+  let sentences = usableSentences(text, language, false);
+  if (sentences.length === 0) sentences = usableSentences(text, language, true);
   const fits = (line: string) => countWords(line) <= maxWords;
   // Whole sentences first; a sentence's clauses stand in when it is too long, or when there are too few sentences.
   let lines = sentences.flatMap(({ whole, clauses }) => (fits(whole) ? [whole] : clauses.filter(fits)));
