@@ -4,7 +4,17 @@
  * markers, thread numbers).
  */
 import { describe, expect, it } from "vitest";
-import { clausesOf, countWords, fragmentProblem, independentPartsOf, languageOf, sentencesOf, titleProblem } from "@/lib/ai/sentences";
+import {
+  clausesOf,
+  countWords,
+  fragmentProblem,
+  independentPartsOf,
+  isFiller,
+  languageOf,
+  sentencesOf,
+  titleProblem,
+  withoutFillerOpening,
+} from "@/lib/ai/sentences";
 
 const texts = (text: string) => sentencesOf(text).map((sentence) => sentence.text);
 
@@ -42,6 +52,19 @@ describe("sentences", () => {
   it("counts words as a person does, and Chinese by its words", () => {
     expect(countWords("Churn fell to 2.2% in time-zone X — again.")).toBe(8);
     expect(countWords("用户增长了百分之四十")).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("filler", () => {
+  it("drops sign-posts and sign-offs, not sentences that only start like them", () => {
+    for (const filler of ["In this post, I want to share what we learned.", "A thread 🧵", "🧵 Thread on pricing:", "Thanks for reading!", "Follow me for more!", "谢谢阅读！"]) {
+      expect(isFiller(filler), filler).toBe(true);
+    }
+    for (const point of ["In this article's survey, 40% of teams wrote first.", "Thread safety costs us 3% of throughput.", "Following the change, churn fell."]) {
+      expect(isFiller(point), point).toBe(false);
+    }
+    expect(withoutFillerOpening("So, we moved every decision into a document.")).toBe("We moved every decision into a document.");
+    expect(withoutFillerOpening("Sonnet 18 is famous.")).toBe("Sonnet 18 is famous.");
   });
 });
 
