@@ -36,6 +36,8 @@ import {
 } from "@/lib/ai/sentences";
 import type { WriteRequest, Writer } from "@/lib/ai/writer";
 
+const ARTICLES = new Set("a an the der die das den dem des ein eine einen einem einer el la los las un una unos unas le les une du des".split(" "));
+
 type Unit = { order: number; text: string; terms: Set<string>; words: number };
 
 /**
@@ -129,7 +131,8 @@ function titleOf(body: string, maxWords: number, frequency: Map<string, number>,
       const length = end - start + 1;
       const closes = end + 1 === words.length || !joined(end, end + 1);
       const cutsAfter = !closes && isContent(words[end + 1]);
-      const cutsBefore = !opens && isContent(words[start - 1]);
+      // Starting just after an article ("a | day and pays back") cuts a phrase as surely as after a content word.
+      const cutsBefore = !opens && (isContent(words[start - 1]) || ARTICLES.has(words[start - 1]!.text.toLocaleLowerCase()));
       const weighted =
         score *
         (length === 1 ? 0.5 : length === 2 ? 0.85 : 1) *
