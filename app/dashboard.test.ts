@@ -72,7 +72,7 @@ async function createGeneration(page: Page, text: string, format: string) {
 const TEXT =
   "Remote teams ship faster when decisions are written down. A short design note beats a long meeting. " +
   "Writing forces clarity, and clarity saves rework. Teams that document decisions onboard new people in days, not weeks. " +
-  "The habit costs ten minutes a day and pays back every sprint.";
+  "The habit costs ten minutes a day and pays back every sprint. Written notes also outlive the people who wrote them.";
 
 describe("the dashboard in a real browser", () => {
   it("takes a person from sign-in to finished posts, with uploads, retries, deletes, templates and privacy", async () => {

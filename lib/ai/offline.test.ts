@@ -160,6 +160,11 @@ describe("the offline writer over the corpus", () => {
     ]);
   });
 
+  it("uses a text of one unpunctuated line as a sentence, rather than finding nothing", async () => {
+    const bullets = await offlineWriter.write({ inputContent: "Launch day went better than planned", limits: limitsFor("bullet_points", null) });
+    expect(bullets).toEqual({ format: "bullet_points", bulletPoints: ["Launch day went better than planned."] });
+  });
+
   it("fails with a reason the person can act on when no sentence fits", async () => {
     const text = "The council debated the plan for five hours and heard from sixty residents. The plan adds bike lanes across the old town.";
     await expect(offlineWriter.write({ inputContent: text, limits: limitsFor("bullet_points", { maxWordsPerBullet: 4 }) })).rejects.toThrow(

@@ -36,22 +36,35 @@ import {
 } from "@/lib/ai/sentences";
 import type { WriteRequest, Writer } from "@/lib/ai/writer";
 
+const ARTICLES = new Set("a an the der die das den dem des ein eine einen einem einer el la los las un una unos unas le les une du des".split(" "));
+
 type Unit = { order: number; text: string; terms: Set<string>; words: number };
 
-/** Candidate lines in document order: whole sentences, or for one too long, its standalone clauses. */
-function candidates(text: string, language: Language, maxWords: number, wanted: number): Unit[] {
+/**
+ * The text's sentences that can stand alone. A line with no terminal mark
+ * counts when it is a list item that reads like one; other such lines are
+ * headings, unless (`lenient`) the text has nothing else ("Launch day went
+ * better than planned").
+ */
+function usableSentences(text: string, language: Language, lenient: boolean): { whole: string; clauses: string[] }[] {
   const sentences: { whole: string; clauses: string[] }[] = [];
   for (const raw of sentencesOf(text, language)) {
     if (isFiller(raw.text)) continue;
     let sentence = withoutFillerOpening(raw.text);
-    // A line with no terminal mark is a point when it is a list item that reads like one, else a heading.
     if (!endsAsSentence(sentence, language)) {
-      if (!raw.listed || countWords(sentence) < 4 || /[:：]$/u.test(sentence)) continue;
+      if (!(raw.listed || lenient) || countWords(sentence) < 4 || /[:：]$/u.test(sentence)) continue;
       sentence = asSentence(sentence, language);
     }
     if (fragmentProblem(sentence, language)) continue;
     sentences.push({ whole: sentence, clauses: clausesOf(sentence, language) });
   }
+  return sentences;
+}
+
+/** Candidate lines in document order: whole sentences, or for one too long, its standalone clauses. */
+function candidates(text: string, language: Language, maxWords: number, wanted: number): Unit[] {
+  let sentences = usableSentences(text, language, false);
+  if (sentences.length === 0) sentences = usableSentences(text, language, true);
   const fits = (line: string) => countWords(line) <= maxWords;
   // Whole sentences first; a sentence's clauses stand in when it is too long, or when there are too few sentences.
   let lines = sentences.flatMap(({ whole, clauses }) => (fits(whole) ? [whole] : clauses.filter(fits)));
@@ -118,7 +131,8 @@ function titleOf(body: string, maxWords: number, frequency: Map<string, number>,
       const length = end - start + 1;
       const closes = end + 1 === words.length || !joined(end, end + 1);
       const cutsAfter = !closes && isContent(words[end + 1]);
-      const cutsBefore = !opens && isContent(words[start - 1]);
+      // Starting just after an article ("a | day and pays back") cuts a phrase as surely as after a content word.
+      const cutsBefore = !opens && (isContent(words[start - 1]) || ARTICLES.has(words[start - 1]!.text.toLocaleLowerCase()));
       const weighted =
         score *
         (length === 1 ? 0.5 : length === 2 ? 0.85 : 1) *

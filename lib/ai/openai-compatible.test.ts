@@ -123,6 +123,13 @@ describe("an OpenAI-compatible server", () => {
     expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it("asks for a wait longer than a minute: the job goes back to the queue instead of holding a worker", async () => {
+    answers = [{ status: 429, headers: { "retry-after": "120" }, body: '{"error":{"message":"Rate limit reached"}}' }];
+    const failure = await runPipeline().catch((error: unknown) => error as Error);
+    expect(failure).toMatchObject({ name: "ReleasedForRetry", message: expect.stringMatching(/HTTP 429/) });
+    expect(received).toHaveLength(1);
+  });
+
   it("answers with content that is not JSON, twice: the generation fails, saying the model's answer was not the JSON asked for", async () => {
     answers = [
       { status: 200, body: completion("Sure! Here are your bullet points: - proposals") },

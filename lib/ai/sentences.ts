@@ -257,8 +257,8 @@ function unbalancedProblem(text: string): string | null {
 /** Whole sentences that carry no point of their own: sign-posts, sign-offs, thread markers. */
 const FILLER_SENTENCE = new RegExp(
   [
-    String.raw`^(in this (post|article|thread|piece|note)\b)`,
-    String.raw`^(a )?thread\b`,
+    String.raw`^in this (post|article|thread|piece|note),? (i|we)('ll| will| want to| am going to| are going to| share| explain| talk| look)\b`,
+    String.raw`^(a )?thread(\W*$| (on|about)\b)`,
     String.raw`^(let'?s|let us) (dive|get started|begin|jump)`,
     String.raw`^(thanks|thank you) for reading`,
     String.raw`^(hope this helps|that'?s (it|all)( for now)?|more soon|stay tuned|read on)\b`,
@@ -271,7 +271,7 @@ const FILLER_SENTENCE = new RegExp(
 );
 
 /** Words that open a sentence without adding to it ("So, ", "Basically, "); dropped before the sentence is used. */
-const FILLER_OPENING = /^(?:so|well|basically|honestly|actually|anyway|okay|ok|look|also|now|of course|to be honest|in fact|ehrlich gesagt|also|nun|bueno|pues|la verdad)\s*,\s+/iu;
+const FILLER_OPENING = /^(?:so|well|basically|honestly|actually|anyway|okay|ok|look|also|now|of course|to be honest|in fact|ehrlich gesagt|nun|bueno|pues|la verdad)\s*,\s+/iu;
 
 export function isFiller(sentence: string): boolean {
   return FILLER_SENTENCE.test(sentence.replace(/^[\p{Emoji_Presentation}\s🧵👇]+/u, "").trim());
