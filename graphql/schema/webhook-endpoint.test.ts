@@ -18,7 +18,7 @@ import { postGraphQL, signedInPerson, type SignedInPerson } from "@/test/support
 import { startReceiver, type TestReceiver } from "@/test/webhook-receiver";
 
 const server = createGraphQLServer();
-const ENDPOINT_FIELDS = "id url events enabled disabledAt disabledReason failingSince lastSuccessAt createdAt updatedAt";
+const ENDPOINT_FIELDS = "id url events enabled disabledAt disabledReason failingStartedAt lastSuccessAt createdAt updatedAt";
 type Endpoint = { id: string; url: string; events: string[]; enabled: boolean; disabledReason: string | null };
 type Delivery = { id: string; eventId: string; eventType: string; status: string; attemptCount: number; payload: Record<string, unknown>; attempts: { number: number; succeeded: boolean; responseStatus: number | null; manual: boolean }[] };
 const DELIVERY_FIELDS = "id eventId eventType status attemptCount payload attempts { number succeeded responseStatus manual attemptedAt durationMs error }";

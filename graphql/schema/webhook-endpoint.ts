@@ -72,10 +72,10 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>("WebhookEnd
       description: "Why it is disabled: by you, or after 72 hours of failed deliveries; null while enabled.",
       resolve: (endpoint) => endpoint.disabledReason,
     }),
-    failingSince: t.expose("failingSince", {
+    failingStartedAt: t.expose("failingSince", {
       type: "DateTime",
       nullable: true,
-      description: "Since when every attempt to deliver to it has failed; null when the last attempt succeeded. After 72 hours it is disabled.",
+      description: "When the run of failed attempts that is still going on began; null when the last attempt succeeded. After 72 hours of it the endpoint is disabled.",
     }),
     lastSuccessAt: t.expose("lastSuccessAt", { type: "DateTime", nullable: true, description: "When a delivery to it last succeeded; null if never." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),

@@ -292,6 +292,33 @@ describe("webhook_events", () => {
   });
 });
 
+describe("outbound webhook tables", () => {
+  it("show each person only their own endpoints, messages, deliveries and attempts; forged and empty claims nothing; the service path all", async () => {
+    const endpoints: Record<string, string> = {};
+    for (const user of [alice, bob]) {
+      const [row] = await asService((sql) => sql<{ id: string }[]>`
+        insert into webhook_endpoints (user_id, url, events, secret_sealed)
+        values (${user.id}, 'https://hooks.example.com/x', '{generation.completed}', 'enc:v1:k:iv:ct:tag') returning id`);
+      endpoints[user.id] = row!.id;
+      const [queued] = await withUser(user.identity, (sql) => sql<{ id: string }[]>`select private.send_test_webhook(${row!.id}) as id`);
+      await asService((sql) => sql`
+        insert into webhook_attempts (delivery_id, user_id, number, succeeded, response_status, duration_ms)
+        values (${queued!.id}, ${user.id}, 1, true, 200, 5)`);
+    }
+    for (const table of ["webhook_endpoints", "webhook_messages", "webhook_deliveries", "webhook_attempts"]) {
+      for (const user of [alice, bob]) {
+        const rows = await withUser(user.identity, (sql) => sql<{ userId: string }[]>`select user_id from ${sql(table)}`);
+        expect(rows.map((row) => row.userId), table).toEqual([user.id]);
+      }
+      for (const identity of [forged, emptyClaim]) expect(await withUser(identity, (sql) => sql`select user_id from ${sql(table)}`), table).toEqual([]);
+      await expect(withUser(null, (sql) => sql`select user_id from ${sql(table)}`)).rejects.toThrow(/permission denied/);
+      expect((await asService((sql) => sql`select user_id from ${sql(table)}`)).length, table).toBe(2);
+    }
+    expect(await withUser(bob.identity, (sql) => sql`delete from webhook_endpoints where id = ${endpoints[alice.id]!} returning id`)).toEqual([]);
+    expect(await withUser(alice.identity, (sql) => sql`delete from webhook_endpoints where id = ${endpoints[alice.id]!} returning id`)).toHaveLength(1);
+  });
+});
+
 describe("storage.objects in postora-generations", () => {
   const objectFor = (owner: SeededUser, generationId: string) => `${owner.id}/generation-${generationId}.png`;
 

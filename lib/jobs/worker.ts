@@ -24,12 +24,15 @@ import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/que
 import { sweepOrphanedFiles } from "@/lib/storage/sweep";
 import { getEnv } from "@/lib/env";
 import { secretBox } from "@/lib/secrets/box";
-import { deliverWebhook, DELIVER_WEBHOOK_TASK, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
+import { deliverWebhook, DELIVER_WEBHOOK_TASK, pruneWebhookHistory, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
 import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
 
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
 const STORAGE_SWEEP_CRONTAB = `17 * * * * ${STORAGE_SWEEP_TASK}`;
+/** Deletes outbound webhook history older than 30 days (lib/outbound-webhooks/deliver.ts), once a day. */
+const WEBHOOK_PRUNE_TASK = "webhook_prune";
+const WEBHOOK_PRUNE_CRONTAB = `43 3 * * * ${WEBHOOK_PRUNE_TASK}`;
 
 export type WorkerOptions = {
   /** A session-capable connection (DATABASE_DIRECT_URL): LISTEN/NOTIFY does not pass a transaction pooler. */
@@ -208,12 +211,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     taskList: {
       [GENERATE_POST_TASK]: task,
       [DELIVER_WEBHOOK_TASK]: deliverTask,
+      [WEBHOOK_PRUNE_TASK]: async () => {
+        log.info("webhook history pruned", { messages: await pruneWebhookHistory(db) });
+      },
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
         log.info("storage sweep done", swept);
       },
     },
-    crontab: STORAGE_SWEEP_CRONTAB,
+    crontab: `${STORAGE_SWEEP_CRONTAB}\n${WEBHOOK_PRUNE_CRONTAB}`,
     logger: graphileLogger(log.child({ source: "graphile-worker" }), () => stopRequested),
     events,
     preset: { worker: { gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 20_000 } },

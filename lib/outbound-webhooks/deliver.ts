@@ -169,3 +169,19 @@ async function record(
     endpointDisabled: outcome!.disabled ?? false,
   };
 }
+
+/** Days an event and its deliveries' history are kept (one still being retried is kept until it is done). */
+const HISTORY_DAYS = 30;
+
+/** Deletes webhook history older than HISTORY_DAYS; graphile-worker's cron runs it daily (lib/jobs/worker.ts). */
+export async function pruneWebhookHistory(db: Sql): Promise<number> {
+  const [row] = await db<{ pruned: number }[]>`
+    with pruned as (
+      delete from webhook_messages m
+       where m.created_at < now() - make_interval(days => ${HISTORY_DAYS})
+         and not exists (select 1 from webhook_deliveries d where d.message_id = m.id and d.status = 'pending')
+      returning 1
+    )
+    select count(*)::int as pruned from pruned`;
+  return row!.pruned;
+}

@@ -13,7 +13,7 @@ import { asService, createPool, withUser, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { secretBox } from "@/lib/secrets/box";
-import { deliverWebhook, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
+import { deliverWebhook, pruneWebhookHistory, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
 import { createEndpoint, listEndpoints, sendTestEvent, type EndpointDeps } from "@/lib/outbound-webhooks/endpoints";
 import { checkTargetUrl, sendToTarget, TargetRefused } from "@/lib/outbound-webhooks/target";
 import { seedUser, type SeededUser } from "@/test/support";
@@ -177,5 +177,19 @@ describe("production mode, through the endpoint service and the delivery task", 
     expect(await deliverWebhook(await deps(development), { deliveryId: delivery.id, attempt: 3 })).toEqual({ outcome: "endpoint-disabled" });
     expect(receiver.received).toHaveLength(2);
     await expect(sendTestEvent(asPerson(), endpoint.id)).rejects.toMatchObject({ code: "FAILED_PRECONDITION", message: expect.stringContaining("72 hours") });
+  });
+
+  it("prunes history older than 30 days, keeping a delivery still being retried", async () => {
+    const { endpoint } = await createEndpoint(asPerson(), { userId: person.id }, { url: receiver.url, events: ["generation.completed"] });
+    const done = await sendTestEvent(asPerson(), endpoint.id);
+    const pending = await sendTestEvent(asPerson(), endpoint.id);
+    const recent = await sendTestEvent(asPerson(), endpoint.id);
+    await asService(async (sql) => {
+      await sql`update webhook_deliveries set status = 'succeeded' where id in (${done.id}, ${recent.id})`;
+      await sql`update webhook_messages set created_at = now() - interval '31 days' where id in (${done.messageId}, ${pending.messageId})`;
+    });
+    expect(await pruneWebhookHistory(db)).toBe(1);
+    const left = await asService((sql) => sql<{ id: string }[]>`select id from webhook_deliveries where id in (${done.id}, ${pending.id}, ${recent.id})`);
+    expect(left.map((row) => row.id).sort()).toEqual([pending.id, recent.id].sort());
   });
 });
