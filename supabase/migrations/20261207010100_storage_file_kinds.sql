@@ -68,7 +68,7 @@
 --
 -- Everything here lives in schema private or is a trigger or policy on
 -- storage.objects: hosted Supabase lets the postgres role create those,
--- not tables or functions in schema storage (supabase/migrations.test.ts).
+-- not tables or functions in schema storage (supabase/hosted-supabase.test.ts).
 
 -- ---------------------------------------------------------------------
 -- 1. The kinds of file
