@@ -2,8 +2,9 @@
  * The per-caller rate limit, with low limits set for this file: per user
  * (higher for a paid tier), per client IP for anonymous callers (only the
  * address our proxy recorded counts), shared by every server instance
- * because the count is in Postgres, one statement per request, and answered
- * with 429, RATE_LIMITED, the seconds to wait and a Retry-After header.
+ * because the count is in Postgres, one statement per request, decided
+ * before the operation runs, and answered with 429, RATE_LIMITED, the limit
+ * it hit, the seconds to wait and a Retry-After header.
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
@@ -38,7 +39,7 @@ function anonymous(server: ReturnType<typeof createGraphQLServer>, forwardedFor:
   });
 }
 
-type Limited = { errors: { message: string; extensions: { code: string; retryAfterSeconds: number; limit: number } }[] };
+type Limited = { errors: { message: string; extensions: { code: string; limitName: string; retryAfterSeconds: number; limit: number } }[] };
 
 /** Puts a subject's counter back to a fresh minute, as if the window had turned. */
 async function resetWindow(subject: string) {
@@ -55,7 +56,7 @@ describe("signed-in callers", () => {
     const limited = await postGraphQL(server, "{ viewer { id } }", { authorization: person.authorization });
     expect(limited.status).toBe(429);
     const error = (limited.body as Limited).errors[0]!;
-    expect(error.extensions).toMatchObject({ code: "RATE_LIMITED", limit: 5 });
+    expect(error.extensions).toMatchObject({ code: "RATE_LIMITED", limitName: "requests-per-account", limit: 5 });
     expect(error.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(error.extensions.retryAfterSeconds).toBeLessThanOrEqual(60);
     expect(limited.headers.get("retry-after")).toBe(String(error.extensions.retryAfterSeconds));
@@ -123,16 +124,16 @@ describe("signed-in callers", () => {
       }
       return sent;
     };
-    // A query that reads: its count travels in the message that opens its transaction, no round trip of its own.
+    // A query that reads: counted on its own, before anything of the query runs (a decision, not a part of its reads).
     const reading = await counted("{ viewer { generations(first: 1) { edges { node { id } } } } }");
     expect(reading).toHaveLength(1);
-    expect(reading[0]).toContain("private.enter_request('authenticated'");
-    // One that reads nothing is counted on its own; a mutation too.
+    expect(reading[0]).not.toContain("enter_request");
+    // One that reads nothing is counted the same way; a mutation too.
     expect(await counted("{ viewer { id } }")).toHaveLength(1);
     expect(await counted(`mutation { createTemplate(input: { name: "counted", type: CAROUSEL, content: { slides: 1 } }) { template { id } } }`)).toHaveLength(1);
   });
 
-  it("sends a list request to Postgres as one packet, counter, RLS context and page, for a long email too", async () => {
+  it("sends a list request to Postgres as two packets, the counter then RLS context and page, for a long email too", async () => {
     const server = createGraphQLServer();
     // Clerk-shaped ids and a 64-character address: the claims travel in the opening, and the whole message
     // must stay under the 1 KiB at which postgres.js writes what it has queued (lib/db/client.ts userReads).
@@ -142,7 +143,8 @@ describe("signed-in callers", () => {
     const { value, packets } = await packetsDuring(() => postGraphQL(server, list, { authorization }));
     expect(value.status).toBe(200);
     expect(value.body.errors).toBeUndefined();
-    expect(packets).toBe(1);
+    // The decision first, then the page in one message.
+    expect(packets).toBe(2);
   });
 
   it("sends a query's counter, its read's RLS context and the read in one packet, and refuses that read past the limit", async () => {
@@ -211,7 +213,7 @@ describe("anonymous callers", () => {
     const limited = await anonymous(server, "203.0.113.7");
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(((await limited.json()) as Limited).errors[0]!.extensions.code).toBe("RATE_LIMITED");
+    expect(((await limited.json()) as Limited).errors[0]!.extensions).toMatchObject({ code: "RATE_LIMITED", limitName: "requests-per-address" });
     // Another address has its own allowance.
     expect((await anonymous(server, "203.0.113.8")).status).toBe(200);
   });

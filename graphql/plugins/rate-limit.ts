@@ -1,33 +1,33 @@
 /**
- * The per-caller rate limit (lib/rate-limit.ts) on every GraphQL request,
+ * The per-caller rate limit (lib/rate-limit.ts) on every GraphQL operation,
  * once the caller is known: per users.id for a signed-in caller, per client
- * IP for anyone else. Over the limit, the request runs nothing and answers
- * HTTP 429 with `extensions.code: "RATE_LIMITED"`, the seconds to wait in
- * `extensions.retryAfterSeconds` and the same in a `Retry-After` header.
+ * IP for anyone else. A decision, taken before anything runs: the request
+ * is counted with one statement of its own (private.count_request, on the
+ * pool as the service role, so its row lock lasts only for that statement),
+ * then it either runs unchanged or runs nothing and answers HTTP 429 with
+ * `extensions.code: "RATE_LIMITED"`, the limit it hit (`limitName`,
+ * `limit`), the seconds to wait in `extensions.retryAfterSeconds` and the
+ * same in a `Retry-After` header. The context is not touched.
  *
- * A mutation is counted on its own statement before it runs. A query's
- * counter travels in the message of the query's first read
- * (graphql/plugins/request-transaction.ts), ahead of it, so it costs no
- * round trip of its own; past the limit the database refuses that
- * read, and the answer is the refusal. Calls to other services (storage,
- * API keys) wait for the decision; a query that reads nothing and calls
- * nothing is counted once it has run.
+ * Credentials are limited earlier and separately: a client address with too
+ * many failed authentications is refused before its credential is looked
+ * up (lib/auth/failed-auth-gate.ts, in the context's authentication).
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "@/graphql/context";
 import { serviceUnavailable } from "@/graphql/errors";
-import { requestReadsOf } from "@/graphql/plugins/request-transaction";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { clientIpOf } from "@/lib/http/client-ip";
-import { hitRateLimit, isRateLimitRefusal, rateLimitDecision, rateLimitStatement, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
+import { hitRateLimit, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
 
 function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signedIn: boolean): GraphQLError {
   const who = signedIn ? "this account" : "your address";
   return new GraphQLError(`Too many requests: ${who} may make ${decision.limit} per minute. Retry in ${decision.retryAfterSeconds} s.`, {
     extensions: {
       code: "RATE_LIMITED",
+      limitName: signedIn ? "requests-per-account" : "requests-per-address",
       limit: decision.limit,
       retryAfterSeconds: decision.retryAfterSeconds,
       http: { status: 429, headers: { "Retry-After": String(decision.retryAfterSeconds) } },
@@ -35,66 +35,25 @@ function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signe
   });
 }
 
-/** The service with every method waiting for `admitted()` first (all of FileStorage's and ApiKeyService's are async). */
-function afterAdmission<T extends object>(service: T, admitted: () => Promise<void>): T {
-  return new Proxy(service, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
-        await admitted();
-        return Reflect.apply(value, target, args) as unknown;
-      };
-    },
-  });
-}
-
 export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugin<GraphQLContext & { request: Request }> {
   const limits = options.limits ?? (() => getEnv().rateLimit);
   return {
-    onExecute({ args, executeFn, setExecuteFn }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext & { request: Request };
-      setExecuteFn(async (executionArgs) => {
-        const subject = context.identity
-          ? { userId: context.identity.userId }
-          : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
-        const refuse = (decision: RateLimitDecision) => {
-          if (!decision.allowed) throw limited(decision, context.identity !== null);
-        };
-        const unavailable = (error: unknown): never => {
-          if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
-          throw error;
-        };
-        // Runs inside the reads plugin's wrapper (registered after this one), so a query's reads are known here.
-        const shared = requestReadsOf(context);
-        const statement = shared ? rateLimitStatement(subject, limits()) : null;
-        if (!shared || !statement) {
-          // A mutation: counted on its own, and decided before anything runs.
-          refuse(await hitRateLimit(subject, limits()).catch(unavailable));
-          return executeFn(executionArgs);
+      const subject = context.identity
+        ? { userId: context.identity.userId }
+        : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
+      let decision: RateLimitDecision;
+      try {
+        decision = await hitRateLimit(subject, limits());
+      } catch (error) {
+        if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") {
+          setResultAndStopExecution({ errors: [serviceUnavailable(error, context.requestId)] });
+          return;
         }
-        // A query: counted in the message of its first read, ahead of that read. Over
-        // the limit the read fails unread (lib/db/client.ts), and the answer is the refusal, not the result.
-        shared.lead(statement, isRateLimitRefusal);
-        let admission: Promise<void> | null = null;
-        const admitted = () => (admission ??= rateLimitDecision(shared.leadResult()).catch(unavailable).then(refuse));
-        // Storage and API-key calls go to other services: they wait for the decision (counted on its own if no read has carried it yet).
-        const { storage, apiKeys } = context;
-        context.storage = afterAdmission(storage, admitted);
-        context.apiKeys = afterAdmission(apiKeys, admitted);
-        let result: Awaited<ReturnType<typeof executeFn>>;
-        try {
-          result = await executeFn(executionArgs);
-        } catch (error) {
-          await admitted().catch(() => {});
-          throw error;
-        } finally {
-          context.storage = storage;
-          context.apiKeys = apiKeys;
-        }
-        await admitted();
-        return result;
-      });
+        throw error;
+      }
+      if (!decision.allowed) setResultAndStopExecution({ errors: [limited(decision, context.identity !== null)] });
     },
   };
 }
