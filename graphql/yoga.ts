@@ -22,6 +22,7 @@ import { authenticatorFor, type Authenticator, type FrontendSession } from "@/li
 import { getEnv, type Env } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { unavailableError } from "@/lib/faults";
+import { clientIpOf, proxyCountCheck } from "@/lib/http/client-ip";
 import { logger } from "@/lib/log";
 import { getStorage } from "@/lib/storage/index";
 import type { FileStorage } from "@/lib/storage/types";
@@ -61,8 +62,16 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   FAILED_PRECONDITION: 403,
   CONFLICT: 409,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };
+
+/** The headers that go with a status: how to authenticate (401), when to come back (429). */
+function headersFor(status: number, details: Record<string, unknown>): Record<string, string> | undefined {
+  if (status === 401) return { "WWW-Authenticate": 'Bearer realm="Postora API", error="invalid_token"' };
+  if (status === 429) return { "Retry-After": String(details.retryAfterSeconds) };
+  return undefined;
+}
 
 /**
  * Yoga masks anything thrown while building the context unless it is a
@@ -82,10 +91,7 @@ function contextError(error: unknown, requestId: string): unknown {
     extensions: {
       code: error.code,
       ...error.details,
-      http: {
-        status,
-        ...(status === 401 ? { headers: { "WWW-Authenticate": 'Bearer realm="Postora API", error="invalid_token"' } } : {}),
-      },
+      http: { status, headers: headersFor(status, error.details) },
     },
   });
 }
@@ -158,6 +164,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
   let authenticate = options.authenticate;
   let storage = options.storage;
   let apiKeys = options.apiKeys;
+  let checkProxyCount: ((headers: Headers) => void) | undefined;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
@@ -201,8 +208,12 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
     context: async ({ request, frontendSession }) => {
       authenticate ??= authenticatorFor(getEnv());
       const requestId = requestIdOf(request);
+      const { trustedProxyCount } = getEnv();
+      checkProxyCount ??= proxyCountCheck(trustedProxyCount, log);
+      checkProxyCount(request.headers);
       try {
-        const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession });
+        const address = clientIpOf(request.headers, trustedProxyCount);
+        const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession, address });
         storage ??= getStorage();
         apiKeys ??= apiKeysFor(getEnv());
         const context = createContext({ requestId, identity: caller, storage, apiKeys, log });
@@ -213,6 +224,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
         if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
           log.info("credential refused", { requestId, reason: error.details.reason ?? null, detail: error.message });
         }
+        if (error instanceof AppError && error.code === "RATE_LIMITED") log.info("credential not checked: too many failures from its address", { requestId });
         throw contextError(error, requestId);
       }
     },

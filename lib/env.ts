@@ -85,6 +85,11 @@ const rawSchema = z.object({
   RATE_LIMIT_FREE_PER_MINUTE: perMinute(300),
   RATE_LIMIT_PAID_PER_MINUTE: perMinute(1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  AUTH_FAILURES_PER_MINUTE: perMinute(30),
+  MACHINE_TOKEN_CACHE_SECONDS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int("must be a whole number").min(0).max(60, "must be at most 60: a revoked key must stop working within a minute").default(30),
+  ),
   TRUSTED_PROXY_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number").min(0).max(10).default(1)),
 
   // 32 random bytes (base64 or hex) that seal secrets at rest (lib/secrets/box.ts); previous keys still open old values.
@@ -196,6 +201,10 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
       paidPerMinute: raw.RATE_LIMIT_PAID_PER_MINUTE,
       anonymousPerMinute: raw.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },
+    /** Failed authentications per client address per minute before its credentials meet 429 unlooked-up (0 = no gate). */
+    authFailuresPerMinute: raw.AUTH_FAILURES_PER_MINUTE,
+    /** Seconds a machine credential's verdict is remembered (lib/auth/verdict-cache.ts); 0 looks each request's up. */
+    machineTokenCacheSeconds: raw.MACHINE_TOKEN_CACHE_SECONDS,
     /** Keys that seal secrets at rest; with no key, development makes one under dataDir (lib/secrets/box.ts). */
     dataEncryption: {
       key: raw.DATA_ENCRYPTION_KEY ?? null,

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "FAILED_PRECONDITION"
   | "QUOTA_EXCEEDED"
+  | "RATE_LIMITED"
   | "BILLING_NOT_CONFIGURED"
   | "SERVICE_UNAVAILABLE";
 
@@ -38,6 +39,13 @@ export class NotFoundError extends AppError {
     readonly id: string,
   ) {
     super("NOT_FOUND", `No ${what} with id "${id}" exists for you.`, { id });
+  }
+}
+
+/** Too many requests of one kind: `limitName` says which limit, `retryAfterSeconds` when to try again (HTTP 429, Retry-After). */
+export class RateLimitedError extends AppError {
+  constructor(message: string, details: { limitName: string; limit: number; retryAfterSeconds: number }) {
+    super("RATE_LIMITED", message, details);
   }
 }
 

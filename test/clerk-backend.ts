@@ -8,8 +8,8 @@
  * /oauth_applications/access_tokens without a version prefix, as the SDK
  * builds them (skipApiVersionInUrl), /v1/users with one. Like Clerk, it answers 404 to
  * verifying a revoked, expired or unknown credential and 401 to a wrong
- * secret key. Every request is recorded, so tests can tell that nothing
- * was cached.
+ * secret key. Every request is recorded, so tests can count what reached
+ * Clerk (once per key per verdict window, at most ~30 made-up keys a minute).
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -96,7 +96,7 @@ export class ClerkBackendStandIn {
     return token;
   }
 
-  /** How many times a path was asked (e.g. verify, to prove nothing is cached). */
+  /** How many times a path was asked (e.g. verify, to count the calls that reached Clerk). */
   count(method: string, path: string): number {
     return this.requests.filter((request) => request.method === method && request.path === path).length;
   }

@@ -2,8 +2,9 @@
  * The per-caller rate limit, with low limits set for this file: per user
  * (higher for a paid tier), per client IP for anonymous callers (only the
  * address our proxy recorded counts), shared by every server instance
- * because the count is in Postgres, one statement per request, and answered
- * with 429, RATE_LIMITED, the seconds to wait and a Retry-After header.
+ * because the count is in Postgres, one statement per request, decided
+ * before the operation runs, and answered with 429, RATE_LIMITED, the limit
+ * it hit, the seconds to wait and a Retry-After header.
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
@@ -38,7 +39,7 @@ function anonymous(server: ReturnType<typeof createGraphQLServer>, forwardedFor:
   });
 }
 
-type Limited = { errors: { message: string; extensions: { code: string; retryAfterSeconds: number; limit: number } }[] };
+type Limited = { errors: { message: string; extensions: { code: string; limitName: string; retryAfterSeconds: number; limit: number } }[] };
 
 /** Puts a subject's counter back to a fresh minute, as if the window had turned. */
 async function resetWindow(subject: string) {
@@ -55,7 +56,7 @@ describe("signed-in callers", () => {
     const limited = await postGraphQL(server, "{ viewer { id } }", { authorization: person.authorization });
     expect(limited.status).toBe(429);
     const error = (limited.body as Limited).errors[0]!;
-    expect(error.extensions).toMatchObject({ code: "RATE_LIMITED", limit: 5 });
+    expect(error.extensions).toMatchObject({ code: "RATE_LIMITED", limitName: "requests-per-account", limit: 5 });
     expect(error.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(error.extensions.retryAfterSeconds).toBeLessThanOrEqual(60);
     expect(limited.headers.get("retry-after")).toBe(String(error.extensions.retryAfterSeconds));
@@ -152,7 +153,7 @@ describe("anonymous callers", () => {
     const limited = await anonymous(server, "203.0.113.7");
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(((await limited.json()) as Limited).errors[0]!.extensions.code).toBe("RATE_LIMITED");
+    expect(((await limited.json()) as Limited).errors[0]!.extensions).toMatchObject({ code: "RATE_LIMITED", limitName: "requests-per-address" });
     // Another address has its own allowance.
     expect((await anonymous(server, "203.0.113.8")).status).toBe(200);
   });

@@ -1,11 +1,17 @@
 /**
- * The per-caller rate limit (lib/rate-limit.ts) on every GraphQL request,
+ * The per-caller rate limit (lib/rate-limit.ts) on every GraphQL operation,
  * once the caller is known: per users.id for a signed-in caller, per client
- * IP for anyone else. Over the limit, the request runs nothing and answers
- * HTTP 429 with `extensions.code: "RATE_LIMITED"`, the seconds to wait in
- * `extensions.retryAfterSeconds` and the same in a `Retry-After` header.
+ * IP for anyone else. A decision, taken before anything runs: the request
+ * is counted with one statement of its own (private.count_request, on the
+ * pool as the service role, so its row lock lasts only for that statement),
+ * then it either runs unchanged or runs nothing and answers HTTP 429 with
+ * `extensions.code: "RATE_LIMITED"`, the limit it hit (`limitName`,
+ * `limit`), the seconds to wait in `extensions.retryAfterSeconds` and the
+ * same in a `Retry-After` header. The context is not touched.
  *
- * Each request is counted on its own statement before it runs.
+ * Credentials are limited earlier and separately: a client address with too
+ * many failed authentications is refused before its credential is looked
+ * up (lib/auth/failed-auth-gate.ts, in the context's authentication).
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -21,6 +27,7 @@ function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signe
   return new GraphQLError(`Too many requests: ${who} may make ${decision.limit} per minute. Retry in ${decision.retryAfterSeconds} s.`, {
     extensions: {
       code: "RATE_LIMITED",
+      limitName: signedIn ? "requests-per-account" : "requests-per-address",
       limit: decision.limit,
       retryAfterSeconds: decision.retryAfterSeconds,
       http: { status: 429, headers: { "Retry-After": String(decision.retryAfterSeconds) } },
@@ -31,22 +38,22 @@ function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signe
 export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugin<GraphQLContext & { request: Request }> {
   const limits = options.limits ?? (() => getEnv().rateLimit);
   return {
-    onExecute({ args, executeFn, setExecuteFn }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext & { request: Request };
-      setExecuteFn(async (executionArgs) => {
-        const subject = context.identity
-          ? { userId: context.identity.userId }
-          : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
-        const refuse = (decision: RateLimitDecision) => {
-          if (!decision.allowed) throw limited(decision, context.identity !== null);
-        };
-        const unavailable = (error: unknown): never => {
-          if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
-          throw error;
-        };
-        refuse(await hitRateLimit(subject, limits()).catch(unavailable));
-        return executeFn(executionArgs);
-      });
+      const subject = context.identity
+        ? { userId: context.identity.userId }
+        : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
+      let decision: RateLimitDecision;
+      try {
+        decision = await hitRateLimit(subject, limits());
+      } catch (error) {
+        if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") {
+          setResultAndStopExecution({ errors: [serviceUnavailable(error, context.requestId)] });
+          return;
+        }
+        throw error;
+      }
+      if (!decision.allowed) setResultAndStopExecution({ errors: [limited(decision, context.identity !== null)] });
     },
   };
 }

@@ -5,6 +5,7 @@
  * instance key (networkless, as with CLERK_JWT_KEY). API keys and OAuth
  * access tokens are verified by @clerk/backend's authenticateRequest.
  */
+import { randomBytes } from "node:crypto";
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
@@ -141,5 +142,60 @@ describe("Clerk OAuth access tokens through the endpoint", () => {
     const { status, body } = await postGraphQL(server, VIEWER, { authorization: `Bearer ${token.token}` });
     expect(status).toBe(401);
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+});
+
+describe("limits before authentication", () => {
+  const madeUp = () => `Bearer ak_${randomBytes(24).toString("hex")}`;
+
+  it("refuses 200 made-up keys from one address with 429 past 30 failures, asking Clerk at most 30 times; a working key there still passes", async () => {
+    const ivy = await person();
+    const good = clerk.addApiKey({ subject: ivy.clerkUserId, scopes: ["read"] });
+    // One load balancer in front (TRUSTED_PROXY_COUNT=1): the address it recorded is the client's.
+    const shared = { "x-forwarded-for": "198.51.100.9, 203.0.113.50" };
+    expect((await postGraphQL(server, VIEWER, { authorization: `Bearer ${good.secret}`, headers: shared })).status).toBe(200);
+
+    const verifiesBefore = clerk.count("POST", "/api_keys/verify");
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const { status, headers, body } = await postGraphQL(server, VIEWER, { authorization: madeUp(), headers: shared });
+      statuses.push(status);
+      if (status === 429) {
+        const retryAfter = Number(headers.get("retry-after"));
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(body.errors?.[0]?.extensions).toMatchObject({
+          code: "RATE_LIMITED",
+          limitName: "failed-authentications-per-address",
+          limit: 30,
+          retryAfterSeconds: retryAfter,
+        });
+        expect(body.errors?.[0]?.message).toMatch(/^Too many failed authentications from your address: at most 30 a minute/);
+      }
+    }
+    expect(statuses.filter((status) => status === 401)).toHaveLength(30);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(170);
+    expect(statuses.slice(30).every((status) => status === 429)).toBe(true);
+    expect(clerk.count("POST", "/api_keys/verify") - verifiesBefore).toBeLessThanOrEqual(30);
+
+    // The customer's key, known good, is not capped by the gate its address shares.
+    const after = await postGraphQL<{ viewer: { email: string } }>(server, VIEWER, { authorization: `Bearer ${good.secret}`, headers: shared });
+    expect(after.status).toBe(200);
+    expect(after.body.data!.viewer.email).toBe(ivy.email);
+    // Another address has its own count.
+    expect((await postGraphQL(server, VIEWER, { authorization: madeUp(), headers: { "x-forwarded-for": "203.0.113.51" } })).status).toBe(401);
+  });
+
+  it("asks Clerk once per window about the same key, known or unknown", async () => {
+    const jo = await person();
+    const key = clerk.addApiKey({ subject: jo.clerkUserId, scopes: ["read"] });
+    const unknown = madeUp();
+    const from = { "x-forwarded-for": "203.0.113.60" };
+    const before = clerk.count("POST", "/api_keys/verify");
+    for (let i = 0; i < 5; i += 1) {
+      expect((await postGraphQL(server, VIEWER, { authorization: `Bearer ${key.secret}`, headers: from })).status).toBe(200);
+      expect((await postGraphQL(server, VIEWER, { authorization: unknown, headers: from })).status).toBe(401);
+    }
+    expect(clerk.count("POST", "/api_keys/verify") - before).toBe(2);
   });
 });

@@ -9,6 +9,7 @@ import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import { postoraScopes } from "@/lib/auth/scopes";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { MAX_LIVE_KEYS, validCreateInput, type ApiKey, type ApiKeyService } from "@/lib/api-keys/types";
+import { forgetMachineCredential } from "@/lib/auth/verdict-cache";
 
 export type ClerkApiKeysConfig = {
   secretKey: string;
@@ -67,7 +68,10 @@ export function createClerkApiKeys(config: ClerkApiKeysConfig): ApiKeyService {
       // Another person's key (or an organisation's) behaves exactly like one that does not exist.
       if (key.subject !== owner.clerkUserId) throw new NotFoundError("API key", id);
       if (key.revoked) return toApiKey(key);
-      return toApiKey(await clerk.apiKeys.revoke({ apiKeyId: id, revocationReason: "Revoked by its owner through the Postora API" }));
+      const revoked = await clerk.apiKeys.revoke({ apiKeyId: id, revocationReason: "Revoked by its owner through the Postora API" });
+      // This instance stops accepting it at once; others within their verdict window (lib/auth/verdict-cache.ts).
+      forgetMachineCredential(id);
+      return toApiKey(revoked);
     },
   };
 }

@@ -16,6 +16,7 @@ import { asService, withUser, type Sql } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { MAX_LIVE_KEYS, validCreateInput, type ApiKey, type ApiKeyOwner, type ApiKeyService } from "@/lib/api-keys/types";
+import { forgetMachineCredential } from "@/lib/auth/verdict-cache";
 
 /** Clerk's API key secrets start with ak_; so do ours, so clients and the verifier's routing cannot tell them apart. */
 const API_KEY_SECRET_PREFIX = "ak_";
@@ -89,6 +90,10 @@ export function createLocalApiKeys(env: Env): ApiKeyService {
           select id, name, scopes, created_at, last_used_at, revoked_at from api_keys where id = ${id}`;
         if (!row) throw new NotFoundError("API key", id);
         return toApiKey(row);
+      }).then((key) => {
+        // Once committed, the verifier's remembered verdict goes too (lib/auth/verdict-cache.ts).
+        forgetMachineCredential(id);
+        return key;
       });
     },
   };

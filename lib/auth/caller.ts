@@ -11,18 +11,24 @@
  *   lib/ knows nothing of Next.js.
  *
  * A Bearer header wins over a cookie session: a client that sends one means
- * it. A signed-in caller always has a users row by the time this returns,
+ * it. Before a credential costs a lookup (a machine token, always; a session
+ * token, when its signing keys must be fetched from Clerk), the client
+ * address's failed-authentication gate (lib/auth/failed-auth-gate.ts) is
+ * asked; each refused credential counts against it. A machine token's
+ * verdict is remembered for a short window (lib/auth/verdict-cache.ts). A signed-in caller always has a users row by the time this returns,
  * whatever credential they used: an API key acts as its owner, under RLS as
  * them, and counts as them (userId) for anything per-person.
  */
 import { createLocalApiKeyVerifier } from "@/lib/api-keys/local";
 import { DevIdentityInProductionError } from "@/lib/auth/dev-identity";
+import { createFailedAuthGate, type FailedAuthGate } from "@/lib/auth/failed-auth-gate";
 import { createClerkMachineVerifier, isMachineCredential } from "@/lib/auth/machine";
+import { createVerdictCache } from "@/lib/auth/verdict-cache";
 import { postoraScopes, SCOPES, type CredentialKind, type Scope } from "@/lib/auth/scopes";
 import { bearerToken, createTokenVerifier, TokenRejectedError, verifierConfigFor, type TokenVerifier, type VerifiedSession } from "@/lib/auth/verify";
 import type { DbIdentity } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
-import { UnauthenticatedError } from "@/lib/errors";
+import { AppError, RateLimitedError, UnauthenticatedError } from "@/lib/errors";
 import { clerkDirectoryFor, type ClerkDirectory } from "@/lib/users/profile";
 import { provisionUser } from "@/lib/users/provision";
 
@@ -71,6 +77,8 @@ export type FrontendSession =
 type CallerSource = {
   authorization: string | null;
   frontendSession?: FrontendSession | null;
+  /** The client's address (lib/http/client-ip.ts), for the failed-authentication gate; null when unknown. */
+  address?: string | null;
 };
 
 export type Authenticator = (source: CallerSource) => Promise<Caller | null>;
@@ -81,9 +89,32 @@ export type AuthenticatorOptions = {
   /** API keys and OAuth access tokens. Without it they are refused. */
   machineVerifier?: MachineCredentialVerifier;
   directory: ClerkDirectory | null;
+  /** Failed authentications per client address; without it, no gate. */
+  gate?: FailedAuthGate;
+  /** Whether a session token's check can need a call to Clerk (its JWKS, when no CLERK_JWT_KEY is set): then it meets the gate too. */
+  sessionsLookedUp?: boolean;
+  /** Seconds a machine token's verdict is remembered (0, the default, looks every request's up). */
+  machineTokenCacheSeconds?: number;
 };
 
+function gateRefusal(limit: number, retryAfterSeconds: number): RateLimitedError {
+  return new RateLimitedError(
+    `Too many failed authentications from your address: at most ${limit} a minute. Credentials from it are not checked for ${retryAfterSeconds} s; ` +
+      "check the key or token you send (a credential that worked within the last hour still passes).",
+    { limitName: "failed-authentications-per-address", limit, retryAfterSeconds },
+  );
+}
+
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { gate } = options;
+  const machine = options.machineVerifier
+    ? createVerdictCache({ lookup: options.machineVerifier, ttlSeconds: options.machineTokenCacheSeconds ?? 0, keyIdOf: (verdict) => verdict.keyId })
+    : null;
+  /** Before a lookup: refused with 429 when this address has failed too often this minute. */
+  const admit = (address: string | null) => {
+    const refusal = gate?.check(address);
+    if (refusal) throw gateRefusal(refusal.limit, refusal.retryAfterSeconds);
+  };
   let verifier: Promise<TokenVerifier> | null = null;
   const getVerifier = () => {
     if (!verifier) {
@@ -94,26 +125,37 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return verifier;
   };
 
-  return async ({ authorization, frontendSession }) => {
-    let session: VerifiedCredential;
+  const verified = async ({ authorization, frontendSession, address = null }: CallerSource): Promise<VerifiedCredential | null> => {
     if (authorization && authorization.trim() !== "") {
       const token = bearerToken(authorization);
       if (isMachineCredential(token)) {
-        if (!options.machineVerifier) throw new UnauthenticatedError("This server accepts only Clerk session tokens.");
-        session = await options.machineVerifier(token);
-      } else {
-        session = asSession(await (await getVerifier())(token));
+        if (!machine) throw new UnauthenticatedError("This server accepts only Clerk session tokens.");
+        // A customer's key that worked lately passes a gate closed by someone else's guesses from the same address.
+        if (!machine.knownGood(token)) admit(address);
+        return machine.verify(token);
       }
-    } else if (frontendSession?.status === "signed-in") {
-      session = asSession(frontendSession);
-    } else if (frontendSession?.status === "rejected") {
+      if (options.sessionsLookedUp) admit(address);
+      return asSession(await (await getVerifier())(token));
+    }
+    if (frontendSession?.status === "signed-in") return asSession(frontendSession);
+    if (frontendSession?.status === "rejected") {
       throw new TokenRejectedError(
         `Your Clerk session was not accepted (${frontendSession.reason}). Refresh the page to renew it, or sign in again.`,
         frontendSession.reason,
       );
-    } else {
-      return null;
     }
+    return null;
+  };
+
+  return async (source) => {
+    let session: VerifiedCredential | null;
+    try {
+      session = await verified(source);
+    } catch (error) {
+      if (error instanceof AppError && error.code === "UNAUTHENTICATED") gate?.failed(source.address ?? null);
+      throw error;
+    }
+    if (!session) return null;
     const user = await provisionUser({ clerkUserId: session.clerkUserId, email: session.email }, options.directory);
     return {
       userId: user.id,
@@ -190,5 +232,9 @@ export function authenticatorFor(env: Env, options: AuthenticatorForOptions = {}
     // Built on first use, like the session verifier, so a misconfiguration surfaces as that request's error.
     machineVerifier: (token) => (machine ??= machineVerifierFor(env, options))(token),
     directory: clerkDirectoryFor(env, options.clerkApiUrl),
+    gate: createFailedAuthGate({ perMinute: env.authFailuresPerMinute }),
+    // Without CLERK_JWT_KEY, Clerk's verifier fetches its JWKS for a key id it does not hold: a made-up token costs a call.
+    sessionsLookedUp: env.clerk !== null && env.clerk.jwtKey === null,
+    machineTokenCacheSeconds: env.machineTokenCacheSeconds,
   });
 }

@@ -4,9 +4,10 @@
  * typed `at+jwt`). Both are verified by Clerk's SDK, authenticateRequest
  * with acceptsToken, exactly as Clerk documents for resource servers:
  *
- * - API keys and opaque OAuth tokens are checked with Clerk's Backend API on
- *   every request (POST /api_keys/verify, /oauth_applications/access_tokens/verify),
- *   so a revoked one is refused on the next request. Nothing is cached.
+ * - API keys and opaque OAuth tokens are checked with Clerk's Backend API
+ *   (POST /api_keys/verify, /oauth_applications/access_tokens/verify); the
+ *   verdict is remembered for a short window (lib/auth/verdict-cache.ts), so
+ *   a key revoked at Clerk is refused within it.
  * - JWT-format OAuth tokens are verified locally (CLERK_JWT_KEY, else the
  *   instance's JWKS), like session tokens: revoking one takes effect when it
  *   expires, which Clerk keeps short. Prefer opaque tokens where immediate
