@@ -6,17 +6,16 @@
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import {
-  BULLET_CARD_SIZE,
   DEFAULT_THEME,
   bulletCardTree,
-  CAROUSEL_SIZE,
-  QUOTE_CARD_SIZE,
   quoteCardTree,
   renderQuoteCard,
   renderSlide,
   slideTree,
   toSvg,
 } from "@/lib/render/cards";
+import { svgToPng } from "@/lib/render/draw";
+import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/sizes";
 import { decodePng } from "@/test/png";
 
 const PADDING = 96;
@@ -87,5 +86,17 @@ describe("cards keep their text inside", () => {
     near(await corner(renderQuoteCard("Small steps.")), [0x0f, 0x17, 0x2a]);
     const light = { ...DEFAULT_THEME, colors: { ...DEFAULT_THEME.colors, background: "#ffffff", text: "#111111" } };
     near(await corner(renderQuoteCard("Small steps.", { theme: light })), [0xff, 0xff, 0xff]);
+  });
+
+  it("keeps a PNG under 300 KB, and writes it with a palette past its limit", async () => {
+    const mixed = Array.from({ length: 8 }, () => words(6, "extraordinary Ωμέγα Привет 写作的方法 كتب 👍🏽🇯🇵"));
+    const svg = await toSvg(bulletCardTree(mixed), BULLET_CARD_SIZE);
+    const full = await svgToPng(svg, BULLET_CARD_SIZE);
+    const small = await svgToPng(svg, BULLET_CARD_SIZE, "sharp", 100 * 1024);
+    expect(full.length).toBeLessThan(300 * 1024);
+    expect(small.length).toBeLessThan(100 * 1024);
+    for (const png of [full, small]) expect(decodePng(png)).toEqual(BULLET_CARD_SIZE);
+    // Colour type (IHDR byte 25): RGB, then a palette.
+    expect([full[25], small[25]]).toEqual([2, 3]);
   });
 });

@@ -15,10 +15,8 @@
 import type { Slide } from "@/lib/generations/content";
 import { toPng, toSvg as drawSvg, type Node, type Rasterizer, type Size } from "@/lib/render/draw";
 import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
+import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/sizes";
 
-export const CAROUSEL_SIZE = { width: 1080, height: 1350 } as const;
-export const BULLET_CARD_SIZE = { width: 1080, height: 1350 } as const;
-export const QUOTE_CARD_SIZE = { width: 1080, height: 1080 } as const;
 
 const PADDING = 96;
 

@@ -7,9 +7,10 @@
  * Two rasterisers are kept: sharp (libvips, with librsvg) is what the cards
  * ship with, resvg is the one they used before, kept so `npm run bench` and
  * the reference-image test can hold one against the other. sharp writes an
- * 8-bit palette PNG: the cards are a few flat colours and their anti-aliased
- * edges, which a 256-colour palette keeps, at a fraction of the RGBA file's
- * size (BENCHMARKS.md has the measurements).
+ * RGB PNG (the cards are opaque) at zlib level 4, where higher levels cost
+ * more time than they save bytes; a card dense enough to pass MAX_PNG_BYTES
+ * that way (emoji and CJK on every line) is written again with a 256-colour
+ * palette, a fraction of the size (BENCHMARKS.md has the measurements).
  */
 import { Resvg } from "@resvg/resvg-js";
 import type { ReactNode } from "react";
@@ -48,14 +49,21 @@ export function toSvg(tree: Node, size: Size, options: { family: FamilyName; lan
   });
 }
 
-/** PNG options for sharp: a palette image, zlib level 6 (see the file's header and BENCHMARKS.md). */
-const PNG = { palette: true, colours: 256, dither: 0, compressionLevel: 6, effort: 1 } as const;
+// Every SVG is new, so libvips' operation cache would only hold memory.
+sharp.cache(false);
 
-async function svgToPng(svg: string, size: Size, rasterizer: Rasterizer = "sharp"): Promise<Buffer> {
+/** Under this a slide's PNG is kept in full colour; past it, it is written again with a palette. */
+const MAX_PNG_BYTES = 280 * 1024;
+
+/** The SVG as a PNG; with sharp, a palette image when full colour would pass `maxBytes`. */
+export async function svgToPng(svg: string, size: Size, rasterizer: Rasterizer = "sharp", maxBytes = MAX_PNG_BYTES): Promise<Buffer> {
   if (rasterizer === "resvg") {
     return new Resvg(svg, { fitTo: { mode: "width", value: size.width }, font: { loadSystemFonts: false } }).render().asPng();
   }
-  return sharp(Buffer.from(svg), { density: 72 }).png(PNG).toBuffer();
+  const image = sharp(Buffer.from(svg), { density: 72 }).removeAlpha();
+  const png = await image.clone().png({ compressionLevel: 4 }).toBuffer();
+  if (png.length <= maxBytes) return png;
+  return image.png({ palette: true, colours: 256, dither: 0, compressionLevel: 6, effort: 1 }).toBuffer();
 }
 
 export async function toPng(tree: Node, size: Size, options: { family: FamilyName; language?: string | null; rasterizer?: Rasterizer }): Promise<Buffer> {

@@ -52,10 +52,11 @@ export function satoriLocale(tag: string | null | undefined): SatoriLocale | und
   }
 }
 
-/** A BCP 47 language tag, checked the way Intl reads it ("ja", "zh-Hant", "pt-BR"). */
+/** A BCP 47 language tag, checked the way Intl reads it ("ja", "zh-Hant", "pt-BR"), in the shape the database's check allows. */
 export function isLanguageTag(tag: string): boolean {
+  if (tag.length > 35 || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,6}$/.test(tag)) return false;
   try {
-    return Intl.getCanonicalLocales(tag).length === 1 && tag.length <= 35;
+    return Intl.getCanonicalLocales(tag).length === 1;
   } catch {
     return false;
   }
