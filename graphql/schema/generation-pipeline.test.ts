@@ -12,6 +12,7 @@ import {
   CreateGenerationDownloadUrlDocument,
   DeleteGenerationDocument,
   GenerationDocument,
+  GenerationImageDocument,
   RetryGenerationDocument,
   type GenerationQuery,
 } from "@/graphql/generated/graphql";
@@ -37,7 +38,7 @@ afterAll(async () => {
   await worker?.close();
 });
 
-async function create(input: { outputFormat: "CAROUSEL" | "BULLET_POINTS" | "CANVA_DESIGN"; templateId?: string }) {
+async function create(input: { outputFormat: "CAROUSEL" | "BULLET_POINTS" | "CANVA_DESIGN"; templateId?: string; language?: string }) {
   const { body } = await postDocument(server, CreateGenerationDocument, {
     authorization: person.authorization,
     variables: { input: { inputContent: ARTICLE, ...input } },
@@ -70,11 +71,17 @@ describe("a carousel through the API", () => {
     for (const slide of done.slides!) expect(slide.altText).toBe(`${slide.title}: ${slide.body}`);
     expect(done.altText).toBe(done.slides![0]!.altText);
 
+    // The PNG's header, the content type it is served with and the API's width and height agree.
+    const image = await postDocument(server, GenerationImageDocument, { authorization: person.authorization, variables: { id } });
+    expect(image.body.data!.generation).toMatchObject({ language: null, imageWidth: 1080, imageHeight: 1350 });
     for (const slide of [undefined, 1, 6]) {
       const { body } = await download(id, slide);
       expect(body.errors).toBeUndefined();
       const response = await storageFetch(body.data!.createGenerationDownloadUrl.download.url);
-      expect(decodePng(new Uint8Array(await response.arrayBuffer()))).toEqual({ width: 1080, height: 1350 });
+      expect(response.headers.get("content-type")).toBe("image/png");
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(bytes.length).toBeLessThan(300 * 1024);
+      expect(decodePng(bytes)).toEqual({ width: 1080, height: 1350 });
     }
     const tooFar = await download(id, 7);
     expect(tooFar.body.errors?.[0]?.extensions).toMatchObject({ code: "FAILED_PRECONDITION" });
@@ -101,5 +108,22 @@ describe("a carousel through the API", () => {
     const done = await poll(id);
     expect(done).toMatchObject({ status: "COMPLETED", failureReason: null });
     expect(done.bulletPoints).toHaveLength(3);
+  });
+
+  it("takes the text's language: stored and reported with the image's size; a tag that is not one is refused", async () => {
+    const id = await create({ outputFormat: "CANVA_DESIGN", language: "ja" });
+    expect((await poll(id)).status).toBe("COMPLETED");
+    const image = await postDocument(server, GenerationImageDocument, { authorization: person.authorization, variables: { id } });
+    expect(image.body.data!.generation).toMatchObject({ language: "ja", imageWidth: 1080, imageHeight: 1080 });
+    const { body } = await download(id);
+    const response = await storageFetch(body.data!.createGenerationDownloadUrl.download.url);
+    expect(response.headers.get("content-type")).toBe("image/png");
+    expect(decodePng(new Uint8Array(await response.arrayBuffer()))).toEqual({ width: 1080, height: 1080 });
+
+    const refused = await postDocument(server, CreateGenerationDocument, {
+      authorization: person.authorization,
+      variables: { input: { inputContent: ARTICLE, outputFormat: "CANVA_DESIGN", language: "not a tag" } },
+    });
+    expect(refused.body.errors?.[0]?.message).toContain('must be a BCP 47 language tag, such as "ja", "zh-Hant" or "pt-BR"');
   });
 });

@@ -14,6 +14,8 @@ import {
   retryGeneration,
   updateGeneration,
 } from "@/lib/generations/service";
+import { isLanguageTag } from "@/lib/render/language";
+import { IMAGE_SIZE } from "@/lib/render/sizes";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
 
 export const Generation = builder.loadableNode("Generation", {
@@ -58,6 +60,9 @@ export const Generation = builder.loadableNode("Generation", {
       description: "Where it is in the pipeline. Only the pipeline moves it, except retryGeneration (FAILED to QUEUED).",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+    language: t.exposeString("language", { nullable: true, description: "The language you gave for its text (a BCP 47 tag); null: told from the text." }),
+    imageWidth: t.int({ description: "Width in pixels of the PNGs the pipeline renders for it (an image you upload keeps its own).", resolve: (g) => IMAGE_SIZE[g.outputFormat].width }),
+    imageHeight: t.int({ description: "Height in pixels of the PNGs the pipeline renders for it.", resolve: (g) => IMAGE_SIZE[g.outputFormat].height }),
     hasFile: t.loadable({
       type: "Boolean",
       description: "Whether the image has been uploaded to its signed upload URL.",
@@ -165,6 +170,11 @@ builder.relayMutationField(
       }),
       outputFormat: t.field({ type: OutputFormatEnum, required: true, description: "What to make from it." }),
       templateId: t.id({ required: false, description: "A Template id: one of yours or a system template." }),
+      language: t.string({
+        required: false,
+        description: 'The text\'s language, a BCP 47 tag ("ja", "zh-Hant", "ko"): Chinese, Japanese and Korean are drawn in its glyph forms. Default: told from the text.',
+        validate: { refine: [(value) => isLanguageTag(value), { message: 'must be a BCP 47 language tag, such as "ja", "zh-Hant" or "pt-BR"' }] },
+      }),
     }),
   },
   {
@@ -175,6 +185,7 @@ builder.relayMutationField(
         inputContent: input.inputContent,
         outputFormat: input.outputFormat,
         templateId: input.templateId ? databaseId(input.templateId, "input.templateId", "Template") : null,
+        language: input.language ?? null,
       }),
   },
   {

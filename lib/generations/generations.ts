@@ -36,6 +36,8 @@ export type GenerationRow = {
   completedAt: Date | null;
   /** Alt text for the image (the card, or a carousel's cover), written with the output; null before. */
   altText: string | null;
+  /** The BCP 47 tag the person gave for the text's language (null: guessed from the text). */
+  language: string | null;
 };
 
 /** The column each property of a row is read from. */
@@ -54,6 +56,7 @@ const COLUMN_OF: Record<keyof GenerationRow, string> = {
   failureReason: "failure_reason",
   completedAt: "completed_at",
   altText: "alt_text",
+  language: "language",
 };
 
 const ALL_COLUMNS = Object.values(COLUMN_OF).join(", ");
@@ -116,7 +119,7 @@ export async function getGeneration(sql: Sql, id: string): Promise<GenerationRow
 
 export async function insertGeneration(
   sql: Sql,
-  input: { inputContent: string; outputFormat: OutputFormat; templateId?: string | null },
+  input: { inputContent: string; outputFormat: OutputFormat; templateId?: string | null; language?: string | null },
 ): Promise<GenerationRow> {
   if (input.templateId) {
     // The foreign key alone would accept another user's template: FK checks ignore RLS.
@@ -125,8 +128,8 @@ export async function insertGeneration(
   }
   // The database enforces the tier's monthly limit on the insert itself (private.generations_take_quota).
   const [row] = await withinQuota(() => sql<GenerationRow[]>`
-    insert into generations (user_id, input_content, output_format, template_id)
-    values ((select private.requesting_user_id()), ${input.inputContent}, ${input.outputFormat}, ${input.templateId ?? null})
+    insert into generations (user_id, input_content, output_format, template_id, language)
+    values ((select private.requesting_user_id()), ${input.inputContent}, ${input.outputFormat}, ${input.templateId ?? null}, ${input.language ?? null})
     returning ${columns(sql)}`);
   return row!;
 }

@@ -26,7 +26,8 @@ import type { Logger } from "@/lib/log";
 import { altTextsFor } from "@/lib/generations/alt-text";
 import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
 import type { OutputFormat } from "@/lib/generations/generations";
-import { renderBulletCard, renderQuoteCard, renderSlide } from "@/lib/render/cards";
+import { renderBulletCard, renderQuoteCard, renderSlide, type RenderOptions } from "@/lib/render/cards";
+import { detectLanguage } from "@/lib/render/language";
 import { generationObjectPath, generationSlidePath, type FileStorage } from "@/lib/storage/types";
 import { TransientWriterError, type Writer } from "@/lib/ai/writer";
 
@@ -59,7 +60,7 @@ export class ReleasedForRetry extends Error {
 /** A failure no retry will fix; its message is what the person reads. */
 class PermanentFailure extends Error {}
 
-type Claimed = { inputContent: string; outputFormat: OutputFormat; templateContent: unknown };
+type Claimed = { inputContent: string; outputFormat: OutputFormat; templateContent: unknown; language: string | null };
 
 const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -68,19 +69,20 @@ const UNEXPECTED =
 
 async function claim(db: Sql, job: PipelineJob): Promise<Claimed | { done: PipelineOutcome }> {
   return asService(async (sql) => {
-    const [row] = await sql<{ inputContent: string; outputFormat: OutputFormat; templateId: string | null; status: string; deletedAt: Date | null }[]>`
-      select input_content, output_format, template_id, status, deleted_at from public.generations
+    const [row] = await sql<{ inputContent: string; outputFormat: OutputFormat; templateId: string | null; status: string; deletedAt: Date | null; language: string | null }[]>`
+      select input_content, output_format, template_id, status, deleted_at, language from public.generations
       where id = ${job.generationId} and user_id = ${job.userId}
       for update`;
     if (!row || row.deletedAt) return { done: { outcome: "cancelled" } };
     if (row.status !== "queued" && row.status !== "processing") return { done: { outcome: "already-done", status: row.status } };
     await sql`update public.generations set status = 'processing' where id = ${job.generationId} and user_id = ${job.userId}`;
-    if (!row.templateId) return { inputContent: row.inputContent, outputFormat: row.outputFormat, templateContent: null };
+    const claimed = { inputContent: row.inputContent, outputFormat: row.outputFormat, language: row.language };
+    if (!row.templateId) return { ...claimed, templateContent: null };
     // The person's own template or a system one; the foreign key alone would accept anyone's.
     const [template] = await sql<{ content: unknown }[]>`
       select content from public.templates
       where id = ${row.templateId} and (user_id is null or user_id = ${job.userId})`;
-    return { inputContent: row.inputContent, outputFormat: row.outputFormat, templateContent: template?.content ?? null };
+    return { ...claimed, templateContent: template?.content ?? null };
   }, db);
 }
 
@@ -103,19 +105,26 @@ async function write(deps: PipelineDeps, inputContent: string, limits: Limits, s
   }
 }
 
-async function render(job: PipelineJob, content: GeneratedContent): Promise<{ path: string; png: Buffer }[]> {
+/**
+ * The images, in the language the person gave or the one their text is in.
+ * A carousel's slides are rendered together: satori lays out one at a time
+ * (lib/render/draw.ts), and sharp rasterises the others' meanwhile, off the
+ * main thread.
+ */
+async function render(job: PipelineJob, content: GeneratedContent, claimed: Claimed): Promise<{ path: string; png: Buffer }[]> {
+  const options: RenderOptions = { language: claimed.language ?? detectLanguage(claimed.inputContent) };
   switch (content.format) {
     case "bullet_points":
-      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderBulletCard(content.bulletPoints) }];
-    case "carousel": {
-      const files = [];
-      for (const [index, slide] of content.slides.entries()) {
-        files.push({ path: generationSlidePath(job.userId, job.generationId, index + 1), png: await renderSlide(slide, index, content.slides.length) });
-      }
-      return files;
-    }
+      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderBulletCard(content.bulletPoints, options) }];
+    case "carousel":
+      return Promise.all(
+        content.slides.map(async (slide, index) => ({
+          path: generationSlidePath(job.userId, job.generationId, index + 1),
+          png: await renderSlide(slide, index, content.slides.length, options),
+        })),
+      );
     case "canva_design":
-      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderQuoteCard(content.quote) }];
+      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderQuoteCard(content.quote, options) }];
   }
 }
 
@@ -146,7 +155,7 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
     const content = await write(deps, claimed.inputContent, limits, attempt.signal);
-    const files = await render(job, content);
+    const files = await render(job, content, claimed);
     attempt.signal?.throwIfAborted();
 
     const kept: string[] = [];

@@ -21,7 +21,7 @@ import {
 import type { ServiceDeps } from "@/lib/services";
 import { generationSlidePath, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
-export type CreateGenerationInput = { inputContent: string; outputFormat: OutputFormat; templateId?: string | null };
+export type CreateGenerationInput = { inputContent: string; outputFormat: OutputFormat; templateId?: string | null; language?: string | null };
 
 /**
  * Queues a generation, then signs the URL its image goes to. Signing happens

@@ -3,18 +3,19 @@
  * with one word too long for a line, every glyph satori draws lies inside the
  * card's padded area, and the PNGs decode at the format's size.
  */
+import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import {
-  BULLET_CARD_SIZE,
+  DEFAULT_THEME,
   bulletCardTree,
-  CAROUSEL_SIZE,
-  QUOTE_CARD_SIZE,
   quoteCardTree,
   renderQuoteCard,
   renderSlide,
   slideTree,
   toSvg,
 } from "@/lib/render/cards";
+import { svgToPng } from "@/lib/render/draw";
+import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/sizes";
 import { decodePng } from "@/test/png";
 
 const PADDING = 96;
@@ -66,8 +67,36 @@ describe("cards keep their text inside", () => {
     expect(long.maxY - long.minY).toBeGreaterThan(short.maxY - short.minY);
   });
 
+  it("Chinese at the slide limits, and Arabic bullets, stay inside too (CJK glyphs are a full em wide)", async () => {
+    const han = "这个团队每周写一次说明文档会议时间减少了三分之一".repeat(6);
+    expectInside(await toSvg(slideTree({ title: han.slice(0, 40), body: han }, 2, 10), CAROUSEL_SIZE, { language: "zh" }), CAROUSEL_SIZE);
+    const arabic = "كتب الفريق وثائق أسبوعية فقلّ وقت الاجتماعات بمقدار الثلث في عام 2024";
+    expectInside(await toSvg(bulletCardTree(Array.from({ length: 8 }, () => `${arabic} ${arabic}`)), BULLET_CARD_SIZE), BULLET_CARD_SIZE);
+  });
+
   it("renders PNGs at the formats' sizes, with non-Latin text from the bundled subsets", async () => {
     expect(decodePng(await renderSlide({ title: "Ein Überblick", body: "Привет, мир. Γειά σου κόσμε. Xin chào thế giới." }, 0, 2))).toEqual({ width: 1080, height: 1350 });
     expect(decodePng(await renderQuoteCard("Small steps, every day."))).toEqual({ width: 1080, height: 1080 });
+  });
+
+  it("takes a theme, today's look by default", async () => {
+    // The corner's colour, to within the palette's rounding.
+    const corner = async (png: Promise<Buffer>) => [...PNG.sync.read(await png).data.subarray(0, 3)];
+    const near = (actual: number[], expected: number[]) => actual.forEach((channel, i) => expect(Math.abs(channel - expected[i]!)).toBeLessThanOrEqual(2));
+    near(await corner(renderQuoteCard("Small steps.")), [0x0f, 0x17, 0x2a]);
+    const light = { ...DEFAULT_THEME, colors: { ...DEFAULT_THEME.colors, background: "#ffffff", text: "#111111" } };
+    near(await corner(renderQuoteCard("Small steps.", { theme: light })), [0xff, 0xff, 0xff]);
+  });
+
+  it("keeps a PNG under 300 KB, and writes it with a palette past its limit", async () => {
+    const mixed = Array.from({ length: 8 }, () => words(6, "extraordinary Ωμέγα Привет 写作的方法 كتب 👍🏽🇯🇵"));
+    const svg = await toSvg(bulletCardTree(mixed), BULLET_CARD_SIZE);
+    const full = await svgToPng(svg, BULLET_CARD_SIZE);
+    const small = await svgToPng(svg, BULLET_CARD_SIZE, "sharp", 100 * 1024);
+    expect(full.length).toBeLessThan(300 * 1024);
+    expect(small.length).toBeLessThan(100 * 1024);
+    for (const png of [full, small]) expect(decodePng(png)).toEqual(BULLET_CARD_SIZE);
+    // Colour type (IHDR byte 25): RGB, then a palette.
+    expect([full[25], small[25]]).toEqual([2, 3]);
   });
 });

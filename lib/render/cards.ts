@@ -1,56 +1,40 @@
 /**
- * Server-side rendering of the posts' images: satori lays the card out and
- * draws its text as paths into an SVG, resvg turns the SVG into a PNG. The
- * font is Inter from @fontsource/inter (WOFF; satori cannot read WOFF2),
- * loaded from node_modules: no system fonts, no network.
+ * The posts' images, as element trees satori lays out (lib/render/draw.ts
+ * turns them into PNGs). Every card takes a theme, today's look by default,
+ * and the language of its text (for the glyph forms of Chinese, Japanese and
+ * Korean, see lib/render/language.ts).
  *
  * Text is sized before layout: the largest font size at which a greedy wrap
- * of the text, measured with a conservative average glyph width, fits the
- * card's text box. The estimate errs wide, so text can end up a little
- * smaller than the box allows but never overflows it; words longer than a
- * line are broken (wordBreak: break-word), and the limits in
- * lib/generations/content.ts bound how much text there can be.
+ * of the text, measured with conservative glyph widths (a full em for CJK
+ * and emoji), fits the card's text box. The estimate errs wide, so text can
+ * end up a little smaller than the box allows but never overflows it; words
+ * longer than a line are broken (wordBreak: break-word), and the limits in
+ * lib/generations/content.ts bound how much text there can be. A block whose
+ * first letter is of a right-to-left script is set right to left.
  */
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { Resvg } from "@resvg/resvg-js";
-import type { ReactNode } from "react";
-import satori from "satori";
 import type { Slide } from "@/lib/generations/content";
+import { toPng, toSvg as drawSvg, type Node, type Rasterizer, type Size } from "@/lib/render/draw";
+import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
+import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/sizes";
 
-export const CAROUSEL_SIZE = { width: 1080, height: 1350 } as const;
-export const BULLET_CARD_SIZE = { width: 1080, height: 1350 } as const;
-export const QUOTE_CARD_SIZE = { width: 1080, height: 1080 } as const;
 
 const PADDING = 96;
-const COLORS = { background: "#0f172a", panel: "#111c36", text: "#f8fafc", muted: "#94a3b8", accent: "#38bdf8" };
 
-// ---------------------------------------------------------------------
-// Fonts
-// ---------------------------------------------------------------------
+/** How a card looks: its colours, its font family and the name in its footer. */
+export type Theme = {
+  family: FamilyName;
+  colors: { background: string; text: string; muted: string; accent: string };
+  label: string;
+};
 
-const SUBSETS = ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "greek-ext", "vietnamese"];
-type Font = { name: string; data: Buffer; weight: 400 | 700; style: "normal" };
-let fonts: Promise<Font[]> | undefined;
+export const DEFAULT_THEME: Theme = {
+  family: "sans",
+  colors: { background: "#0f172a", text: "#f8fafc", muted: "#94a3b8", accent: "#38bdf8" },
+  label: "Postora",
+};
 
-function loadFonts(): Promise<Font[]> {
-  const files = path.join(path.dirname(createRequire(import.meta.url).resolve("@fontsource/inter/package.json")), "files");
-  fonts ??= Promise.all(
-    SUBSETS.flatMap((subset) =>
-      ([400, 700] as const).map(async (weight) => ({
-        name: "Inter",
-        data: await readFile(path.join(files, `inter-${subset}-${weight}-normal.woff`)),
-        weight,
-        style: "normal" as const,
-      })),
-    ),
-  ).catch((error: unknown) => {
-    fonts = undefined;
-    throw error;
-  });
-  return fonts;
-}
+/** What a render takes besides its content; every field has a default. */
+export type RenderOptions = { theme?: Theme; language?: string | null; rasterizer?: Rasterizer };
 
 // ---------------------------------------------------------------------
 // Fitting text
@@ -58,29 +42,45 @@ function loadFonts(): Promise<Font[]> {
 
 /** Inter's widest common glyphs average under these fractions of the font size; used as upper bounds. */
 const GLYPH_WIDTH_EM = { 400: 0.58, 700: 0.62 } as const;
+/** CJK ideographs, kana, Hangul, full-width forms and emoji take a full em; other scripts' letters are bounded by this. */
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Extended_Pictographic}\u3000-\u303f\uff00-\uffef]/u;
+const OTHER_SCRIPT_EM = 0.72;
 
 type TextBlock = { text: string; weight: 400 | 700; scale?: number };
 
-/** Lines a greedy wrap needs for this text at this size and width. */
+function charEm(char: string, weight: 400 | 700): number {
+  if (WIDE.test(char)) return 1;
+  // Combining marks and joiners take no room of their own.
+  if (/\p{M}|\u200d/u.test(char)) return 0;
+  return char.codePointAt(0)! < 0x500 ? GLYPH_WIDTH_EM[weight] : OTHER_SCRIPT_EM;
+}
+
+/** Lines a greedy wrap needs for this text at this size and width, measured in ems. */
 function linesFor(text: string, fontSize: number, width: number, weight: 400 | 700): number {
-  const perLine = Math.max(1, Math.floor(width / (fontSize * GLYPH_WIDTH_EM[weight])));
+  const perLine = width / fontSize;
+  const space = GLYPH_WIDTH_EM[weight];
   let lines = 1;
   let used = 0;
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    let length = [...word].length;
-    if (used > 0 && used + 1 + length <= perLine) {
-      used += 1 + length;
+    let length = 0;
+    for (const char of word) length += charEm(char, weight);
+    if (used > 0 && used + space + length <= perLine) {
+      used += space + length;
       continue;
     }
     if (used > 0) lines++;
     while (length > perLine) {
-      length -= perLine;
+      // A word broken across lines loses up to a glyph's width at each break.
+      length -= perLine - 1;
       lines++;
     }
     used = length;
   }
   return lines;
 }
+
+/** Right to left when the text's first letter is of a right-to-left script (as dir="auto" does). */
+const direction = (text: string) => (/^[^\p{L}]*[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/u.test(text) ? "rtl" : "ltr");
 
 /**
  * The largest font size (a whole number between min and max) at which every
@@ -106,76 +106,78 @@ function fitFontSize(
 // Cards
 // ---------------------------------------------------------------------
 
-type Node = { type: string; props: { style?: Record<string, unknown>; children?: Node | Node[] | string } };
 const div = (style: Record<string, unknown>, children?: Node | Node[] | string): Node => ({ type: "div", props: { style: { display: "flex", ...style }, children } });
 
-async function toPng(tree: Node, size: { width: number; height: number }): Promise<Buffer> {
-  const svg = await satori(tree as unknown as ReactNode, { ...size, fonts: await loadFonts() });
-  return new Resvg(svg, { fitTo: { mode: "width", value: size.width }, font: { loadSystemFonts: false } }).render().asPng();
-}
+/** A block of text, set in its own direction. */
+const text = (style: Record<string, unknown>, content: string): Node => div({ wordBreak: "break-word", ...style, direction: direction(content) }, content);
 
-/** The card's SVG, for tests that check every glyph lies inside the card. */
-export async function toSvg(tree: Node, size: { width: number; height: number }): Promise<string> {
-  return satori(tree as unknown as ReactNode, { ...size, fonts: await loadFonts() });
-}
-
-function frame(size: { width: number; height: number }, footer: string, children: Node[]): Node {
+function frame(size: Size, theme: Theme, footer: string, children: Node[]): Node {
   const inner = { width: size.width - 2 * PADDING, height: size.height - 2 * PADDING };
-  return div({ width: size.width, height: size.height, backgroundColor: COLORS.background, fontFamily: "Inter", color: COLORS.text, padding: PADDING }, [
+  const { colors } = theme;
+  return div({ width: size.width, height: size.height, backgroundColor: colors.background, fontFamily: FAMILIES[theme.family].name, color: colors.text, padding: PADDING }, [
     div({ ...inner, flexDirection: "column" }, [
       div({ height: inner.height - 88, flexDirection: "column", justifyContent: "center" }, children),
-      div({ height: 40, marginTop: 48, fontSize: 28, color: COLORS.muted, justifyContent: "space-between" }, [div({}, "Postora"), div({}, footer)]),
+      div({ height: 40, marginTop: 48, fontSize: 28, color: colors.muted, justifyContent: "space-between" }, [div({}, theme.label), div({}, footer)]),
     ]),
   ]);
 }
 
-const TEXT_BOX = (size: { width: number; height: number }) => ({ width: size.width - 2 * PADDING, height: size.height - 2 * PADDING - 40 - 48 });
+const TEXT_BOX = (size: Size) => ({ width: size.width - 2 * PADDING, height: size.height - 2 * PADDING - 40 - 48 });
 
-export function bulletCardTree(bullets: string[]): Node {
+export function bulletCardTree(bullets: string[], theme: Theme = DEFAULT_THEME): Node {
   const box = TEXT_BOX(BULLET_CARD_SIZE);
   const marker = 56;
   const blocks = bullets.map((text) => ({ text, weight: 400 as const }));
   const gap = (size: number) => Math.round(size * 0.6);
   const fontSize = fitFontSize(blocks, { width: box.width - marker, height: box.height }, { min: 16, max: 64, lineHeight: 1.3, gap });
-  return frame(BULLET_CARD_SIZE, `${bullets.length} key points`, [
+  return frame(BULLET_CARD_SIZE, theme, `${bullets.length} key points`, [
     div(
       { flexDirection: "column", gap: gap(fontSize) },
-      bullets.map((text) =>
-        div({ flexDirection: "row", alignItems: "flex-start" }, [
-          div({ width: marker, flexShrink: 0, color: COLORS.accent, fontSize, lineHeight: 1.3, fontWeight: 700 }, "\u2022"),
-          div({ width: box.width - marker, fontSize, lineHeight: 1.3, wordBreak: "break-word" }, text),
+      bullets.map((bullet) =>
+        // The marker stands where the line starts: on the right of a right-to-left bullet.
+        div({ flexDirection: direction(bullet) === "rtl" ? "row-reverse" : "row", alignItems: "flex-start" }, [
+          div({ width: marker, flexShrink: 0, color: theme.colors.accent, fontSize, lineHeight: 1.3, fontWeight: 700 }, "\u2022"),
+          text({ width: box.width - marker, fontSize, lineHeight: 1.3 }, bullet),
         ]),
       ),
     ),
   ]);
 }
 
-export function slideTree(slide: Slide, index: number, total: number): Node {
+export function slideTree(slide: Slide, index: number, total: number, theme: Theme = DEFAULT_THEME): Node {
   const box = TEXT_BOX(CAROUSEL_SIZE);
   const cover = index === 0;
+  const { colors } = theme;
   const blocks: TextBlock[] = [
     { text: slide.title, weight: 700, scale: cover ? 1.6 : 1.25 },
     { text: slide.body, weight: 400 },
   ];
   const fontSize = fitFontSize(blocks, box, { min: 20, max: cover ? 60 : 56, lineHeight: 1.25, gap: 48 });
-  return frame(CAROUSEL_SIZE, `${index + 1} / ${total}`, [
+  return frame(CAROUSEL_SIZE, theme, `${index + 1} / ${total}`, [
     div({ flexDirection: "column", gap: 48 }, [
-      div({ width: box.width, fontSize: Math.floor(fontSize * (cover ? 1.6 : 1.25)), fontWeight: 700, lineHeight: 1.25, color: cover ? COLORS.accent : COLORS.text, wordBreak: "break-word" }, slide.title),
-      div({ width: box.width, fontSize, lineHeight: 1.25, color: cover ? COLORS.muted : COLORS.text, wordBreak: "break-word" }, slide.body),
+      text({ width: box.width, fontSize: Math.floor(fontSize * (cover ? 1.6 : 1.25)), fontWeight: 700, lineHeight: 1.25, color: cover ? colors.accent : colors.text }, slide.title),
+      text({ width: box.width, fontSize, lineHeight: 1.25, color: cover ? colors.muted : colors.text }, slide.body),
     ]),
   ]);
 }
 
-export function quoteCardTree(quote: string): Node {
+export function quoteCardTree(quote: string, theme: Theme = DEFAULT_THEME): Node {
   const box = TEXT_BOX(QUOTE_CARD_SIZE);
   const mark = 120;
   const fontSize = fitFontSize([{ text: quote, weight: 700 }], { width: box.width, height: box.height - mark }, { min: 24, max: 88, lineHeight: 1.2, gap: 0 });
-  return frame(QUOTE_CARD_SIZE, "", [
-    div({ height: mark, fontSize: 160, lineHeight: 1, color: COLORS.accent, fontWeight: 700 }, "\u201C"),
-    div({ width: box.width, fontSize, fontWeight: 700, lineHeight: 1.2, wordBreak: "break-word" }, quote),
+  return frame(QUOTE_CARD_SIZE, theme, "", [
+    div({ height: mark, fontSize: 160, lineHeight: 1, color: theme.colors.accent, fontWeight: 700 }, "\u201C"),
+    text({ width: box.width, fontSize, fontWeight: 700, lineHeight: 1.2 }, quote),
   ]);
 }
 
-export const renderBulletCard = (bullets: string[]) => toPng(bulletCardTree(bullets), BULLET_CARD_SIZE);
-export const renderSlide = (slide: Slide, index: number, total: number) => toPng(slideTree(slide, index, total), CAROUSEL_SIZE);
-export const renderQuoteCard = (quote: string) => toPng(quoteCardTree(quote), QUOTE_CARD_SIZE);
+const drawing = (options: RenderOptions) => ({ family: (options.theme ?? DEFAULT_THEME).family, language: options.language, rasterizer: options.rasterizer });
+
+/** The card's SVG, for tests that check every glyph lies inside the card. */
+export const toSvg = (tree: Node, size: Size, options: RenderOptions = {}) => drawSvg(tree, size, drawing(options));
+
+export const renderBulletCard = (bullets: string[], options: RenderOptions = {}) =>
+  toPng(bulletCardTree(bullets, options.theme), BULLET_CARD_SIZE, drawing(options));
+export const renderSlide = (slide: Slide, index: number, total: number, options: RenderOptions = {}) =>
+  toPng(slideTree(slide, index, total, options.theme), CAROUSEL_SIZE, drawing(options));
+export const renderQuoteCard = (quote: string, options: RenderOptions = {}) => toPng(quoteCardTree(quote, options.theme), QUOTE_CARD_SIZE, drawing(options));
