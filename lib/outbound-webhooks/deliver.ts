@@ -76,14 +76,21 @@ export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Prom
   }
 
   const body = JSON.stringify(row.payload);
-  const secret = deps.box.open(row.secretSealed, endpointSecretContext(row.endpointId));
   const timestamp = new Date();
-  const headers = {
-    "webhook-id": row.messageId,
-    "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-    "webhook-signature": new Webhook(secret).sign(row.messageId, timestamp, body),
-  };
-  const result = await sendToTarget(row.url, body, headers, { policy: deps.policy, timeoutMs: deps.timeoutMs ?? 10_000, maxResponseBytes: MAX_RESPONSE_BYTES });
+  const secret = openSecret(deps, row);
+  const result: SendResult =
+    secret === null
+      ? { status: null, succeeded: false, error: UNOPENABLE_SECRET, durationMs: 0, body: "" }
+      : await sendToTarget(
+          row.url,
+          body,
+          {
+            "webhook-id": row.messageId,
+            "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+            "webhook-signature": new Webhook(secret).sign(row.messageId, timestamp, body),
+          },
+          { policy: deps.policy, timeoutMs: deps.timeoutMs ?? 10_000, maxResponseBytes: MAX_RESPONSE_BYTES },
+        );
   const retryIn = !result.succeeded && !job.manual && job.attempt < MAX_DELIVERY_ATTEMPTS ? RETRY_DELAYS_SECONDS[job.attempt - 1]! : null;
 
   const recorded = await record(deps.db, job, row, { at: timestamp, result, retryIn });
@@ -94,6 +101,19 @@ export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Prom
     log.warn("webhook attempt failed", { status: result.status, error: result.error, retryInSeconds: recorded.retryInSeconds, endpointDisabled: recorded.endpointDisabled });
   }
   return recorded;
+}
+
+const UNOPENABLE_SECRET =
+  "Not sent: this endpoint's signing secret cannot be opened (it was altered, or sealed under a key this server no longer has). Rotate it with rotateWebhookEndpointSecret.";
+
+/** The endpoint's signing secret, or null (logged) when it does not open: an attempt that fails, never a task that crashes. */
+function openSecret(deps: DeliveryDeps, row: Loaded): string | null {
+  try {
+    return deps.box.open(row.secretSealed, endpointSecretContext(row.endpointId));
+  } catch (error) {
+    deps.log.error("a webhook endpoint's signing secret does not open", { endpointId: row.endpointId, error });
+    return null;
+  }
 }
 
 /**

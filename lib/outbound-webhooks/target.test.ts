@@ -192,4 +192,17 @@ describe("production mode, through the endpoint service and the delivery task", 
     const left = await asService((sql) => sql<{ id: string }[]>`select id from webhook_deliveries where id in (${done.id}, ${pending.id}, ${recent.id})`);
     expect(left.map((row) => row.id).sort()).toEqual([pending.id, recent.id].sort());
   });
+
+  it("records a failed attempt, and sends nothing, when an endpoint's secret does not open", async () => {
+    const { endpoint } = await createEndpoint(asPerson(), { userId: person.id }, { url: receiver.url, events: ["generation.completed"] });
+    const delivery = await sendTestEvent(asPerson(), endpoint.id);
+    // What a person could write through the Data API: a sealed value of another row.
+    await asService((sql) => sql`
+      update webhook_endpoints set secret_sealed = (select secret_sealed from webhook_endpoints where id <> ${endpoint.id} limit 1) where id = ${endpoint.id}`);
+    const before = receiver.received.length;
+    expect(await deliverWebhook(await deps(development), { deliveryId: delivery.id, attempt: 1 })).toMatchObject({ outcome: "failed", retryInSeconds: 5 });
+    expect(receiver.received.length).toBe(before);
+    const [attempt] = await asService((sql) => sql<{ error: string }[]>`select error from webhook_attempts where delivery_id = ${delivery.id}`);
+    expect(attempt!.error).toMatch(/signing secret cannot be opened.*rotateWebhookEndpointSecret/);
+  });
 });
