@@ -114,7 +114,10 @@ export type Tier =
 export type UpdateGenerationInput = {
   /** The post's bullet points (at most 50, each at most 500 characters); null clears them. */
   bulletPoints?: Array<string> | null | undefined;
-  /** The Canva design made from it (1 to 100 letters, digits, - or _); null clears it. */
+  /**
+   * No longer settable: any value is refused with BAD_USER_INPUT. sendGenerationToCanva makes the design and records its id.
+   * @deprecated A send makes the Canva design and records its id: use sendGenerationToCanva. Setting it is refused.
+   */
   canvaDesignId?: string | null | undefined;
   /** The generation's global id. */
   id: string;

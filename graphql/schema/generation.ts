@@ -3,6 +3,7 @@ import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
 import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { ValidationError } from "@/lib/errors";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
   createGeneration,
@@ -13,6 +14,9 @@ import {
   updateGeneration,
 } from "@/lib/generations/service";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
+
+const CANVA_DESIGN_ID_REFUSED =
+  "canvaDesignId can no longer be set by hand: sendGenerationToCanva(input: { id }) makes the Canva design and records its id.";
 
 type SlideShape = { title: string; body: string; number: number };
 
@@ -262,24 +266,19 @@ builder.relayMutationField(
       }),
       canvaDesignId: t.string({
         required: false,
-        description: "The Canva design made from it (1 to 100 letters, digits, - or _); null clears it.",
-        validate: { regex: [/^[A-Za-z0-9_-]{1,100}$/, { message: "must be a Canva design id: 1 to 100 letters, digits, - or _" }] },
+        deprecationReason: "A send makes the Canva design and records its id: use sendGenerationToCanva. Setting it is refused.",
+        description: "No longer settable: any value is refused with BAD_USER_INPUT. sendGenerationToCanva makes the design and records its id.",
       }),
     }),
-    validate: [
-      (input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined,
-      { message: "Send at least one of bulletPoints or canvaDesignId." },
-    ],
+    validate: [(input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined, { message: "Send bulletPoints." }],
   },
   {
-    description: "Changes the bullet points or Canva design of one of your generations. Its status is the pipeline's (see retryGeneration).",
+    description: "Changes the bullet points of one of your generations. Its status is the pipeline's (see retryGeneration), its Canva design a send's.",
     authScopes: { signedIn: true },
-    resolve: async (_root, { input }, ctx) => ({
-      generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), {
-        bulletPoints: input.bulletPoints,
-        canvaDesignId: input.canvaDesignId,
-      }),
-    }),
+    resolve: async (_root, { input }, ctx) => {
+      if (input.canvaDesignId !== undefined) throw new ValidationError(CANVA_DESIGN_ID_REFUSED, ["input", "canvaDesignId"]);
+      return { generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), { bulletPoints: input.bulletPoints }) };
+    },
   },
   {
     description: "The changed generation.",

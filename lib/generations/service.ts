@@ -81,7 +81,7 @@ export async function createGenerationDownloadUrl(
   return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
 }
 
-/** Changes the bullet points or the Canva design of one of the caller's generations. */
+/** Changes the bullet points of one of the caller's generations. */
 export function updateGeneration({ db }: Pick<ServiceDeps, "db">, id: string, patch: GenerationPatch): Promise<GenerationRow> {
   return db((sql) => patchGeneration(sql, id, patch));
 }
