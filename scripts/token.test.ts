@@ -53,17 +53,28 @@ describe("npm run token", () => {
     expect(await verify(stdout.trim())).toMatchObject({ clerkUserId, email: "script@example.com" });
   });
 
-  it("prints only the token through npm itself, as the README's command runs it", async () => {
+  it("prints only the token through `npm run -s`, as the README's command runs it", async () => {
     const clerkUserId = newClerkUserId();
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
         "npm",
-        ["run", "token", "--", "--user", clerkUserId, "--email", "npm@example.com"],
+        ["run", "-s", "token", "--", "--user", clerkUserId, "--email", "npm@example.com"],
         { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", POSTORA_DATA_DIR: getEnv().dataDir, NODE_ENV: "development" } },
         (error, out) => (error ? reject(error) : resolve(out)),
       ),
     );
     expect(stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
+  });
+
+  it("leaves npm audible: a missing script is reported by npm, not swallowed", async () => {
+    // The project once set loglevel=silent in .npmrc to quiet the token's banner, which also hid npm's own errors.
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile("npm", ["run", "no-such-script"], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "development" } }, (error, _out, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Missing script: "no-such-script"/);
   });
 
   it("honours --expires-in", async () => {

@@ -49,7 +49,7 @@ it("counts the calendar month against the paid tier's limit and shows only the c
   expect(body.data?.viewer).toEqual({
     id: frank.globalId,
     tier: "PRO",
-    subscription: { plan: "pro", status: "active", startsAt: start.toISOString(), endsAt: end.toISOString() },
+    subscription: { plan: "pro", status: "active", startsAt: start.toISOString(), endsAt: end.toISOString(), cancelAtPeriodEnd: false, cancelAt: null },
     usage: {
       used: 1,
       limit: 200,
@@ -59,6 +59,25 @@ it("counts the calendar month against the paid tier's limit and shows only the c
   });
   const other = await postDocument(server, ViewerBillingDocument, { authorization: grace.authorization });
   expect(other.body.data?.viewer?.subscription).toBeNull();
+});
+
+it("shows a pending cancellation: paid until the period ends, and when it takes effect", async () => {
+  const henry = await person();
+  const start = new Date(Date.now() - 5 * 864e5);
+  const end = new Date(Date.now() + 25 * 864e5);
+  await asService(
+    (sql) => sql`insert into subscriptions (user_id, stripe_sub_id, plan, status, start_date, end_date, cancel_at_period_end, cancel_at)
+                 values (${henry.id}, 'sub_leaving', 'pro', 'active', ${start}, ${end}, true, ${end})`,
+  );
+  const { body } = await postDocument(server, ViewerBillingDocument, { authorization: henry.authorization });
+  expect(body.data?.viewer?.subscription).toEqual({
+    plan: "pro",
+    status: "active",
+    startsAt: start.toISOString(),
+    endsAt: end.toISOString(),
+    cancelAtPeriodEnd: true,
+    cancelAt: end.toISOString(),
+  });
 });
 
 it("answers createGeneration over the limit with QUOTA_EXCEEDED, the limit and the reset time, matching viewer.usage", async () => {

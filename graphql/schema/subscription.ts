@@ -9,6 +9,15 @@ export const Subscription = builder.objectRef<SubscriptionRow>("Subscription").i
     status: t.exposeString("status", { description: "Stripe's status: active, trialing, past_due, canceled, …" }),
     startsAt: t.field({ type: "DateTime", description: "When its current period started.", resolve: (subscription) => subscription.startDate }),
     endsAt: t.field({ type: "DateTime", description: "When its current period ends (or ended).", resolve: (subscription) => subscription.endDate }),
+    cancelAtPeriodEnd: t.exposeBoolean("cancelAtPeriodEnd", {
+      description: "True when it is cancelled but still paid for: the plan lasts until endsAt, then the account returns to the free tier.",
+    }),
+    cancelAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When a scheduled cancellation takes effect (Stripe's cancel_at), if one is scheduled; null otherwise.",
+      resolve: (subscription) => subscription.cancelAt,
+    }),
   }),
 });
 

@@ -30,12 +30,13 @@ export type SubscriptionRow = {
   startDate: Date;
   endDate: Date;
   cancelAtPeriodEnd: boolean;
+  cancelAt: Date | null;
 };
 
 /** The caller's current subscription: the active or trialing one that ends last, else the latest. */
 export async function currentSubscription(sql: Sql): Promise<SubscriptionRow | null> {
   const [row] = await sql<SubscriptionRow[]>`
-    select id, plan, status, start_date, end_date, cancel_at_period_end from subscriptions
+    select id, plan, status, start_date, end_date, cancel_at_period_end, cancel_at from subscriptions
     where user_id = (select private.requesting_user_id())
     order by (status in ('active', 'trialing', 'past_due') and ended_at is null) desc, end_date desc, id desc
     limit 1`;

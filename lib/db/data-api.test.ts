@@ -63,6 +63,7 @@ async function refusal(request: Promise<unknown>): Promise<{ code: string; messa
 }
 
 const denied = (what: string) => ({ code: "42501", message: `permission denied for ${what}` });
+const urlGone = (name: string, what: string) => `${name}: this upload URL ${what}: ask for a new one (createGenerationUploadUrl).`;
 const rlsViolation = (table: string) => ({ code: "42501", message: `new row violates row-level security policy for table "${table}"` });
 
 let alice: SeededUser;
@@ -296,7 +297,7 @@ describe("what a signed-in person cannot do through the Data API", () => {
     const bobsPath = generationObjectPath(bob.id, bobGeneration);
     const insert = (name: string) => dataApi(alice, (sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${name})`);
     // No URL was signed for it: the database has no open window.
-    expect(await refusal(insert(bobsPath))).toEqual({ code: "42501", message: `The upload URL for ${bobsPath} has expired or was already used.` });
+    expect(await refusal(insert(bobsPath))).toEqual({ code: "42501", message: urlGone(bobsPath, "has expired or was already used") });
     // Even while Bob's own upload window is open, his folder is not Alice's.
     await openUploadWindow(GENERATIONS_BUCKET, bobsPath, new Date(Date.now() + 60_000));
     expect(await refusal(insert(bobsPath))).toEqual(rlsViolation("objects"));
@@ -305,32 +306,36 @@ describe("what a signed-in person cannot do through the Data API", () => {
     await openUploadWindow(GENERATIONS_BUCKET, deletedPath, new Date(Date.now() + 60_000));
     expect(await refusal(insert(deletedPath))).toEqual({
       code: "42501",
-      message: `No live generation owns ${deletedPath}: it was deleted (or its user was), so its file cannot be stored.`,
+      message: `Nothing live owns ${deletedPath}: it was deleted (or its user was), so its file cannot be stored.`,
     });
     for (const name of [`${alice.id}/avatar.png`, `${alice.id}/generation-${aliceQueued}.png.exe`, `${alice.id}/sub/generation-${aliceQueued}.png`]) {
       expect(await refusal(insert(name))).toEqual({
         code: "42501",
-        message: `postora-generations holds only <users.id>/generation-<generations.id>[-slide-<n>].png files, not ${name}.`,
+        message: `postora-generations holds only <users.id>/generation-<generations.id>.png, <users.id>/generation-<generations.id>-slide-<n>.png files, not ${name}.`,
       });
     }
     const ownPath = generationObjectPath(alice.id, aliceQueued);
     const expired = new Date(Date.now() - 1000);
     await openUploadWindow(GENERATIONS_BUCKET, ownPath, expired);
-    expect(await refusal(insert(ownPath))).toEqual({ code: "42501", message: `The upload URL for ${ownPath} has expired or was already used.` });
+    expect(await refusal(insert(ownPath))).toEqual({ code: "42501", message: urlGone(ownPath, "has expired") });
+    // A slide is written by Postora alone, whatever window is open.
+    const slide = `${alice.id}/generation-${aliceQueued}-slide-2.png`;
+    await openUploadWindow(GENERATIONS_BUCKET, slide, new Date(Date.now() + 60_000));
+    expect(await refusal(insert(slide))).toEqual({
+      code: "42501",
+      message: `Only Postora writes <users.id>/generation-<generations.id>-slide-<n>.png files (${slide}).`,
+    });
 
     await openUploadWindow(GENERATIONS_BUCKET, ownPath, new Date(Date.now() + 60_000));
     expect((await insert(ownPath)).count).toBe(1);
     const again = dataApi(alice, (sql) => sql`
       insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${ownPath})
       on conflict (bucket_id, name) do update set version = 'overwritten'`);
-    expect(await refusal(again)).toEqual({ code: "42501", message: `The upload URL for ${ownPath} has expired or was already used.` });
+    expect(await refusal(again)).toEqual({ code: "42501", message: urlGone(ownPath, "was already used") });
 
-    // The stored object's bucket, owner and name are not a person's to change.
-    for (const set of ["bucket_id = 'elsewhere'", `owner_id = '${bob.clerkUserId}'`, `owner = '${randomUUID()}'`]) {
-      expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`update storage.objects set ${set} where name = $1`, [ownPath])))).toEqual({
-        code: "42501",
-        message: "A stored object's bucket, name and owner are not yours to change.",
-      });
+    // A stored object is not a person's to change with their own token: no policy lets them update it.
+    for (const set of ["bucket_id = 'elsewhere'", `owner_id = '${bob.clerkUserId}'`, `owner = '${randomUUID()}'`, "version = 'mine'"]) {
+      expect((await dataApi(alice, (sql) => sql.unsafe(`update storage.objects set ${set} where name = $1`, [ownPath]))).count).toBe(0);
     }
     expect(await refusal(dataApi(alice, (sql) => sql`insert into storage.buckets (id, name, public) values ('open', 'open', true)`))).toEqual(
       rlsViolation("buckets"),

@@ -110,7 +110,8 @@ export async function needsStandIns(sql: postgres.Sql): Promise<boolean> {
        and to_regprocedure('auth.uid()') is not null
        and to_regclass('storage.objects') is not null
        and to_regclass('storage.buckets') is not null
-       and to_regprocedure('storage.foldername(text)') is not null as complete`;
+       and to_regprocedure('storage.foldername(text)') is not null
+       and to_regprocedure('storage.protect_delete()') is not null as complete`;
   return !row?.complete;
 }
 

@@ -309,8 +309,16 @@ describe("storage.objects in postora-generations", () => {
 
     const aliceSees = await withUser(alice.identity, (sql) => sql<{ name: string }[]>`select name from storage.objects`);
     expect(aliceSees.map((row) => row.name)).toEqual([own]);
-    const bobRemoves = await withUser(bob.identity, (sql) => sql`delete from storage.objects where name = ${own}`);
+    // Supabase Storage sets storage.allow_delete_query for its own requests (its scope.ts); RLS then decides.
+    const bobRemoves = await withUser(bob.identity, async (sql) => {
+      await sql`select set_config('storage.allow_delete_query', 'true', true)`;
+      return sql`delete from storage.objects where name = ${own}`;
+    });
     expect(bobRemoves.count).toBe(0);
+    // Without it a direct DELETE is refused outright (storage migration 0055, protect_objects_delete).
+    await expect(withUser(alice.identity, (sql) => sql`delete from storage.objects where name = ${own}`)).rejects.toThrow(
+      /Direct deletion from storage tables is not allowed/,
+    );
     expect(await withUser(forged, (sql) => sql`select name from storage.objects`)).toEqual([]);
     expect(await withUser(null, (sql) => sql`select name from storage.objects`)).toEqual([]);
   });

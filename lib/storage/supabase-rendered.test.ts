@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { SupabaseStorage } from "@/lib/storage/supabase";
 import { GENERATIONS_BUCKET, RENDERED_SOURCE } from "@/lib/storage/types";
+import { SERVER_WINDOW_KEY } from "@/lib/storage/upload-window";
 import { TINY_PNG } from "@/test/storage";
 
 const PROJECT = "https://abcd.supabase.co";
@@ -47,7 +48,8 @@ describe("SupabaseStorage.putRendered", () => {
     const fake = fakeBucket({});
     expect(await storage(fake).putRendered("u/generation-g.png", TINY_PNG)).toBe("written");
     expect(fake.uploads).toEqual([{ name: "u/generation-g.png", upsert: "false" }]);
-    expect(fake.objects.get("u/generation-g.png")).toEqual({ source: RENDERED_SOURCE });
+    // The key of the server window it opened rides along; the database's guard removes it (supabase-stand-in.test.ts).
+    expect(fake.objects.get("u/generation-g.png")).toEqual({ source: RENDERED_SOURCE, [SERVER_WINDOW_KEY]: expect.stringMatching(/^[\w-]{32}$/) });
   });
 
   it("keeps a person's upload (409 on create, no pipeline marker) and never overwrites it", async () => {

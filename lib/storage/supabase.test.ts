@@ -2,9 +2,10 @@
  * The Supabase adapter without a live Supabase: fetch is replaced by a small
  * stand-in that records what storage-js sends and answers in the shapes
  * Supabase Storage's routes answer with (supabase/storage src/http/routes/object).
- * This proves our requests, URL handling, paging, error mapping and the
- * sweep through this adapter; it does not prove a real project accepts
- * them, which only a run against one can.
+ * This proves our requests, URL handling, paging and error mapping. Whatever
+ * touches the database (signing, uploads, the sweep) runs against the
+ * stand-in of the real server (test/supabase-storage.ts); only
+ * npm run test:storage-contract proves the real server accepts it.
  */
 import { describe, expect, it } from "vitest";
 import { asService } from "@/lib/db/client";
@@ -13,9 +14,11 @@ import { InvalidObjectPathError } from "@/lib/storage/paths";
 import { SupabaseStorage } from "@/lib/storage/supabase";
 import { sweepOrphanedFiles } from "@/lib/storage/sweep";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
-import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
+import { uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 import { logger } from "@/lib/log";
+import { TINY_PNG } from "@/test/storage";
 import { seedGeneration, seedUser } from "@/test/support";
+import { STAND_IN_PROJECT, STAND_IN_SERVICE_KEY, supabaseStorageStandIn } from "@/test/supabase-storage";
 
 const PROJECT = "https://abcd.supabase.co";
 const SERVICE_KEY = "service-role-key-for-tests-0123456789";
@@ -45,10 +48,6 @@ function fakeSupabase(options: { objects?: string[]; answer?: (request: Recorded
     const body = recorded.body as Record<string, unknown>;
     const now = Math.floor(Date.now() / 1000);
 
-    if (request.method === "POST" && route.startsWith(`/object/upload/sign/${GENERATIONS_BUCKET}/`)) {
-      const name = route.slice(`/object/upload/sign/${GENERATIONS_BUCKET}/`.length);
-      return Response.json({ url: `/object/upload/sign/${GENERATIONS_BUCKET}/${name}?token=${fakeJwt({ url: `${GENERATIONS_BUCKET}/${name}`, exp: now + 7200 })}` });
-    }
     if (request.method === "POST" && route.startsWith(`/object/sign/${GENERATIONS_BUCKET}/`)) {
       const name = route.slice(`/object/sign/${GENERATIONS_BUCKET}/`.length);
       if (!objects.has(name)) return supabaseError("404", "not_found", "Object not found");
@@ -88,19 +87,32 @@ const adapter = (fake: ReturnType<typeof fakeSupabase>) => new SupabaseStorage({
 
 describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
   it("asks for an upsert-able signed upload URL with the service key, and reports when the database's upload window closes", async () => {
-    const fake = fakeSupabase();
-    const upload = await adapter(fake).createSignedUploadUrl("u1/generation-g1.png");
-    const [request] = fake.requests;
-    expect(request).toMatchObject({ method: "POST", url: `${API}/object/upload/sign/${GENERATIONS_BUCKET}/u1/generation-g1.png` });
+    // Signing needs the database (the server test-inserts the row): the stand-in of the real server answers it.
+    const standIn = supabaseStorageStandIn();
+    const person = await seedUser();
+    const path = generationObjectPath(person.id, await seedGeneration(person.id));
+    const requests: Request[] = [];
+    const storage = new SupabaseStorage({
+      url: STAND_IN_PROJECT,
+      serviceRoleKey: STAND_IN_SERVICE_KEY,
+      fetch: (input, init) => {
+        requests.push(new Request(input, init));
+        return standIn.fetch(input, init);
+      },
+    });
+    const upload = await storage.createSignedUploadUrl(path);
+    await standIn.close();
+    const [request] = requests;
+    expect(request).toMatchObject({ method: "POST", url: `${STAND_IN_PROJECT}/storage/v1/object/upload/sign/${GENERATIONS_BUCKET}/${path}` });
     expect(request!.headers.get("x-upsert")).toBe("true");
-    expect(request!.headers.get("authorization")).toBe(`Bearer ${SERVICE_KEY}`);
-    expect(request!.headers.get("apikey")).toBe(SERVICE_KEY);
-    expect(upload.url).toBe(`${API}/object/upload/sign/${GENERATIONS_BUCKET}/u1/generation-g1.png?token=${upload.token}`);
-    expect(upload.path).toBe("u1/generation-g1.png");
-    // Supabase's token says two hours; the window the database enforces closes after STORAGE_UPLOAD_URL_TTL_SECONDS.
+    expect(request!.headers.get("authorization")).toBe(`Bearer ${STAND_IN_SERVICE_KEY}`);
+    expect(request!.headers.get("apikey")).toBe(STAND_IN_SERVICE_KEY);
+    expect(upload.url).toBe(`${STAND_IN_PROJECT}/storage/v1/object/upload/sign/${GENERATIONS_BUCKET}/${path}?token=${upload.token}`);
+    expect(upload.path).toBe(path);
+    // The token says two hours (hosted); the window the database enforces closes after STORAGE_UPLOAD_URL_TTL_SECONDS.
     expect(Math.abs(upload.expiresAt.getTime() - (Date.now() + uploadUrlTtlSeconds() * 1000))).toBeLessThan(5_000);
     const [window] = await asService((sql) => sql<{ expiresAt: Date }[]>`
-      select expires_at from private.storage_upload_windows where bucket_id = ${GENERATIONS_BUCKET} and name = 'u1/generation-g1.png'`);
+      select expires_at from private.storage_upload_windows where bucket_id = ${GENERATIONS_BUCKET} and name = ${path}`);
     expect(window?.expiresAt.getTime()).toBe(upload.expiresAt.getTime());
   });
 
@@ -128,31 +140,23 @@ describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
   });
 
   it("sweeps: removes through Supabase exactly the files no live generation owns", async () => {
+    const standIn = supabaseStorageStandIn();
+    const storage = new SupabaseStorage({ url: STAND_IN_PROJECT, serviceRoleKey: STAND_IN_SERVICE_KEY, fetch: standIn.fetch });
     const person = await seedUser();
     const live = await seedGeneration(person.id);
     const deleted = await seedGeneration(person.id);
     const cover = generationObjectPath(person.id, live);
     const orphan = generationObjectPath(person.id, deleted);
-    // As Supabase Storage records its uploads: a row in storage.objects, through an open window, while the generation lived.
+    // Uploaded through signed URLs while the generations lived; the server records each in storage.objects.
     for (const name of [cover, orphan]) {
-      await openUploadWindow(GENERATIONS_BUCKET, name, new Date(Date.now() + 60_000));
-      await asService((sql) => sql`insert into storage.objects (bucket_id, name) values (${GENERATIONS_BUCKET}, ${name})`);
+      const { url } = await storage.createSignedUploadUrl(name);
+      expect((await standIn.fetch(url, { method: "PUT", headers: { "content-type": "image/png" }, body: TINY_PNG })).status).toBe(200);
     }
     await asService((sql) => sql`update generations set deleted_at = now() where id = ${deleted}`);
-    const fake = fakeSupabase({
-      objects: [cover, orphan],
-      // Supabase Storage deletes the object's row with the object.
-      answer: async (request) => {
-        if (request.method !== "DELETE") return undefined;
-        const prefixes = (request.body as { prefixes: string[] }).prefixes;
-        await asService((sql) => sql`delete from storage.objects where bucket_id = ${GENERATIONS_BUCKET} and name = any(${prefixes})`);
-        return undefined;
-      },
-    });
-    const result = await sweepOrphanedFiles({ storage: adapter(fake), log: logger.child({ source: "sweep-test" }) });
+    const result = await sweepOrphanedFiles({ storage, log: logger.child({ source: "sweep-test" }) });
+    await standIn.close();
     expect(result.removed).toBe(1);
-    expect(fake.requests.filter((r) => r.method === "DELETE").map((r) => (r.body as { prefixes: string[] }).prefixes)).toEqual([[orphan]]);
-    expect([...fake.objects]).toEqual([cover]);
+    expect([...standIn.files.keys()].filter((key) => key.includes(person.id))).toEqual([`${GENERATIONS_BUCKET}/${cover}`]);
   });
 
   it("removes paths in batches of at most 1,000 and does nothing for none", async () => {
@@ -188,6 +192,13 @@ describe("SupabaseStorage (storage-js wire format, no live Supabase)", () => {
     expect(wrongKey).toBeInstanceOf(SupabaseStorageError);
     expect((wrongKey as Error).message).toMatch(/could not create a signed upload URL for "postora-generations\/u1\/a\.png": invalid signature \(HTTP 400, code 403\)\./);
     expect((wrongKey as Error).message).toMatch(/SUPABASE_SERVICE_ROLE_KEY/);
+
+    // The database's guard refuses with 403 too: its message is the whole story, no hint about the key.
+    const guarded = fakeSupabase({ answer: () => supabaseError("403", "AccessDenied", "u1/a.png: this upload URL has expired: ask for a new one.") });
+    const refused = (await adapter(guarded).createSignedDownloadUrl("u1/a.png", 60).catch((error: unknown) => error)) as Error;
+    expect(refused.message).toBe(
+      'Supabase Storage could not create a signed download URL for "postora-generations/u1/a.png": u1/a.png: this upload URL has expired: ask for a new one (HTTP 400, code 403).',
+    );
 
     const noBucket = fakeSupabase({ answer: () => supabaseError("404", "Bucket not found", "Bucket not found") });
     await expect(adapter(noBucket).createSignedDownloadUrl("u1/a.png", 60)).rejects.toThrow(/Apply supabase\/migrations/);

@@ -8,10 +8,16 @@ import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/
 import { checkFolderPath, checkObjectPath } from "@/lib/storage/paths";
 import type { Sql } from "@/lib/db/client";
 import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
-import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
+import { isDuplicate, storageFailure, type StorageErrorLike } from "@/lib/storage/supabase-errors";
+import {
+  closeUploadWindow,
+  openServerWindow,
+  openUploadWindow,
+  SERVER_WINDOW_KEY,
+  shortenUploadWindow,
+  uploadUrlTtlSeconds,
+} from "@/lib/storage/upload-window";
 
-/** How long the pipeline's own upload of a rendered file may take to reach the database. */
-const RENDERED_WRITE_WINDOW_MS = 60_000;
 /** Supabase's delete endpoint takes at most 1,000 paths per request. */
 const BATCH = 1000;
 
@@ -28,7 +34,6 @@ export const noRealtimeTransport = class NoRealtime {
 } as unknown as WebSocketLikeConstructor;
 
 type Bucket = ReturnType<SupabaseClient["storage"]["from"]>;
-type StorageErrorLike = { message: string; status?: number; statusCode?: string };
 
 export type SupabaseStorageOptions = {
   url: string;
@@ -76,14 +81,19 @@ export class SupabaseStorage implements FileStorage {
 
   async createSignedUploadUrl(path: string): Promise<SignedUpload> {
     checkObjectPath(path);
+    // The window opens first: signing test-inserts the object row (then rolls it back), and the guard wants a window.
+    const windowCloses = new Date(Date.now() + uploadUrlTtlSeconds() * 1000);
+    const windowId = await openUploadWindow(this.bucket, path, windowCloses, this.db);
     // upsert: a generation's image may be uploaded again (a retry, a re-render) through a fresh URL.
     const { data, error } = await this.files.createSignedUploadUrl(path, { upsert: true });
-    if (error) throw this.failure("create a signed upload URL for", path, error);
-    // Supabase's token lasts two hours; the database's upload window (one write, live generation only) closes sooner.
-    const windowCloses = new Date(Date.now() + uploadUrlTtlSeconds() * 1000);
+    if (error) {
+      await closeUploadWindow(windowId, this.db);
+      throw storageFailure(this.bucket, "create a signed upload URL for", path, error);
+    }
+    // The token's own expiry (two hours on hosted Supabase, a minute by default self-hosted) may come first.
     const tokenExpires = tokenExpiry(data.token);
     const expiresAt = tokenExpires && tokenExpires < windowCloses ? tokenExpires : windowCloses;
-    await openUploadWindow(this.bucket, path, expiresAt, this.db);
+    if (expiresAt < windowCloses) await shortenUploadWindow(windowId, expiresAt, this.db);
     return { url: data.signedUrl, token: data.token, path: data.path, expiresAt };
   }
 
@@ -95,7 +105,7 @@ export class SupabaseStorage implements FileStorage {
     const { data, error } = await this.files.createSignedUrl(path, expiresInSeconds);
     if (error) {
       if (this.isMissingObject(error)) throw new StorageObjectNotFoundError(this.bucket, path);
-      throw this.failure("create a signed download URL for", path, error);
+      throw storageFailure(this.bucket, "create a signed download URL for", path, error);
     }
     const token = new URL(data.signedUrl).searchParams.get("token");
     return { url: data.signedUrl, expiresAt: tokenExpiry(token) ?? new Date(Date.now() + expiresInSeconds * 1000) };
@@ -108,7 +118,7 @@ export class SupabaseStorage implements FileStorage {
       const { data } = await this.files.exists(path);
       return data;
     } catch (error) {
-      throw this.failure("check whether a file exists at", path, error as StorageErrorLike);
+      throw storageFailure(this.bucket, "check whether a file exists at", path, error as StorageErrorLike);
     }
   }
 
@@ -122,28 +132,42 @@ export class SupabaseStorage implements FileStorage {
    */
   async putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult> {
     checkObjectPath(path);
-    const options = { contentType: "image/png", cacheControl: "no-cache", metadata: { source: RENDERED_SOURCE } };
-    // Every write to the bucket passes the database's upload window, the pipeline's too (one window per upload).
-    const openWindow = () => openUploadWindow(this.bucket, path, new Date(Date.now() + RENDERED_WRITE_WINDOW_MS), this.db);
-    await openWindow();
-    const created = await this.files.upload(path, png, { ...options, upsert: false });
+    const created = await this.writeRendered(path, png, false);
     if (!created.error) return "written";
-    const code = (created.error as StorageErrorLike).statusCode;
-    if (code !== "409" && (created.error as StorageErrorLike).status !== 409) throw this.failure("upload a rendered image to", path, created.error);
+    if (!isDuplicate(created.error)) throw storageFailure(this.bucket, "upload a rendered image to", path, created.error);
     const { data, error } = await this.files.info(path);
-    if (error) throw this.failure("read the metadata of", path, error);
+    if (error) throw storageFailure(this.bucket, "read the metadata of", path, error);
     if ((data.metadata as Record<string, unknown> | undefined)?.source !== RENDERED_SOURCE) return "kept";
-    await openWindow();
-    const replaced = await this.files.upload(path, png, { ...options, upsert: true });
-    if (replaced.error) throw this.failure("upload a rendered image to", path, replaced.error);
+    const replaced = await this.writeRendered(path, png, true);
+    if (replaced.error) throw storageFailure(this.bucket, "upload a rendered image to", path, replaced.error);
     return "written";
+  }
+
+  /**
+   * One write of a rendered file through a server window of its own (its
+   * key rides in user_metadata). The window is closed as soon as the server
+   * answers: a refused write (409 in the server's rolled-back test insert)
+   * would otherwise leave it open.
+   */
+  private async writeRendered(path: string, png: Uint8Array, upsert: boolean) {
+    const window = await openServerWindow(this.bucket, path, this.db);
+    try {
+      return await this.files.upload(path, png, {
+        contentType: "image/png",
+        cacheControl: "no-cache",
+        metadata: { source: RENDERED_SOURCE, [SERVER_WINDOW_KEY]: window.key },
+        upsert,
+      });
+    } finally {
+      await closeUploadWindow(window.id, this.db);
+    }
   }
 
   async remove(paths: string[]): Promise<void> {
     for (const path of paths) checkObjectPath(path);
     for (const batch of chunks(paths, BATCH)) {
       const { error } = await this.files.remove(batch);
-      if (error) throw this.failure("remove", batch.length === 1 ? batch[0]! : `${batch[0]} and ${batch.length - 1} more`, error);
+      if (error) throw storageFailure(this.bucket, "remove", batch.length === 1 ? batch[0]! : `${batch[0]} and ${batch.length - 1} more`, error);
     }
   }
 
@@ -161,7 +185,7 @@ export class SupabaseStorage implements FileStorage {
     let previous: string | null = null;
     for (;;) {
       const { data, error } = await this.files.list(folder, { limit: BATCH, offset: 0, sortBy: { column: "name", order: "asc" } });
-      if (error) throw this.failure("list the folder", `${folder}/`, error);
+      if (error) throw storageFailure(this.bucket, "list the folder", `${folder}/`, error);
       if (data.length === 0) return;
       const page = data.map((entry) => entry.name).join("\n");
       if (page === previous) {
@@ -177,7 +201,7 @@ export class SupabaseStorage implements FileStorage {
       const files = data.filter((entry) => entry.id !== null).map((entry) => `${folder}/${entry.name}`);
       if (files.length > 0) {
         const removed = await this.files.remove(files);
-        if (removed.error) throw this.failure("remove the files under", `${folder}/`, removed.error);
+        if (removed.error) throw storageFailure(this.bucket, "remove the files under", `${folder}/`, removed.error);
       }
     }
   }
@@ -185,28 +209,5 @@ export class SupabaseStorage implements FileStorage {
   private isMissingObject(error: StorageErrorLike): boolean {
     // Supabase reports a missing object as statusCode "404" (often over HTTP 400); a missing bucket says so in its message.
     return (error.statusCode === "404" || error.status === 404) && !/bucket/i.test(error.message);
-  }
-
-  private failure(action: string, path: string, error: StorageErrorLike): SupabaseStorageError {
-    const status = typeof error.status === "number" ? error.status : null;
-    const statusCode = error.statusCode ?? null;
-    const codes = [status === null ? null : String(status), statusCode];
-    let hint = "";
-    if (codes.includes("401") || codes.includes("403") || /jwt|unauthori[sz]ed|signature/i.test(error.message)) {
-      hint = " Check that SUPABASE_SERVICE_ROLE_KEY is this project's service_role key (Project Settings > API keys), not the anon key.";
-    } else if (/bucket not found/i.test(error.message)) {
-      hint = ` Apply supabase/migrations to this project: they create the "${this.bucket}" bucket.`;
-    } else if (status === null) {
-      hint = " Check SUPABASE_URL and that this server can reach it.";
-    }
-    const detail = [status === null ? null : `HTTP ${status}`, statusCode && statusCode !== String(status) ? `code ${statusCode}` : null]
-      .filter(Boolean)
-      .join(", ");
-    return new SupabaseStorageError(
-      `Supabase Storage could not ${action} "${this.bucket}/${path}": ${error.message}${detail ? ` (${detail})` : ""}.${hint}`,
-      status,
-      statusCode,
-      { cause: error },
-    );
   }
 }

@@ -6,8 +6,9 @@
  *
  * The database says what is stored: both adapters record every file in
  * storage.objects (Supabase Storage does so itself), so one query finds the
- * orphans: objects in postora-generations whose name is not the cover or a
- * slide of a live generation of that folder's user. They are removed through
+ * orphans: objects in postora-generations that match none of the bucket's
+ * file kinds (private.storage_file_kinds), or whose owner (for a cover or a
+ * slide, a live generation of that folder's user) is gone. They are removed through
  * the storage adapter, which deletes the file and its row together. A live
  * generation's file is never touched, and the storage.objects trigger stops
  * a dead generation's file from coming back, so no grace period is needed.
@@ -26,20 +27,18 @@ const BATCH = 1000;
 
 export type SweepResult = { removed: number; windowsClosed: number };
 
-/** The names of up to `limit` stored objects that no live generation owns. */
+/**
+ * The names of up to `limit` stored objects that are none of the bucket's
+ * file kinds, or whose owner no longer lives (private.storage_file_kinds:
+ * the same table the storage.objects guard reads).
+ */
 async function orphanedObjects(limit: number, db?: Sql): Promise<string[]> {
   const rows = await asService(
     (sql) => sql<{ name: string }[]>`
       select o.name
       from storage.objects o
-      cross join lateral (
-        select regexp_match(o.name, '^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/generation-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(-slide-[1-9][0-9]*)?\\.png$') as parts
-      ) parsed
       where o.bucket_id = ${GENERATIONS_BUCKET}
-        and not exists (
-          select 1 from public.generations g
-          where parsed.parts is not null
-            and g.id = parsed.parts[2]::uuid and g.user_id = parsed.parts[1]::uuid and g.deleted_at is null)
+        and not private.storage_object_is_live(o.bucket_id, o.name)
       order by o.name
       limit ${limit}`,
     db,

@@ -24,12 +24,10 @@ import { forgetFolder, forgetObjects, recordRendered, type ObjectMetadata } from
 import { checkFolderPath, checkObjectPath, encodeObjectPath } from "@/lib/storage/paths";
 import { loadSigningKey, signToken, type TokenOperation } from "@/lib/storage/signing";
 import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
-import { openUploadWindow, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
+import { closeUploadWindow, openServerWindow, openUploadWindow, SERVER_WINDOW_KEY, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 
 /** Where the local server mirrors Supabase's `/storage/v1` (see app/api/storage/v1). */
 export const LOCAL_STORAGE_API_PATH = "/api/storage/v1";
-/** How long the pipeline's own write of a rendered file may take to reach the database. */
-const RENDERED_WRITE_WINDOW_MS = 60_000;
 
 type LocalStorageOptions = {
   dataDir: string;
@@ -58,9 +56,11 @@ export class LocalStorage implements FileStorage {
 
   async createSignedUploadUrl(objectPath: string): Promise<SignedUpload> {
     checkObjectPath(objectPath);
-    const { token, expiresAt } = await this.sign("upload", objectPath, uploadUrlTtlSeconds());
-    // The token alone would be reusable until it expires; the database's window makes it one write, for a live generation.
-    await openUploadWindow(this.bucket, objectPath, expiresAt, this.db);
+    // The token alone would be reusable until it expires; the database's window makes it one write, for a live
+    // owner. It opens first, as on Supabase (whose signing test-inserts the row), and closes when the token expires.
+    const iat = Math.floor(Date.now() / 1000);
+    await openUploadWindow(this.bucket, objectPath, new Date((iat + uploadUrlTtlSeconds()) * 1000), this.db);
+    const { token, expiresAt } = await this.sign("upload", objectPath, uploadUrlTtlSeconds(), iat);
     const url = `${this.baseUrl}/object/upload/sign/${this.bucket}/${encodeObjectPath(objectPath)}?token=${token}`;
     return { url, token, path: objectPath, expiresAt };
   }
@@ -100,16 +100,22 @@ export class LocalStorage implements FileStorage {
         contentLength: png.byteLength,
         httpStatusCode: 200,
       };
-      // Every write to the bucket passes the database's upload window, the pipeline's too.
-      await openUploadWindow(this.bucket, objectPath, new Date(Date.now() + RENDERED_WRITE_WINDOW_MS), this.db);
-      // The file moves while the row's lock is held, so the disk matches the row
-      // whichever of us and a person's upload came second.
-      return await asService(async (sql) => {
-        if (!(await recordRendered(sql, this.bucket, objectPath, metadata, randomUUID(), RENDERED_SOURCE))) return "kept" as const;
-        await mkdir(path.dirname(target), { recursive: true });
-        await rename(partial, target);
-        return "written" as const;
-      }, this.db);
+      // Every write to the bucket passes the database's guard: this one through a server window of its own,
+      // closed as soon as the write is done or refused.
+      const window = await openServerWindow(this.bucket, objectPath, this.db);
+      try {
+        // The file moves while the row's lock is held, so the disk matches the row
+        // whichever of us and a person's upload came second.
+        return await asService(async (sql) => {
+          const recorded = await recordRendered(sql, this.bucket, objectPath, metadata, randomUUID(), { source: RENDERED_SOURCE, [SERVER_WINDOW_KEY]: window.key });
+          if (!recorded) return "kept" as const;
+          await mkdir(path.dirname(target), { recursive: true });
+          await rename(partial, target);
+          return "written" as const;
+        }, this.db);
+      } finally {
+        await closeUploadWindow(window.id, this.db);
+      }
     } finally {
       await unlink(partial).catch(() => {});
     }
@@ -150,8 +156,7 @@ export class LocalStorage implements FileStorage {
     return this.key;
   }
 
-  private async sign(op: TokenOperation, objectPath: string, ttlSeconds: number) {
-    const iat = Math.floor(Date.now() / 1000);
+  private async sign(op: TokenOperation, objectPath: string, ttlSeconds: number, iat = Math.floor(Date.now() / 1000)) {
     const exp = iat + ttlSeconds;
     const token = signToken(await this.signingKey(), { url: `${this.bucket}/${objectPath}`, op, iat, exp });
     return { token, expiresAt: new Date(exp * 1000) };

@@ -39,8 +39,8 @@ export async function bucketRules(sql: Sql, bucket: string): Promise<BucketRules
 
 /**
  * The database refuses a write for a deleted generation or a purged user,
- * and through a used or expired upload window
- * (supabase/migrations/20261205020000_storage_writes_for_live_generations.sql);
+ * and through a used or expired upload window (private.guard_generation_file_write,
+ * supabase/migrations/20261207010100_storage_file_kinds.sql);
  * that refusal is answered like Supabase Storage's own (403).
  */
 async function refusedAs403<T>(write: Promise<T>): Promise<T> {
@@ -70,14 +70,21 @@ export async function recordObject(sql: Sql, bucket: string, objectPath: string,
  * The upsert takes the row's lock, so it and a person's upload landing at
  * the same moment are ordered. False: a person's upload is there and stays.
  */
-export async function recordRendered(sql: Sql, bucket: string, objectPath: string, metadata: ObjectMetadata, version: string, source: string): Promise<boolean> {
+export async function recordRendered(
+  sql: Sql,
+  bucket: string,
+  objectPath: string,
+  metadata: ObjectMetadata,
+  version: string,
+  userMetadata: { source: string } & Record<string, string>,
+): Promise<boolean> {
   const rows = await refusedAs403(sql`
     insert into storage.objects (bucket_id, name, metadata, user_metadata, version)
-    values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${sql.json({ source })}, ${version})
+    values (${bucket}, ${objectPath}, ${sql.json(metadata)}, ${sql.json(userMetadata)}, ${version})
     on conflict (bucket_id, name) do update
       set metadata = excluded.metadata, user_metadata = excluded.user_metadata, version = excluded.version,
           updated_at = now(), last_accessed_at = now()
-      where storage.objects.user_metadata ->> 'source' = ${source}
+      where storage.objects.user_metadata ->> 'source' = ${userMetadata.source}
     returning id`);
   return rows.length > 0;
 }
@@ -88,11 +95,23 @@ export async function objectMetadata(sql: Sql, bucket: string, objectPath: strin
   return row?.metadata ?? null;
 }
 
+/**
+ * Supabase's storage schema refuses a direct DELETE on storage.objects
+ * (trigger protect_objects_delete, its migration 0055) unless the
+ * transaction sets storage.allow_delete_query, as Supabase Storage itself
+ * does for every request; the local server is Supabase Storage here.
+ */
+async function allowDeletes(sql: Sql): Promise<void> {
+  await sql`select set_config('storage.allow_delete_query', 'true', true)`;
+}
+
 export async function forgetObjects(sql: Sql, bucket: string, objectPaths: string[]): Promise<void> {
+  await allowDeletes(sql);
   await sql`delete from storage.objects where bucket_id = ${bucket} and name in ${sql(objectPaths)}`;
 }
 
 /** Every object under `<folder>/`, nested ones included. */
 export async function forgetFolder(sql: Sql, bucket: string, folder: string): Promise<void> {
+  await allowDeletes(sql);
   await sql`delete from storage.objects where bucket_id = ${bucket} and starts_with(name, ${`${folder}/`})`;
 }

@@ -42,7 +42,11 @@ async function authorise(storage: LocalStorage, request: SignedRequest, op: Toke
   const check = verifyToken(await storage.signingKey(), request.token);
   if (!check.ok) {
     if (check.reason === "expired") {
-      throw new StorageRequestError(400, "ExpiredToken", "The provided token has expired: ask the API for a new signed URL.");
+      const message =
+        op === "upload"
+          ? "This upload URL has expired: ask for a new one (createGenerationUploadUrl)."
+          : "This download URL has expired: ask the API for a new one.";
+      throw new StorageRequestError(400, "ExpiredToken", message);
     }
     if (check.reason === "signature") {
       throw new StorageRequestError(
