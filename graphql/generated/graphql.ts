@@ -24,6 +24,8 @@ export type CreateCheckoutSessionInput = {
 export type CreateGenerationDownloadUrlInput = {
   /** Seconds the URL stays valid: 10 to 3600 (default 300). */
   expiresIn?: number | null | undefined;
+  /** PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored). */
+  format?: DownloadFormat | null | undefined;
   /** The generation's global id. */
   id: string;
   /** For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1). */
@@ -68,6 +70,13 @@ export type DeleteTemplateInput = {
   id: string;
 };
 
+/** Which file of a generation to download. */
+export type DownloadFormat =
+  /** A completed carousel as one PDF, a 1080x1350 pt page per slide: what LinkedIn posts as a document. */
+  | 'PDF'
+  /** The image (or a carousel's chosen slide). */
+  | 'PNG';
+
 /** Where a generation is: QUEUED → PROCESSING → COMPLETED, or FAILED (which retryGeneration can QUEUE again). */
 export type GenerationStatus =
   /** Made; final. */
@@ -83,7 +92,7 @@ export type GenerationStatus =
 export type OutputFormat =
   /** A list of bullet points. */
   | 'BULLET_POINTS'
-  /** A Canva design. */
+  /** A quote card (1080x1080): one line of the text, drawn large. The name is historical: any finished generation becomes a Canva design with sendGenerationToCanva. */
   | 'CANVA_DESIGN'
   /** A carousel of slides. */
   | 'CAROUSEL';

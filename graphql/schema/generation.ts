@@ -2,7 +2,7 @@ import { builder } from "@/graphql/builder";
 import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
-import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { DownloadFormatEnum, GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
 import { ValidationError } from "@/lib/errors";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
@@ -124,9 +124,9 @@ const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implem
 });
 
 const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
-  description: "A short-lived URL to GET the image from.",
+  description: "A short-lived URL to GET the image (or a carousel's PDF) from.",
   fields: (t) => ({
-    url: t.exposeString("url", { description: "The signed URL to GET the PNG from." }),
+    url: t.exposeString("url", { description: "The signed URL to GET the file from: the PNG, or the PDF when format PDF was asked for." }),
     expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
   }),
 });
@@ -223,6 +223,12 @@ builder.relayMutationField(
         description: "For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1).",
         validate: { int: true, min: [1, { message: "must be at least 1 (the cover)" }], max: [10, { message: "must be at most 10" }] },
       }),
+      format: t.field({
+        type: DownloadFormatEnum,
+        required: false,
+        defaultValue: "PNG",
+        description: "PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored).",
+      }),
       expiresIn: t.int({
         required: false,
         defaultValue: 300,
@@ -236,10 +242,16 @@ builder.relayMutationField(
     }),
   },
   {
-    description: "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded).",
+    description: "A signed URL to download the image of one of your generations, or a carousel's PDF (FAILED_PRECONDITION until it exists).",
     authScopes: { signedIn: true },
     resolve: (_root, { input }, ctx) =>
-      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300, input.slide ?? 1),
+      createGenerationDownloadUrl(
+        ctx,
+        databaseId(input.id, "input.id", "Generation"),
+        input.expiresIn ?? 300,
+        input.slide ?? 1,
+        input.format === "PDF" ? "pdf" : "png",
+      ),
   },
   {
     description: "The generation and a URL to download its image from.",

@@ -10,6 +10,7 @@
  */
 import PDFDocument from "pdfkit";
 import { CAROUSEL_SIZE } from "@/lib/render/cards";
+import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
 
 /** A carousel page's size in points: the slide's size in pixels. */
 export const CAROUSEL_PAGE = CAROUSEL_SIZE;
@@ -34,4 +35,26 @@ export function carouselPdf(slides: readonly Uint8Array[], title: string): Promi
       reject(error as Error);
     }
   });
+}
+
+/** A file the pipeline stores: an image, or a carousel's PDF. */
+export type RenderedFile = { path: string; png: Uint8Array; contentType?: RenderedContentType };
+
+/** The PDF file of a carousel the pipeline just rendered, from its slides' PNGs (in order). */
+export async function carouselPdfFile(userId: string, generationId: string, slides: readonly RenderedFile[], title: string): Promise<RenderedFile> {
+  return { path: generationPdfPath(userId, generationId), png: await carouselPdf(slides.map((slide) => slide.png), title), contentType: "application/pdf" };
+}
+
+/**
+ * The stored PDF of a completed carousel, made from its stored slides the
+ * first time it is asked for (a carousel completed before PDFs existed).
+ * Returns its path. Two requests at once may both make it; the bytes are
+ * the same slides either way, and the second write replaces the first.
+ */
+export async function ensureCarouselPdf(storage: FileStorage, carousel: { id: string; userId: string; slides: readonly { title: string }[] }): Promise<string> {
+  const path = generationPdfPath(carousel.userId, carousel.id);
+  if (await storage.exists(path)) return path;
+  const pngs = await Promise.all(carousel.slides.map((_, index) => storage.read(generationSlidePath(carousel.userId, carousel.id, index + 1))));
+  await storage.putRendered(path, await carouselPdf(pngs, carousel.slides[0]?.title ?? "Carousel"), "application/pdf");
+  return path;
 }
