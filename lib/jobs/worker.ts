@@ -22,6 +22,8 @@ import type { Logger } from "@/lib/log";
 import { processGeneration, type PipelineDeps } from "@/lib/generations/pipeline";
 import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/queue";
 import { sweepOrphanedFiles } from "@/lib/storage/sweep";
+import { CANVA_SEND_TASK } from "@/lib/canva/send";
+import { canvaSendTask } from "@/lib/canva/send-task";
 
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
@@ -186,6 +188,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     noHandleSignals: true,
     taskList: {
       [GENERATE_POST_TASK]: task,
+      [CANVA_SEND_TASK]: canvaSendTask({ storage: options.pipeline.storage, db, log: log.child({ source: "canva-send" }) }),
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
         log.info("storage sweep done", swept);
