@@ -91,6 +91,7 @@ const PROPERTIES_OF_FIELD: Record<string, readonly (keyof GenerationRow)[]> = {
   failureReason: ["failureReason"],
   completedAt: ["completedAt"],
   canvaDesignId: ["canvaDesignId"],
+  canva: ["id"],
   status: ["status"],
   createdAt: ["createdAt"],
   hasFile: ["id", "userId"],

@@ -7,6 +7,7 @@ import "@/graphql/schema/subscription";
 import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
 import "@/graphql/schema/api-key";
+import "@/graphql/schema/canva";
 import type { GraphQLObjectType, GraphQLSchema } from "graphql";
 import { builder } from "@/graphql/builder";
 import { globalIdOf, NODE_TYPES } from "@/graphql/ids";

@@ -51,7 +51,7 @@ export class CanvaNotConnectedError extends PreconditionError {
   }
 }
 
-export const clientOf = (deps: CanvaDeps): CanvaClient => deps.client ?? canvaClient(deps.canva);
+const clientOf = (deps: CanvaDeps): CanvaClient => deps.client ?? canvaClient(deps.canva);
 const hash = (text: string) => createHash("sha256").update(text).digest("base64url");
 const accessContext = (userId: string) => `canva:access:${userId}`;
 const refreshContext = (userId: string) => `canva:refresh:${userId}`;
@@ -124,7 +124,7 @@ export async function canvaAccountOf(deps: Pick<CanvaDeps, "db">, userId: string
 }
 
 /** Canva stopped accepting the grant: forget its tokens and say why. */
-export async function markDisconnected(deps: Pick<CanvaDeps, "db" | "log">, userId: string, reason = RECONNECT_REASON): Promise<void> {
+async function markDisconnected(deps: Pick<CanvaDeps, "db" | "log">, userId: string, reason = RECONNECT_REASON): Promise<void> {
   await asService(
     (sql) => sql`
       update private.canva_accounts

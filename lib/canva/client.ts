@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { CanvaConfig } from "@/lib/env";
 
 /** Exactly what Postora asks a person to allow. */
-export const CANVA_SCOPES = ["asset:write", "design:content:write", "design:meta:read", "profile:read"] as const;
+const CANVA_SCOPES = ["asset:write", "design:content:write", "design:meta:read", "profile:read"] as const;
 
 export class CanvaApiError extends Error {
   constructor(

@@ -32,7 +32,7 @@ async function finished(outputFormat: "carousel" | "bullet_points" | "canva_desi
 const designOf = async (generationId: string) =>
   (await asService((sql) => sql<{ canvaDesignId: string | null }[]>`select canva_design_id from generations where id = ${generationId}`))[0]!.canvaDesignId;
 const standInDesigns = async () => (await canva.control("state")).designs as { id: string; pages: number; width: number | null; height: number | null }[];
-const sendOf = async (generationId: string) => (await sendsOf(undefined, person.id, [generationId])).get(generationId);
+const sendOf = async (generationId: string) => (await sendsOf(undefined, person.id, [generationId])).sends.get(generationId);
 
 beforeAll(async () => {
   canva = await canvaHarness();
@@ -53,7 +53,7 @@ describe("sending to Canva", () => {
     const design = (await standInDesigns()).find((candidate) => candidate.id === (outcome as { designId: string }).designId);
     expect(design).toMatchObject({ pages: 6 });
     expect(await sendOf(job.generationId)).toMatchObject({ status: "ready", failureReason: null, finishedAt: expect.any(Date) });
-  });
+  }, 120_000);
 
   it("uploads a card as an asset and makes a design of its size; a send in flight is returned, a later one replaces the design", async () => {
     const job = await finished("canva_design");

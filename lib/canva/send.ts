@@ -27,7 +27,7 @@ import { generationObjectPath, type FileStorage } from "@/lib/storage/types";
 export const CANVA_SEND_TASK = "canva_send";
 const MAX_ATTEMPTS = 5;
 
-export type SendStatus = "queued" | "sending" | "ready" | "failed";
+type SendStatus = "queued" | "sending" | "ready" | "failed";
 export type CanvaSendState = { status: SendStatus; failureReason: string | null; requestedAt: Date; finishedAt: Date | null };
 export type SendDeps = CanvaDeps & { storage: FileStorage };
 
@@ -54,21 +54,32 @@ export async function requestSend(deps: Pick<CanvaDeps, "db">, userId: string, g
       on conflict (generation_id) do update set status = 'queued', failure_reason = null, requested_at = now(), finished_at = null
       returning status, failure_reason, requested_at, finished_at`;
     await sql`
-      select graphile_worker.add_job(${CANVA_SEND_TASK}::text, ${JSON.stringify({ generationId, userId })}::json,
+      select graphile_worker.add_job(${CANVA_SEND_TASK}::text, ${sql.json({ generationId, userId })}::json,
                job_key => ${`canva-send:${generationId}`}::text, max_attempts => ${MAX_ATTEMPTS}::int)`;
     return state!;
   }, deps.db);
 }
 
-/** The latest send of each of these generations (the service path; callers pass only their own ids). */
-export async function sendsOf(db: Sql | undefined, userId: string, generationIds: readonly string[]): Promise<Map<string, CanvaSendState>> {
+/** The latest send, and the design, of each of these generations of this person (the service path). */
+export async function sendsOf(
+  db: Sql | undefined,
+  userId: string,
+  generationIds: readonly string[],
+): Promise<{ sends: Map<string, CanvaSendState>; designs: Map<string, string> }> {
   const rows = await asService(
-    (sql) => sql<(CanvaSendState & { generationId: string })[]>`
-      select generation_id, status, failure_reason, requested_at, finished_at from private.canva_sends
-       where user_id = ${userId} and generation_id = any(${generationIds as string[]})`,
+    (sql) => sql<(Partial<CanvaSendState> & { id: string; canvaDesignId: string | null })[]>`
+      select g.id, g.canva_design_id, s.status, s.failure_reason, s.requested_at, s.finished_at
+        from public.generations g left join private.canva_sends s on s.generation_id = g.id
+       where g.user_id = ${userId} and g.id = any(${generationIds as string[]})`,
     db,
   );
-  return new Map(rows.map(({ generationId, ...state }) => [generationId, state]));
+  const sends = new Map<string, CanvaSendState>();
+  const designs = new Map<string, string>();
+  for (const { id, canvaDesignId, ...send } of rows) {
+    if (send.status) sends.set(id, send as CanvaSendState);
+    if (canvaDesignId) designs.set(id, canvaDesignId);
+  }
+  return { sends, designs };
 }
 
 type SendJob = { generationId: string; userId: string };

@@ -13,7 +13,7 @@ import { CAROUSEL_SIZE } from "@/lib/render/cards";
 import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
 
 /** A carousel page's size in points: the slide's size in pixels. */
-export const CAROUSEL_PAGE = CAROUSEL_SIZE;
+const CAROUSEL_PAGE = CAROUSEL_SIZE;
 
 /** The PDF of a carousel whose slides are these PNGs (slide 1 first). */
 export function carouselPdf(slides: readonly Uint8Array[], title: string): Promise<Buffer> {
