@@ -108,6 +108,18 @@ const rawSchema = z.object({
   STRIPE_PRICE_PRO: optional(stripePriceIds),
   STRIPE_PRICE_BUSINESS: optional(stripePriceIds),
   STRIPE_API_URL: optional(z.url({ message: "must be an absolute URL such as http://127.0.0.1:12111 (stripe-mock); unset means https://api.stripe.com" })),
+
+  CANVA_CLIENT_ID: optional(z.string().regex(/^[A-Za-z0-9_-]{4,100}$/, "must be the Client ID from Canva's developer portal (letters, digits, - or _)")),
+  CANVA_CLIENT_SECRET: optional(z.string().min(8, "looks too short to be a Canva client secret")),
+  CANVA_API_URL: optional(z.url({ message: "must be an absolute URL such as https://api.canva.com/rest" })),
+  CANVA_AUTHORIZE_URL: optional(z.url({ message: "must be an absolute URL such as https://www.canva.com/api/oauth/authorize" })),
+  CANVA_REDIRECT_URL: optional(
+    z.url({ message: "must be the absolute redirect URL registered with Canva, e.g. http://127.0.0.1:3000/api/canva/callback" }).refine(
+      (value) => new URL(value).hostname !== "localhost",
+      { message: "must not use localhost: Canva rejects it; use 127.0.0.1" },
+    ),
+  ),
+  CANVA_STAND_IN_PORT: optional(z.coerce.number().int().min(1).max(65535)),
 });
 
 export type Env = ReturnType<typeof buildEnv>;
@@ -129,6 +141,47 @@ function pairProblems(raw: Record<string, unknown>, names: string[], purpose: st
   return missing.map(
     (name) => `${name} is missing: ${purpose} needs ${names.join(" and ")} together (set it, or unset ${set.join(", ")}).`,
   );
+}
+
+/** Canva's own endpoints (lib/canva/client.ts); the stand-in mirrors their paths. */
+const CANVA_API_URL = "https://api.canva.com/rest";
+const CANVA_AUTHORIZE_URL = "https://www.canva.com/api/oauth/authorize";
+/** The stand-in's fixed credentials: it runs only on this machine and never in production. */
+export const CANVA_STAND_IN_CLIENT = { clientId: "postora-stand-in", clientSecret: "stand-in-client-secret" } as const;
+
+export type CanvaConfig = {
+  clientId: string;
+  clientSecret: string;
+  apiUrl: string;
+  authorizeUrl: string;
+  redirectUrl: string;
+  /** Set when no CANVA_CLIENT_ID is: the local stand-in (lib/canva/stand-in.ts) to start on this port. */
+  standInPort: number | null;
+};
+
+function canvaConfig(raw: z.infer<typeof rawSchema>, appUrl: string, isProduction: boolean): CanvaConfig | null {
+  // Canva refuses localhost redirect URLs; 127.0.0.1 is the same machine.
+  const redirectUrl = raw.CANVA_REDIRECT_URL ?? `${appUrl.replace("//localhost", "//127.0.0.1")}/api/canva/callback`;
+  if (raw.CANVA_CLIENT_ID && raw.CANVA_CLIENT_SECRET) {
+    return {
+      clientId: raw.CANVA_CLIENT_ID,
+      clientSecret: raw.CANVA_CLIENT_SECRET,
+      apiUrl: (raw.CANVA_API_URL ?? CANVA_API_URL).replace(/\/$/, ""),
+      authorizeUrl: raw.CANVA_AUTHORIZE_URL ?? CANVA_AUTHORIZE_URL,
+      redirectUrl,
+      standInPort: null,
+    };
+  }
+  if (isProduction) return null;
+  const port = raw.CANVA_STAND_IN_PORT ?? raw.PORT + 10;
+  const standIn = `http://127.0.0.1:${port}`;
+  return {
+    ...CANVA_STAND_IN_CLIENT,
+    apiUrl: (raw.CANVA_API_URL ?? `${standIn}/rest`).replace(/\/$/, ""),
+    authorizeUrl: raw.CANVA_AUTHORIZE_URL ?? `${standIn}/api/oauth/authorize`,
+    redirectUrl,
+    standInPort: port,
+  };
 }
 
 const DEFAULT_MODELS = { openai: "gpt-4o-mini", anthropic: "claude-haiku-4-5" } as const;
@@ -222,6 +275,8 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
       /** Where the API client sends requests (stripe-mock, a test stand-in); null = Stripe itself. */
       apiUrl: raw.STRIPE_API_URL ?? null,
     },
+    /** Canva Connect (Open in Canva); null in production without CANVA_CLIENT_ID (the feature is off). */
+    canva: canvaConfig(raw, appUrl, isProduction),
   };
 }
 
@@ -241,6 +296,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const problems = [
     ...pairProblems(raw, ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"], "Supabase Storage"),
     ...pairProblems(raw, ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"], "Clerk sign-in"),
+    ...pairProblems(raw, ["CANVA_CLIENT_ID", "CANVA_CLIENT_SECRET"], "Open in Canva"),
   ];
   if (raw.AI_PROVIDER === "openai" && !raw.OPENAI_API_KEY)
     problems.push("OPENAI_API_KEY is missing: AI_PROVIDER=openai needs it (platform.openai.com > API keys), or choose another AI_PROVIDER.");

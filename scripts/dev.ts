@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { seed } from "@/lib/db/migrate";
 import { ConfigError, getEnv } from "@/lib/env";
+import { startCanvaStandIn } from "@/lib/canva/stand-in";
 import { startWorkerFromEnv } from "@/lib/jobs/from-env";
 import { logger } from "@/lib/log";
 import { prepareDatabase, say } from "@/scripts/database";
@@ -22,6 +23,9 @@ async function main() {
   if (embedded) await seed(databaseUrl);
   const worker = await startWorkerFromEnv(env, { log: logger.child({ source: "worker" }), connectionString: databaseUrl });
   say(`generation worker running (${env.worker.concurrency} at a time, writer: ${env.ai.provider})`);
+  // No CANVA_CLIENT_ID: "Open in Canva" talks to a local stand-in (lib/canva/stand-in.ts), like local storage.
+  const canvaStandIn = env.canva?.standInPort ? await startCanvaStandIn({ port: env.canva.standInPort, isProduction: env.isProduction }) : null;
+  if (canvaStandIn) say(`Canva stand-in: ${canvaStandIn.origin} (no CANVA_CLIENT_ID set)`);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, "dev", "--port", String(env.port)], {
@@ -62,6 +66,7 @@ async function main() {
         });
       }
       await workerStopped;
+      await canvaStandIn?.close();
       await embedded?.stop();
       say("stopped");
     } catch (error) {

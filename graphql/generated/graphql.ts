@@ -24,6 +24,8 @@ export type CreateCheckoutSessionInput = {
 export type CreateGenerationDownloadUrlInput = {
   /** Seconds the URL stays valid: 10 to 3600 (default 300). */
   expiresIn?: number | null | undefined;
+  /** PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored). */
+  format?: DownloadFormat | null | undefined;
   /** The generation's global id. */
   id: string;
   /** For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1). */
@@ -70,6 +72,13 @@ export type DeleteTemplateInput = {
   id: string;
 };
 
+/** Which file of a generation to download. */
+export type DownloadFormat =
+  /** A completed carousel as one PDF, a 1080x1350 pt page per slide: what LinkedIn posts as a document. */
+  | 'PDF'
+  /** The image (or a carousel's chosen slide). */
+  | 'PNG';
+
 /** Where a generation is: QUEUED → PROCESSING → COMPLETED, or FAILED (which retryGeneration can QUEUE again). */
 export type GenerationStatus =
   /** Made; final. */
@@ -85,7 +94,7 @@ export type GenerationStatus =
 export type OutputFormat =
   /** A list of bullet points. */
   | 'BULLET_POINTS'
-  /** A Canva design. */
+  /** A quote card (1080x1080): one line of the text, drawn large. The name is historical: any finished generation becomes a Canva design with sendGenerationToCanva. */
   | 'CANVA_DESIGN'
   /** A carousel of slides. */
   | 'CAROUSEL';
@@ -116,7 +125,10 @@ export type Tier =
 export type UpdateGenerationInput = {
   /** The post's bullet points (at most 50, each at most 500 characters); null clears them. */
   bulletPoints?: Array<string> | null | undefined;
-  /** The Canva design made from it (1 to 100 letters, digits, - or _); null clears it. */
+  /**
+   * No longer settable: any value is refused with BAD_USER_INPUT. sendGenerationToCanva makes the design and records its id.
+   * @deprecated A send makes the Canva design and records its id: use sendGenerationToCanva. Setting it is refused.
+   */
   canvaDesignId?: string | null | undefined;
   /** The generation's global id. */
   id: string;

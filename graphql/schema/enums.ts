@@ -25,8 +25,16 @@ export const OutputFormatEnum = builder.enumType("OutputFormat", {
   values: valuesOf(OUTPUT_FORMATS, {
     bullet_points: "A list of bullet points.",
     carousel: "A carousel of slides.",
-    canva_design: "A Canva design.",
+    canva_design: "A quote card (1080x1080): one line of the text, drawn large. The name is historical: any finished generation becomes a Canva design with sendGenerationToCanva.",
   }),
+});
+
+export const DownloadFormatEnum = builder.enumType("DownloadFormat", {
+  description: "Which file of a generation to download.",
+  values: {
+    PNG: { value: "PNG", description: "The image (or a carousel's chosen slide)." },
+    PDF: { value: "PDF", description: "A completed carousel as one PDF, a 1080x1350 pt page per slide: what LinkedIn posts as a document." },
+  } as const,
 });
 
 export const TierEnum = builder.enumType("Tier", {

@@ -19,7 +19,8 @@ import {
 import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
-import { generationSlidePath } from "@/lib/storage/types";
+import { generationPdfPath, generationSlidePath } from "@/lib/storage/types";
+import { readPdf } from "@/test/pdf";
 import { ARTICLE, startTestWorker, type TestWorker } from "@/test/pipeline";
 import { decodePng } from "@/test/png";
 import { storageFetch } from "@/test/storage";
@@ -57,8 +58,8 @@ async function poll(id: string): Promise<NonNullable<GenerationQuery["generation
   throw new Error(`generation ${id} did not finish`);
 }
 
-const download = (id: string, slide?: number) =>
-  postDocument(server, CreateGenerationDownloadUrlDocument, { authorization: person.authorization, variables: { input: { id, slide } } });
+const download = (id: string, slide?: number, format?: "PNG" | "PDF") =>
+  postDocument(server, CreateGenerationDownloadUrlDocument, { authorization: person.authorization, variables: { input: { id, slide, format } } });
 
 describe("a carousel through the API", () => {
   it("exposes slides, completedAt and a download URL for every slide", async () => {
@@ -83,6 +84,12 @@ describe("a carousel through the API", () => {
       expect(bytes.length).toBeLessThan(300 * 1024);
       expect(decodePng(bytes)).toEqual({ width: 1080, height: 1350 });
     }
+    // The LinkedIn-ready PDF: one 1080x1350 pt page per slide.
+    const pdf = await download(id, undefined, "PDF");
+    expect(pdf.body.errors).toBeUndefined();
+    const pdfBytes = new Uint8Array(await (await storageFetch(pdf.body.data!.createGenerationDownloadUrl.download.url)).arrayBuffer());
+    expect(await readPdf(pdfBytes)).toMatchObject({ pages: 6, pageSizes: Array.from({ length: 6 }, () => "1080 x 1350") });
+
     const tooFar = await download(id, 7);
     expect(tooFar.body.errors?.[0]?.extensions).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect(tooFar.body.errors?.[0]?.message).toBe("This carousel has 6 slides; ask for a slide from 1 to 6.");
@@ -91,6 +98,7 @@ describe("a carousel through the API", () => {
     expect(body.errors).toBeUndefined();
     const rawId = decodeGlobalID(id).id;
     for (let n = 1; n <= 6; n++) expect(await getLocalStorage().exists(generationSlidePath(person.id, rawId, n))).toBe(false);
+    expect(await getLocalStorage().exists(generationPdfPath(person.id, rawId))).toBe(false);
   });
 
   it("a failure shows its reason; after a fix, retryGeneration queues it again and it completes", async () => {
@@ -107,6 +115,10 @@ describe("a carousel through the API", () => {
     expect(body.data!.retryGeneration.generation).toMatchObject({ status: "QUEUED" });
     const done = await poll(id);
     expect(done).toMatchObject({ status: "COMPLETED", failureReason: null });
+    expect((await download(id, undefined, "PDF")).body.errors?.[0]).toMatchObject({
+      message: "Only a CAROUSEL has a PDF; ask for format PNG.",
+      extensions: { code: "FAILED_PRECONDITION" },
+    });
     expect(done.bulletPoints).toHaveLength(3);
   });
 

@@ -157,18 +157,24 @@ describe("files: upload, then download the same bytes", () => {
 });
 
 describe("updateGeneration", () => {
-  it("sets bullet points and the Canva id, and has no say over status", async () => {
+  it("sets bullet points, refuses a hand-set Canva id, and has no say over status", async () => {
     const { generation } = await create(alice);
     const update = (input: { bulletPoints?: string[] | null; canvaDesignId?: string | null }) =>
       postDocument(server, UpdateGenerationDocument, { authorization: alice.authorization, variables: { input: { id: generation.id, ...input } } });
-    const done = await update({ bulletPoints: ["One", "Two"], canvaDesignId: "DAF_abc-123" });
-    expect(done.body.data?.updateGeneration.generation).toMatchObject({ status: "QUEUED", bulletPoints: ["One", "Two"], canvaDesignId: "DAF_abc-123" });
+    const done = await update({ bulletPoints: ["One", "Two"] });
+    expect(done.body.data?.updateGeneration.generation).toMatchObject({ status: "QUEUED", bulletPoints: ["One", "Two"], canvaDesignId: null });
     const cleared = await update({ bulletPoints: null });
-    expect(cleared.body.data?.updateGeneration.generation).toMatchObject({ bulletPoints: null, canvaDesignId: "DAF_abc-123" });
+    expect(cleared.body.data?.updateGeneration.generation).toMatchObject({ bulletPoints: null, canvaDesignId: null });
     const empty = await update({});
-    expect(empty.body.errors?.[0]?.message).toMatch(/Send at least one of bulletPoints or canvaDesignId/);
-    const badCanva = await update({ canvaDesignId: "not valid!" });
-    expect(badCanva.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.canvaDesignId" });
+    expect(empty.body.errors?.[0]?.message).toMatch(/Send bulletPoints/);
+    for (const canvaDesignId of ["DAF_abc-123", null]) {
+      const byHand = await update({ bulletPoints: ["Three"], canvaDesignId });
+      expect(byHand.body.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/canvaDesignId can no longer be set by hand: sendGenerationToCanva/),
+        extensions: { code: "BAD_USER_INPUT", field: "input.canvaDesignId" },
+      });
+    }
+    expect((await update({ bulletPoints: ["Four"] })).body.data?.updateGeneration.generation).toMatchObject({ bulletPoints: ["Four"], canvaDesignId: null });
     const status = await postGraphQL(server, `mutation($id: ID!) { updateGeneration(input: { id: $id, status: COMPLETED }) { generation { id } } }`, {
       authorization: alice.authorization,
       variables: { id: generation.id },

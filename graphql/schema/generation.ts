@@ -3,8 +3,9 @@ import { builder } from "@/graphql/builder";
 import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
-import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { DownloadFormatEnum, GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
 import { Slide } from "@/graphql/schema/slide";
+import { ValidationError } from "@/lib/errors";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
   createGeneration,
@@ -17,6 +18,9 @@ import {
 import { isLanguageTag } from "@/lib/render/language";
 import { IMAGE_SIZE } from "@/lib/render/sizes";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
+
+const CANVA_DESIGN_ID_REFUSED =
+  "canvaDesignId can no longer be set by hand: sendGenerationToCanva(input: { id }) makes the Canva design and records its id.";
 
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
@@ -95,6 +99,7 @@ const PROPERTIES_OF_FIELD: Record<string, readonly (keyof GenerationRow)[]> = {
   altText: ["altText"],
   completedAt: ["completedAt"],
   canvaDesignId: ["canvaDesignId"],
+  canva: ["id"],
   status: ["status"],
   createdAt: ["createdAt"],
   hasFile: ["id", "userId"],
@@ -128,10 +133,10 @@ const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implem
 });
 
 const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
-  description: "A short-lived URL to GET the image from.",
+  description: "A short-lived URL to GET the image (or a carousel's PDF) from.",
   authScopes: READ_SCOPES,
   fields: (t) => ({
-    url: t.exposeString("url", { description: "The signed URL to GET the PNG from." }),
+    url: t.exposeString("url", { description: "The signed URL to GET the file from: the PNG, or the PDF when format PDF was asked for." }),
     expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
   }),
 });
@@ -239,6 +244,12 @@ builder.relayMutationField(
         description: "For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1).",
         validate: { int: true, min: [1, { message: "must be at least 1 (the cover)" }], max: [10, { message: "must be at most 10" }] },
       }),
+      format: t.field({
+        type: DownloadFormatEnum,
+        required: false,
+        defaultValue: "PNG",
+        description: "PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored).",
+      }),
       expiresIn: t.int({
         required: false,
         defaultValue: 300,
@@ -253,13 +264,19 @@ builder.relayMutationField(
   },
   {
     description:
-      "A signed URL to download the image of one of your generations (FAILED_PRECONDITION until it is uploaded). " +
+      "A signed URL to download the image of one of your generations, or a carousel's PDF (FAILED_PRECONDITION until it exists). " +
       "A read: it needs the `read` scope, not `write` (it changes nothing).",
     // Reading the image is reading: `read` instead of the Mutation type's `write`.
     skipTypeScopes: true,
     authScopes: { $all: { signedIn: true, read: true } },
     resolve: (_root, { input }, ctx) =>
-      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300, input.slide ?? 1),
+      createGenerationDownloadUrl(
+        ctx,
+        databaseId(input.id, "input.id", "Generation"),
+        input.expiresIn ?? 300,
+        input.slide ?? 1,
+        input.format === "PDF" ? "pdf" : "png",
+      ),
   },
   {
     description: "The generation and a URL to download its image from.",
@@ -286,24 +303,19 @@ builder.relayMutationField(
       }),
       canvaDesignId: t.string({
         required: false,
-        description: "The Canva design made from it (1 to 100 letters, digits, - or _); null clears it.",
-        validate: { regex: [/^[A-Za-z0-9_-]{1,100}$/, { message: "must be a Canva design id: 1 to 100 letters, digits, - or _" }] },
+        deprecationReason: "A send makes the Canva design and records its id: use sendGenerationToCanva. Setting it is refused.",
+        description: "No longer settable: any value is refused with BAD_USER_INPUT. sendGenerationToCanva makes the design and records its id.",
       }),
     }),
-    validate: [
-      (input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined,
-      { message: "Send at least one of bulletPoints or canvaDesignId." },
-    ],
+    validate: [(input) => input.bulletPoints !== undefined || input.canvaDesignId !== undefined, { message: "Send bulletPoints." }],
   },
   {
-    description: "Changes the bullet points or Canva design of one of your generations. Its status is the pipeline's (see retryGeneration).",
+    description: "Changes the bullet points of one of your generations. Its status is the pipeline's (see retryGeneration), its Canva design a send's.",
     authScopes: { signedIn: true },
-    resolve: async (_root, { input }, ctx) => ({
-      generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), {
-        bulletPoints: input.bulletPoints,
-        canvaDesignId: input.canvaDesignId,
-      }),
-    }),
+    resolve: async (_root, { input }, ctx) => {
+      if (input.canvaDesignId !== undefined) throw new ValidationError(CANVA_DESIGN_ID_REFUSED, ["input", "canvaDesignId"]);
+      return { generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), { bulletPoints: input.bulletPoints }) };
+    },
   },
   {
     description: "The changed generation.",

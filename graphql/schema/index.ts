@@ -9,6 +9,7 @@ import "@/graphql/schema/viewer";
 import "@/graphql/schema/api-key";
 import "@/graphql/schema/webhook-endpoint";
 import "@/graphql/schema/webhook-delivery";
+import "@/graphql/schema/canva";
 import { builder } from "@/graphql/builder";
 
 // Node ids, plain edges and the dropped subscription root: graphql/plain-fields-plugin.ts.

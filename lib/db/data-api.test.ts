@@ -174,7 +174,7 @@ describe("what a signed-in person cannot do through the Data API", () => {
   });
 
   it("another user's generation: invisible, so nothing to change", async () => {
-    const result = await dataApi(alice, (sql) => sql`update generations set canva_design_id = 'DAF_x' where id = ${bobGeneration}`);
+    const result = await dataApi(alice, (sql) => sql`update generations set bullet_points = '["x"]' where id = ${bobGeneration}`);
     expect(result.count).toBe(0);
     const [softDeleted] = await dataApi(alice, (sql) => sql<{ id: string | null }[]>`select private.soft_delete_generation(${bobGeneration}) as id`);
     expect(softDeleted?.id).toBeNull();
@@ -269,6 +269,17 @@ describe("what a signed-in person cannot do through the Data API", () => {
       // Opening a request's RLS context is the server's: a person's SQL already runs in one.
       [`select private.enter_request('authenticated', '{"sub":"${bob.clerkUserId}"}', 1000, 1000)`, denied("function enter_request")],
       [`delete from private.worker_heartbeats`, denied("table worker_heartbeats")],
+      // Canva: the tokens, the connect attempts and the sends are the service path's alone; the design id is a send's to set.
+      [`select access_token, refresh_token from private.canva_accounts`, denied("table canva_accounts")],
+      [`update private.canva_accounts set status = 'connected'`, denied("table canva_accounts")],
+      [`select code_verifier from private.canva_authorizations`, denied("table canva_authorizations")],
+      [`insert into private.canva_authorizations (state_hash, user_id, code_verifier, expires_at) values ('x', '${alice.id}', 'enc:v1:x', 'infinity')`, denied("table canva_authorizations")],
+      [`select refresh_token from private.canva_revocations`, denied("table canva_revocations")],
+      [`delete from private.canva_revocations`, denied("table canva_revocations")],
+      [`select * from private.canva_sends`, denied("table canva_sends")],
+      [`update private.canva_sends set status = 'ready'`, denied("table canva_sends")],
+      [`update generations set canva_design_id = 'DAF_x' where id = '${aliceQueued}'`, denied("table generations")],
+      [`select private.owe_canva_revocation()`, denied("function owe_canva_revocation")],
       [`select * from graphile_worker.jobs`, denied("schema graphile_worker")],
       [`select graphile_worker.add_job('generate_post', '{}')`, denied("schema graphile_worker")],
     ];
@@ -364,7 +375,7 @@ describe("what a signed-in person can still do", () => {
     expect(explicit?.status).toBe("queued");
 
     const edited = await dataApi(alice, (sql) => sql`
-      update generations set bullet_points = '["One"]', canva_design_id = 'DAF_ok' where id = ${created!.id}`);
+      update generations set bullet_points = '["One"]' where id = ${created!.id}`);
     expect(edited.count).toBe(1);
     const retried = await dataApi(alice, (sql) => sql`update generations set status = 'queued' where id = ${aliceFailed}`);
     expect(retried.count).toBe(1);

@@ -115,17 +115,20 @@ describe("generations", () => {
   });
 
   it("lets the owner edit their rows; others change nothing; nobody hard-deletes or moves one", async () => {
-    const updated = await withUser(alice.identity, (sql) => sql`update generations set canva_design_id = 'DAF_rls' where id = ${aliceGeneration}`);
+    const updated = await withUser(alice.identity, (sql) => sql`update generations set bullet_points = '["mine"]' where id = ${aliceGeneration}`);
     expect(updated.count).toBe(1);
-    const stolen = await withUser(bob.identity, (sql) => sql`update generations set canva_design_id = 'DAF_bob' where id = ${aliceGeneration}`);
+    const stolen = await withUser(bob.identity, (sql) => sql`update generations set bullet_points = '["bob"]' where id = ${aliceGeneration}`);
     expect(stolen.count).toBe(0);
-    // Column grants: user_id is not a person's to write, and hard delete is nobody's (soft delete only).
+    // Column grants: user_id is not a person's to write, nor the Canva design (a send sets it), and hard delete is nobody's (soft delete only).
     const moved = await withUser(alice.identity, (sql) => sql`update generations set user_id = ${bob.id} where id = ${aliceGeneration}`).catch((e: Error) => e);
     expect((moved as Error).message).toBe("permission denied for table generations");
+    const designed = await withUser(alice.identity, (sql) => sql`update generations set canva_design_id = 'DAF_rls' where id = ${aliceGeneration}`).catch((e: Error) => e);
+    expect((designed as Error).message).toBe("permission denied for table generations");
     const deleted = await withUser(bob.identity, (sql) => sql`delete from generations where id = ${aliceGeneration}`).catch((e: Error) => e);
     expect((deleted as Error).message).toBe("permission denied for table generations");
-    const [row] = await asService((sql) => sql<{ canvaDesignId: string; userId: string }[]>`select canva_design_id, user_id from generations where id = ${aliceGeneration}`);
-    expect(row).toEqual({ canvaDesignId: "DAF_rls", userId: alice.id });
+    const [row] = await asService((sql) => sql<{ bulletPoints: string[]; canvaDesignId: string | null; userId: string }[]>`
+      select bullet_points, canva_design_id, user_id from generations where id = ${aliceGeneration}`);
+    expect(row).toEqual({ bulletPoints: ["mine"], canvaDesignId: null, userId: alice.id });
   });
 
   it("soft-deletes through private.soft_delete_generation, for the owner only", async () => {
@@ -350,9 +353,9 @@ describe("storage.objects in postora-generations", () => {
     expect(await withUser(null, (sql) => sql`select name from storage.objects`)).toEqual([]);
   });
 
-  it("keeps the bucket private with the PNG and size limits the adapters enforce", async () => {
+  it("keeps the bucket private with the PNG (and, the server's, PDF) and size limits the adapters enforce", async () => {
     const [bucket] = await asService((sql) => sql<{ public: boolean; fileSizeLimit: string; allowedMimeTypes: string[] }[]>`
       select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'postora-generations'`);
-    expect(bucket).toEqual({ public: false, fileSizeLimit: "10485760", allowedMimeTypes: ["image/png"] });
+    expect(bucket).toEqual({ public: false, fileSizeLimit: "10485760", allowedMimeTypes: ["application/pdf", "image/png"] });
   });
 });

@@ -134,17 +134,18 @@ export async function insertGeneration(
   return row!;
 }
 
-/** What a person may change on their generation. Status is not among it: see retryGeneration. */
+/**
+ * What a person may change on their generation. Status is not among it (see
+ * retryGeneration), nor the Canva design: a send sets it (lib/canva/send.ts).
+ */
 export type GenerationPatch = {
   bulletPoints?: string[] | null;
-  canvaDesignId?: string | null;
 };
 
 export async function patchGeneration(sql: Sql, id: string, patch: GenerationPatch): Promise<GenerationRow> {
   const [row] = await sql<GenerationRow[]>`
     update generations set
-      bullet_points = ${patch.bulletPoints === undefined ? sql`bullet_points` : sql`${patch.bulletPoints === null ? null : sql.json(patch.bulletPoints)}`},
-      canva_design_id = ${patch.canvaDesignId === undefined ? sql`canva_design_id` : sql`${patch.canvaDesignId}`}
+      bullet_points = ${patch.bulletPoints === undefined ? sql`bullet_points` : sql`${patch.bulletPoints === null ? null : sql.json(patch.bulletPoints)}`}
     where id = ${id}
     returning ${columns(sql)}`;
   if (!row) throw new NotFoundError("generation", id);

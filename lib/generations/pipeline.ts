@@ -26,6 +26,7 @@ import type { Logger } from "@/lib/log";
 import { altTextsFor } from "@/lib/generations/alt-text";
 import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
 import type { OutputFormat } from "@/lib/generations/generations";
+import { carouselPdfFile, type RenderedFile } from "@/lib/generations/pdf";
 import { renderBulletCard, renderQuoteCard, renderSlide, type RenderOptions } from "@/lib/render/cards";
 import { detectLanguage } from "@/lib/render/language";
 import { generationObjectPath, generationSlidePath, type FileStorage } from "@/lib/storage/types";
@@ -155,14 +156,16 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
     const content = await write(deps, claimed.inputContent, limits, attempt.signal);
-    const files = await render(job, content, claimed);
+    const files: RenderedFile[] = await render(job, content, claimed);
+    // LinkedIn posts a carousel as one PDF: it is stored beside the slides.
+    if (content.format === "carousel") files.push(await carouselPdfFile(job.userId, job.generationId, files, content.slides[0]!.title));
     attempt.signal?.throwIfAborted();
 
     const kept: string[] = [];
     for (const file of files) {
       const [live] = await deps.db`select 1 from public.generations where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null`;
       if (!live) break;
-      if ((await deps.storage.putRendered(file.path, file.png)) === "written") written.push(file.path);
+      if ((await deps.storage.putRendered(file.path, file.png, file.contentType)) === "written") written.push(file.path);
       else kept.push(file.path);
     }
 

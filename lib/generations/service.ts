@@ -18,6 +18,7 @@ import {
   type GenerationRow,
   type OutputFormat,
 } from "@/lib/generations/generations";
+import { ensureCarouselPdf } from "@/lib/generations/pdf";
 import type { ServiceDeps } from "@/lib/services";
 import { generationSlidePath, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 
@@ -54,13 +55,25 @@ export async function createGenerationUploadUrl(
  * A signed download URL for the image of one of the caller's generations,
  * once it exists (rendered by the pipeline or uploaded). `slide` picks one
  * of a carousel's slides: 1 is the cover, which is the generation's image.
+ * `format: "pdf"` is a completed carousel as one PDF (made from its stored
+ * slides the first time, for a carousel completed before PDFs existed).
  */
 export async function createGenerationDownloadUrl(
   { db, storage }: Pick<ServiceDeps, "db" | "storage">,
   id: string,
   expiresInSeconds: number,
   slide = 1,
+  format: "png" | "pdf" = "png",
 ): Promise<{ generation: GenerationRow; download: SignedDownload }> {
+  if (format === "pdf") {
+    const generation = await db((sql) => getGeneration(sql, id));
+    if (generation.outputFormat !== "carousel") throw new PreconditionError("Only a CAROUSEL has a PDF; ask for format PNG.", { field: "input.format" });
+    if (generation.status !== "completed" || !generation.slides?.length) {
+      throw new PreconditionError("This carousel has no PDF yet: it is made when the carousel completes (poll its status).", { field: "input.format" });
+    }
+    const path = await ensureCarouselPdf(storage, { id: generation.id, userId: generation.userId, slides: generation.slides });
+    return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
+  }
   const { generation, path } = await db(async (sql) => {
     const row = await getGeneration(sql, id);
     if (slide !== 1) {
@@ -81,7 +94,7 @@ export async function createGenerationDownloadUrl(
   return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
 }
 
-/** Changes the bullet points or the Canva design of one of the caller's generations. */
+/** Changes the bullet points of one of the caller's generations. */
 export function updateGeneration({ db }: Pick<ServiceDeps, "db">, id: string, patch: GenerationPatch): Promise<GenerationRow> {
   return db((sql) => patchGeneration(sql, id, patch));
 }

@@ -26,6 +26,8 @@ import { getEnv } from "@/lib/env";
 import { secretBox } from "@/lib/secrets/box";
 import { deliverWebhook, DELIVER_WEBHOOK_TASK, pruneWebhookHistory, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
 import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
+import { CANVA_SEND_TASK } from "@/lib/canva/send";
+import { canvaSendTask } from "@/lib/canva/send-task";
 
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
@@ -214,6 +216,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       [WEBHOOK_PRUNE_TASK]: async () => {
         log.info("webhook history pruned", { messages: await pruneWebhookHistory(db) });
       },
+      [CANVA_SEND_TASK]: canvaSendTask({ storage: options.pipeline.storage, db, log: log.child({ source: "canva-send" }) }),
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
         log.info("storage sweep done", swept);

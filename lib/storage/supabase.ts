@@ -7,7 +7,7 @@ import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from
 import { StorageObjectNotFoundError, SupabaseStorageError } from "@/lib/storage/errors";
 import { checkFolderPath, checkObjectPath } from "@/lib/storage/paths";
 import type { Sql } from "@/lib/db/client";
-import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type RenderedContentType, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
 import { isDuplicate, storageFailure, type StorageErrorLike } from "@/lib/storage/supabase-errors";
 import {
   closeUploadWindow,
@@ -130,15 +130,25 @@ export class SupabaseStorage implements FileStorage {
    * overwrite a person's upload could still land and be replaced: a window of
    * one round trip, only on a re-run after a crash.
    */
-  async putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult> {
+  async read(path: string): Promise<Uint8Array> {
     checkObjectPath(path);
-    const created = await this.writeRendered(path, png, false);
+    const { data, error } = await this.files.download(path);
+    if (error) {
+      if (this.isMissingObject(error as StorageErrorLike)) throw new StorageObjectNotFoundError(this.bucket, path);
+      throw storageFailure(this.bucket, "download", path, error);
+    }
+    return new Uint8Array(await data.arrayBuffer());
+  }
+
+  async putRendered(path: string, png: Uint8Array, contentType: RenderedContentType = "image/png"): Promise<PutRenderedResult> {
+    checkObjectPath(path);
+    const created = await this.writeRendered(path, png, false, contentType);
     if (!created.error) return "written";
     if (!isDuplicate(created.error)) throw storageFailure(this.bucket, "upload a rendered image to", path, created.error);
     const { data, error } = await this.files.info(path);
     if (error) throw storageFailure(this.bucket, "read the metadata of", path, error);
     if ((data.metadata as Record<string, unknown> | undefined)?.source !== RENDERED_SOURCE) return "kept";
-    const replaced = await this.writeRendered(path, png, true);
+    const replaced = await this.writeRendered(path, png, true, contentType);
     if (replaced.error) throw storageFailure(this.bucket, "upload a rendered image to", path, replaced.error);
     return "written";
   }
@@ -149,11 +159,11 @@ export class SupabaseStorage implements FileStorage {
    * answers: a refused write (409 in the server's rolled-back test insert)
    * would otherwise leave it open.
    */
-  private async writeRendered(path: string, png: Uint8Array, upsert: boolean) {
+  private async writeRendered(path: string, png: Uint8Array, upsert: boolean, contentType: RenderedContentType) {
     const window = await openServerWindow(this.bucket, path, this.db);
     try {
       return await this.files.upload(path, png, {
-        contentType: "image/png",
+        contentType,
         cacheControl: "no-cache",
         metadata: { source: RENDERED_SOURCE, [SERVER_WINDOW_KEY]: window.key },
         upsert,

@@ -19,12 +19,20 @@ export function generationSlidePath(userId: string, generationId: string, slideN
   return slideNumber === 1 ? generationObjectPath(userId, generationId) : `${userId}/generation-${generationId}-slide-${slideNumber}.png`;
 }
 
+/** Where a carousel's PDF lives, beside its slides: <users.id>/generation-<generations.id>.pdf */
+export function generationPdfPath(userId: string, generationId: string): string {
+  return `${userId}/generation-${generationId}.pdf`;
+}
+
+/** What the server stores: rendered images, and a carousel's PDF. */
+export type RenderedContentType = "image/png" | "application/pdf";
+
 /** A carousel has at most this many slides (lib/generations/content.ts). */
 const MAX_SLIDES = 10;
 
-/** Every path a generation's files can have: the image, and slides 2 to MAX_SLIDES (for removal; missing ones are fine). */
+/** Every path a generation's files can have: the image, slides 2 to MAX_SLIDES and the PDF (for removal; missing ones are fine). */
 export function generationFilePaths(userId: string, generationId: string): string[] {
-  return Array.from({ length: MAX_SLIDES }, (_, index) => generationSlidePath(userId, generationId, index + 1));
+  return [...Array.from({ length: MAX_SLIDES }, (_, index) => generationSlidePath(userId, generationId, index + 1)), generationPdfPath(userId, generationId)];
 }
 
 /** Marks an object the pipeline rendered (user_metadata.source), as opposed to one a person uploaded. */
@@ -51,9 +59,12 @@ export interface FileStorage {
   /**
    * Writes a PNG the pipeline rendered, unless a person uploaded their own at
    * that path: written only where the path is empty or holds an earlier
-   * rendering, so the pipeline never replaces a person's image.
+   * rendering, so the pipeline never replaces a person's image. A file
+   * other than a PNG (a carousel's PDF) names its content type.
    */
-  putRendered(path: string, png: Uint8Array): Promise<PutRenderedResult>;
+  putRendered(path: string, png: Uint8Array, contentType?: RenderedContentType): Promise<PutRenderedResult>;
+  /** A stored file's bytes (StorageObjectNotFoundError when there is none). */
+  read(path: string): Promise<Uint8Array>;
   /** Removes the given objects; missing ones are not an error. */
   remove(paths: string[]): Promise<void>;
   /** Removes every object under a folder (a deleted user's files). */

@@ -12,6 +12,7 @@ import { Webhook } from "svix";
 import { z } from "zod";
 import { asService, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { revokeOwedGrantsFromEnv } from "@/lib/canva/from-env";
 import { logger } from "@/lib/log";
 import { getStorage } from "@/lib/storage/index";
 import type { FileStorage } from "@/lib/storage/types";
@@ -163,6 +164,8 @@ export async function processClerkEvent(delivery: InboxDelivery, deps: ClerkWebh
       await recordError(message);
       return { status: "failed", error: message };
     }
+    // Their Canva grant went with their row (by cascade) and is owed a revocation at Canva.
+    await revokeOwedGrantsFromEnv(log, deps.db);
   }
   return outcome;
 }

@@ -14,7 +14,7 @@
  * as one path, and a file labelled image/png must start like a PNG.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, rename, stat, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { asService, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -23,7 +23,15 @@ import { errno, LocalDisk } from "@/lib/storage/local/disk";
 import { forgetFolder, forgetObjects, recordRendered, type ObjectMetadata } from "@/lib/storage/local/objects";
 import { checkFolderPath, checkObjectPath, encodeObjectPath } from "@/lib/storage/paths";
 import { loadSigningKey, signToken, type TokenOperation } from "@/lib/storage/signing";
-import { GENERATIONS_BUCKET, RENDERED_SOURCE, type FileStorage, type PutRenderedResult, type SignedDownload, type SignedUpload } from "@/lib/storage/types";
+import {
+  GENERATIONS_BUCKET,
+  RENDERED_SOURCE,
+  type FileStorage,
+  type PutRenderedResult,
+  type RenderedContentType,
+  type SignedDownload,
+  type SignedUpload,
+} from "@/lib/storage/types";
 import { closeUploadWindow, openServerWindow, openUploadWindow, SERVER_WINDOW_KEY, uploadUrlTtlSeconds } from "@/lib/storage/upload-window";
 
 /** Where the local server mirrors Supabase's `/storage/v1` (see app/api/storage/v1). */
@@ -86,7 +94,16 @@ export class LocalStorage implements FileStorage {
     }
   }
 
-  async putRendered(objectPath: string, png: Uint8Array): Promise<PutRenderedResult> {
+  async read(objectPath: string): Promise<Uint8Array> {
+    try {
+      return await readFile(this.disk.fileFor(this.bucket, objectPath));
+    } catch (error) {
+      if (errno(error) === "ENOENT" || errno(error) === "ENOTDIR") throw new StorageObjectNotFoundError(this.bucket, objectPath);
+      throw error;
+    }
+  }
+
+  async putRendered(objectPath: string, png: Uint8Array, contentType: RenderedContentType = "image/png"): Promise<PutRenderedResult> {
     const target = this.disk.fileFor(this.bucket, objectPath);
     const partial = await this.disk.partialFile();
     try {
@@ -94,7 +111,7 @@ export class LocalStorage implements FileStorage {
       const metadata: ObjectMetadata = {
         eTag: `"${createHash("md5").update(png).digest("hex")}"`,
         size: png.byteLength,
-        mimetype: "image/png",
+        mimetype: contentType,
         cacheControl: "no-cache",
         lastModified: new Date().toISOString(),
         contentLength: png.byteLength,
