@@ -26,6 +26,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: scopesFor,
+    // A subscription's scopes are checked once, when it opens (before any stream is made), not on every event.
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx, _info, result) => unauthorizedError(ctx, result),
   },
   relay: {
@@ -86,6 +88,13 @@ builder.scalarType("JSON", {
 // Every query needs the `read` scope and every mutation `write` (graphql/auth.ts): an API key or OAuth
 // token issued read-only runs queries and no mutation. Sessions have both.
 builder.queryType({ description: "What a client can read.", authScopes: { read: true } });
+// The subscription root is named Live: `Subscription` is the billing type's name (graphql/schema/subscription.ts).
+// Subscribing reads, so it needs the `read` scope, like a query.
+builder.subscriptionType({
+  name: "Live",
+  authScopes: { read: true },
+  description: "What a client can watch, pushed as it changes: GraphQL over SSE on /api/graphql (the graphql-sse client, distinct connections mode).",
+});
 builder.mutationType({
   authScopes: { write: true },
   description:

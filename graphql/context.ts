@@ -1,5 +1,6 @@
 import type { ApiKeyService } from "@/lib/api-keys/types";
 import type { Caller } from "@/lib/auth/caller";
+import type { Verdict } from "@/lib/auth/still-valid";
 import { withUser } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
 import type { ServiceDeps } from "@/lib/services";
@@ -12,6 +13,8 @@ export type GraphQLContext = ServiceDeps & {
   identity: Caller | null;
   /** The caller's API keys: Clerk's, or the development identity's local ones. */
   apiKeys: ApiKeyService;
+  /** Whether the credential this request came with still stands (its session, key, account): asked by live streams. */
+  credentialStillValid: () => Promise<Verdict>;
 };
 
 export function createContext(options: {
@@ -20,8 +23,9 @@ export function createContext(options: {
   storage: FileStorage;
   apiKeys: ApiKeyService;
   log: Logger;
+  credentialStillValid: () => Promise<Verdict>;
 }): GraphQLContext {
-  const { requestId, identity, storage, apiKeys, log } = options;
+  const { requestId, identity, storage, apiKeys, log, credentialStillValid } = options;
   return {
     requestId,
     identity,
@@ -29,6 +33,7 @@ export function createContext(options: {
     db: (fn) => withUser(identity, fn),
     storage,
     apiKeys,
+    credentialStillValid,
     // Every line names the request and, for API keys and OAuth tokens, the credential's id (never a secret).
     log: log.child({ requestId, ...credentialFields(identity) }),
   };

@@ -12,6 +12,9 @@
  * read, and the answer is the refusal. Calls to other services (storage,
  * API keys) wait for the decision; a query that reads nothing and calls
  * nothing is counted once it has run.
+ *
+ * A subscription is counted once, when it opens, before its stream starts;
+ * its events and the SSE heartbeats that keep it open are never counted.
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -51,13 +54,24 @@ function afterAdmission<T extends object>(service: T, admitted: () => Promise<vo
 
 export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugin<GraphQLContext & { request: Request }> {
   const limits = options.limits ?? (() => getEnv().rateLimit);
+  const subjectOf = (context: GraphQLContext & { request: Request }) =>
+    context.identity ? { userId: context.identity.userId } : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
   return {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const context = args.contextValue as GraphQLContext & { request: Request };
+      setSubscribeFn(async (subscribeArgs) => {
+        const decision = await hitRateLimit(subjectOf(context), limits()).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
+          throw error;
+        });
+        if (!decision.allowed) throw limited(decision, context.identity !== null);
+        return subscribeFn(subscribeArgs);
+      });
+    },
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as GraphQLContext & { request: Request };
       setExecuteFn(async (executionArgs) => {
-        const subject = context.identity
-          ? { userId: context.identity.userId }
-          : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
+        const subject = subjectOf(context);
         const refuse = (decision: RateLimitDecision) => {
           if (!decision.allowed) throw limited(decision, context.identity !== null);
         };

@@ -7,17 +7,13 @@ import "@/graphql/schema/subscription";
 import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
 import "@/graphql/schema/api-key";
-import type { GraphQLObjectType, GraphQLSchema } from "graphql";
+import "@/graphql/schema/live";
+import type { GraphQLObjectType } from "graphql";
 import { builder } from "@/graphql/builder";
 import { globalIdOf, NODE_TYPES } from "@/graphql/ids";
 
-// Pothos makes any object type named `Subscription` the subscription root when
-// no subscription type is declared. Ours is a Stripe subscription and the API
-// has no GraphQL subscriptions, so the root is dropped explicitly.
-// The constructor comes from the built schema itself: graphql 16 has no
-// `exports` map, so an ES import here can be a different copy than Pothos's.
-const built = builder.toSchema({ sortSchema: true });
-export const schema = new (built.constructor as typeof GraphQLSchema)({ ...built.toConfig(), subscription: undefined });
+// The subscription root is Live (graphql/builder.ts), so the billing type named Subscription is not taken for it.
+export const schema = builder.toSchema({ sortSchema: true });
 
 /**
  * Pothos' relay plugin resolves every node's `id` with an async function
