@@ -14,7 +14,7 @@ import { createGraphQLServer } from "@/graphql/yoga";
 import { asService } from "@/lib/db/client";
 import { changeFeed } from "@/lib/live/changes";
 import { openStreamCount } from "@/lib/live/stream";
-import { seedGeneration, signedInPerson, type SignedInPerson } from "@/test/support";
+import { postGraphQL, seedGeneration, signedInPerson, type SignedInPerson } from "@/test/support";
 import { storageFetch, TINY_PNG } from "@/test/storage";
 
 const yoga = createGraphQLServer();
@@ -210,6 +210,23 @@ describe("subscription generationUpdated", () => {
     await setStatus(bobs, "processing");
     await bobStream.next(statusIs(bobs, "processing"));
     expect(openStreamCount(alice.id)).toBe(5);
+  });
+
+  it("needs the read scope: an API key with READ streams, a WRITE-only key is FORBIDDEN", async () => {
+    const keyWith = async (scopes: string[]) => {
+      const { body } = await postGraphQL<{ createApiKey: { secret: string } }>(
+        yoga,
+        "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }",
+        { authorization: alice.authorization, variables: { input: { name: "live", scopes } } },
+      );
+      return `Bearer ${body.data!.createApiKey.secret}`;
+    };
+    const writeOnly = await subscribe(await keyWith(["WRITE"]));
+    await writeOnly.ended;
+    expect(writeOnly.events[0]?.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN", scopes: ["read"] } });
+    const reader = await subscribe(await keyWith(["READ"]));
+    const id = await seedGeneration(alice.id);
+    await reader.next(statusIs(id, "queued"));
   });
 
   it("frees a stream the moment its client goes away", async () => {
