@@ -28,8 +28,8 @@ type Stream = { events: Event[]; ended: Promise<unknown>; next: (match?: (event:
 
 const open: Stream[] = [];
 
-async function subscribe(authorization: string | null, id?: string): Promise<Stream> {
-  const client = createClient({ url, headers: authorization ? { authorization } : {}, retryAttempts: 0 });
+async function subscribe(authorization: string | null, id?: string, retryAttempts = 0): Promise<Stream> {
+  const client = createClient({ url, headers: authorization ? { authorization } : {}, retryAttempts, retry: () => new Promise((resolve) => setTimeout(resolve, 200)) });
   const events: Event[] = [];
   const waiters: { match: (event: Event) => boolean; resolve: (event: Event) => void }[] = [];
   let seen = 0;
@@ -256,5 +256,25 @@ describe("subscription generationUpdated", () => {
     await setStatus(created, "processing");
     await all.next(statusIs(created, "processing"));
     expect(single.events).toHaveLength(1);
+  });
+
+  it("survives a server restart mid-stream: the server frees the stream, the client reconnects and hears what follows", async () => {
+    const id = await seedGeneration(alice.id);
+    const stream = await subscribe(alice.authorization, encodeGlobalID("Generation", id), 5);
+    expect(openStreamCount(alice.id)).toBe(1);
+    const port = (http.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    await until(() => openStreamCount() === 0);
+    http = createServer(yoga);
+    await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+    await until(() => openStreamCount(alice.id) === 1, 10_000);
+    expect(stream.events).toEqual([]);
+    // Listening again (the last stream's leaving closed the LISTEN connection; the new one opens it).
+    await until(() => changeFeed().connected());
+    await setStatus(id, "processing");
+    await stream.next(statusIs(id, "processing"));
   });
 });
