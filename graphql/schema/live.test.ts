@@ -229,6 +229,24 @@ describe("subscription generationUpdated", () => {
     await reader.next(statusIs(id, "queued"));
   });
 
+  it("counts its opening once against the rate limit; heartbeats and events never", async () => {
+    const counter = async () => {
+      const [row] = await asService((sql) => sql<{ hits: number; windowStart: Date }[]>`
+        select hits, window_start from private.rate_limit_counters where subject = ${`user:${bob.id}`}`);
+      return row!;
+    };
+    const before = await counter();
+    const stream = await subscribe(bob.authorization);
+    const id = await seedGeneration(bob.id);
+    await stream.next(statusIs(id, "queued"));
+    // Heartbeats every 300 ms under NODE_ENV=test (Yoga's SSE), 12 s otherwise.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await setStatus(id, "processing");
+    await stream.next(statusIs(id, "processing"));
+    const after = await counter();
+    expect(after.hits).toBe(after.windowStart.getTime() === before.windowStart.getTime() ? before.hits + 1 : 1);
+  });
+
   it("frees a stream the moment its client goes away", async () => {
     const stream = await subscribe(alice.authorization);
     expect(openStreamCount(alice.id)).toBe(1);
