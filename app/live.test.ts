@@ -32,11 +32,18 @@ async function signIn(page: Page, clerkUserId: string) {
   page.setDefaultTimeout(60_000);
   page.setDefaultNavigationTimeout(120_000);
   await page.goto(`${server.origin}/sign-in`);
+  // Shown once the sign-in page has hydrated: a click before that would submit the bare form.
+  await page.getByText("Development sign-in.").waitFor({ timeout: 400_000 });
   await page.getByLabel("User id").fill(clerkUserId);
   await page.getByLabel("Email").fill(`${clerkUserId}@example.com`);
   await page.getByRole("button", { name: "Sign in (development)" }).click();
   // The first visit compiles the dashboard's client code: minutes on a busy machine.
-  await page.getByText("Nothing yet.").waitFor({ timeout: 400_000 });
+  try {
+    await page.getByText("Nothing yet.").waitFor({ timeout: 400_000 });
+  } catch (error) {
+    const visible = await page.locator("body").innerText().catch(() => "(page unreadable)");
+    throw new Error(`The empty list did not appear. The page shows:\n${visible.slice(0, 2000)}`, { cause: error });
+  }
 }
 
 /** A queued generation with no job (triggers off for this one statement), so only this test moves it. */
