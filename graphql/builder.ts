@@ -28,6 +28,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: scopesFor,
+    // A subscription's scopes are checked once, when it opens (before any stream is made), not on every event.
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx, info, result) => unauthorizedError(ctx, info, result),
   },
   relay: {
@@ -89,6 +91,13 @@ builder.scalarType("JSON", {
 // token issued read-only runs queries and no mutation. Sessions have both. Types that hold data ask `read`
 // of their own fields too, so a mutation's payload reads nothing a write-only credential could not.
 builder.queryType({ description: "What a client can read.", authScopes: { read: true } });
+// The subscription root is named Live: `Subscription` is the billing type's name (graphql/schema/subscription.ts).
+// Subscribing reads, so it needs the `read` scope, like a query.
+builder.subscriptionType({
+  name: "Live",
+  authScopes: { read: true },
+  description: "What a client can watch, pushed as it changes: GraphQL over SSE on /api/graphql (the graphql-sse client, distinct connections mode).",
+});
 builder.mutationType({
   authScopes: { write: true },
   description:

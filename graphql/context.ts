@@ -1,5 +1,6 @@
 import type { ApiKeyService } from "@/lib/api-keys/types";
 import type { Caller } from "@/lib/auth/caller";
+import type { Verdict } from "@/lib/auth/still-valid";
 import { readOnce, withUser } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
 import type { Read } from "@/lib/pagination";
@@ -15,6 +16,8 @@ export type GraphQLContext = ServiceDeps & {
   apiKeys: ApiKeyService;
   /** Reads known in full before they are sent (a page of a list), as the caller, in one round trip (readOnce). */
   read: Read;
+  /** Whether the credential this request came with still stands (its session, key, account): asked by live streams. */
+  credentialStillValid: () => Promise<Verdict>;
 };
 
 export function createContext(options: {
@@ -23,8 +26,9 @@ export function createContext(options: {
   storage: FileStorage;
   apiKeys: ApiKeyService;
   log: Logger;
+  credentialStillValid: () => Promise<Verdict>;
 }): GraphQLContext {
-  const { requestId, identity, storage, apiKeys, log } = options;
+  const { requestId, identity, storage, apiKeys, log, credentialStillValid } = options;
   return {
     requestId,
     identity,
@@ -33,6 +37,7 @@ export function createContext(options: {
     read: (statements) => readOnce(identity, statements),
     storage,
     apiKeys,
+    credentialStillValid,
     // Every line names the request and, for API keys and OAuth tokens, the credential's id (never a secret).
     log: log.child({ requestId, ...credentialFields(identity) }),
   };

@@ -80,8 +80,24 @@ export function serviceUnavailable(
   });
 }
 
+type Result = { errors?: readonly GraphQLError[] };
+
+/** The result with each error as a client should see it. */
+function withClientErrors<R extends Result>(result: R, context: GraphQLContext): R {
+  if (!result.errors?.length) return result;
+  return { ...result, errors: result.errors.map((error) => toClientError(error, context.requestId, context)) };
+}
+
 export function useClientErrors(): Plugin<GraphQLContext> {
   return {
+    // A subscription's refusal (before it streams) and each of its events, as for any operation.
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result, setResult }) => {
+        const context = args.contextValue as GraphQLContext;
+        if (!(Symbol.asyncIterator in result)) return setResult(withClientErrors(result, context));
+        return { onNext: ({ result: event, setResult: setEvent }) => setEvent(withClientErrors(event, context)) };
+      },
+    }),
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
         if (Symbol.asyncIterator in result) return;

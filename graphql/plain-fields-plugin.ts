@@ -1,6 +1,6 @@
 /**
  * A small Pothos plugin of our own (through Pothos' plugin API, registered
- * in graphql/builder.ts between the relay and dataloader plugins), for three
+ * in graphql/builder.ts between the relay and dataloader plugins), for two
  * things the built-in plugins do in a way we do not need:
  *
  * - Node ids, made synchronously. The relay plugin resolves every node's
@@ -13,15 +13,11 @@
  *   for a loader to fetch, but the dataloader plugin wraps each edge's `node`
  *   to load ids, looking up the request's loader for every edge of a page.
  *   Here an edge's node is its `node` property.
- * - No subscription root. Pothos makes any object type named `Subscription`
- *   the subscription root when none is declared; ours is a Stripe
- *   subscription and the API has no GraphQL subscriptions, so afterBuild
- *   drops the root (until a live-updates root of our own is declared).
  *
  * Scope auth (registered first) still wraps every one of these fields.
  */
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from "@pothos/core";
-import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import type { GraphQLFieldResolver } from "graphql";
 import { globalIdOf, NODE_TYPES, type NodeTypename } from "@/graphql/ids";
 
 const nodeTypes = new Set<string>(Object.values(NODE_TYPES));
@@ -41,14 +37,6 @@ class PlainFieldsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
     }
     if (name === "node" && plainEdges.has(parentType)) return (parent) => (parent as { node: unknown }).node;
     return resolver;
-  }
-
-  override afterBuild(schema: GraphQLSchema): GraphQLSchema {
-    if (!schema.getSubscriptionType()) return schema;
-    // The constructor comes from the built schema itself: graphql 16 has no `exports` map, so an ES
-    // import here can be a different copy than Pothos's.
-    const Schema = schema.constructor as new (config: ReturnType<GraphQLSchema["toConfig"]>) => GraphQLSchema;
-    return new Schema({ ...schema.toConfig(), subscription: undefined });
   }
 }
 

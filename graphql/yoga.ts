@@ -19,6 +19,7 @@ import { schema } from "@/graphql/schema/index";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import type { ApiKeyService } from "@/lib/api-keys/types";
 import { authenticatorFor, type Authenticator, type FrontendSession } from "@/lib/auth/caller";
+import { credentialCheckFor, type CredentialCheck } from "@/lib/auth/still-valid";
 import { getEnv, type Env } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { unavailableError } from "@/lib/faults";
@@ -158,6 +159,8 @@ export type GraphQLServerOptions = {
   compileQueries?: boolean;
   /** Called when a query's document is compiled. */
   onCompiledQuery?: (operationName: string | null) => void;
+  /** Whether a live stream's credential still stands; defaults to Clerk's session API and the authenticator. */
+  credentialCheck?: CredentialCheck;
 };
 
 export function createGraphQLServer(options: GraphQLServerOptions = {}) {
@@ -165,6 +168,7 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
   let storage = options.storage;
   let apiKeys = options.apiKeys;
   let checkProxyCount: ((headers: Headers) => void) | undefined;
+  let credentialCheck = options.credentialCheck;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/api/graphql",
@@ -216,7 +220,10 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
         const caller = await authenticate({ authorization: request.headers.get("authorization"), frontendSession, address });
         storage ??= getStorage();
         apiKeys ??= apiKeysFor(getEnv());
-        const context = createContext({ requestId, identity: caller, storage, apiKeys, log });
+        const authorization = request.headers.get("authorization");
+        const check = (credentialCheck ??= credentialCheckFor(getEnv(), authenticate));
+        const credentialStillValid = async () => (caller ? check(caller, authorization) : { allowed: true as const });
+        const context = createContext({ requestId, identity: caller, storage, apiKeys, log, credentialStillValid });
         // An access log for credentials that outlive a session: which key (by id, never the secret), for whom.
         if (caller && caller.credential !== "session") context.log.info("request with a machine credential");
         return context;

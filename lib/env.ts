@@ -54,6 +54,9 @@ const rawSchema = z.object({
   WORKER_CONCURRENCY: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(64).default(2)),
   WORKER_LOCK_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(14400).default(60)),
 
+  // Open generationUpdated streams one person may hold on one server process (lib/live/streams.ts).
+  LIVE_STREAMS_PER_PERSON: z.preprocess(blankAsUnset, z.coerce.number().int("must be a whole number of streams").min(1).max(100).default(5)),
+
   AI_PROVIDER: optional(
     z.enum(["offline", "openai", "anthropic", "openai-compatible"], { message: "must be offline, openai, anthropic or openai-compatible" }),
   ),
@@ -234,6 +237,10 @@ function buildEnv(raw: z.infer<typeof rawSchema>) {
     worker: {
       concurrency: raw.WORKER_CONCURRENCY,
       lockTimeoutSeconds: raw.WORKER_LOCK_TIMEOUT_SECONDS,
+    },
+    live: {
+      /** Open streams per person on this process; one more is refused (TOO_MANY_STREAMS). */
+      streamsPerPerson: raw.LIVE_STREAMS_PER_PERSON,
     },
     ai: aiConfig(raw),
     supabase:

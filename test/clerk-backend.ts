@@ -1,6 +1,6 @@
 /**
  * A stand-in for the part of Clerk's Backend API that @clerk/backend calls
- * for API keys, OAuth access tokens and users, on 127.0.0.1 (no network).
+ * for API keys, OAuth access tokens, users and sessions, on 127.0.0.1 (no network).
  * Paths, bodies and response JSON are the ones the installed SDK sends and
  * parses (node_modules/@clerk/backend/dist/index.js: APIKeysAPI,
  * IdPOAuthAccessTokenApi, UsersAPI, and the APIKeyJSON /
@@ -45,6 +45,8 @@ export class ClerkBackendStandIn {
   readonly keys = new Map<string, StoredKey>();
   readonly oauthTokens = new Map<string, StoredOAuthToken>();
   readonly users = new Map<string, { email: string }>();
+  /** Sessions by id (a session token's `sid`) and their status: active, ended, revoked, expired… */
+  readonly sessions = new Map<string, { userId: string; status: string }>();
   readonly requests: RecordedRequest[] = [];
   private server: http.Server | null = null;
   url = "";
@@ -124,7 +126,7 @@ export class ClerkBackendStandIn {
     const parts = url.pathname.split("/").filter(Boolean);
     const versioned = parts[0] === "v1";
     const [resource, id, action] = versioned ? parts.slice(1) : parts;
-    if (versioned !== (resource === "users")) return notFound("Endpoint");
+    if (versioned !== (resource === "users" || resource === "sessions")) return notFound("Endpoint");
 
     if (resource === "api_keys") {
       if (method === "POST" && id === "verify") {
@@ -174,6 +176,23 @@ export class ClerkBackendStandIn {
         expiration: token.expiration,
         created_at: token.createdAt,
         updated_at: token.createdAt,
+      });
+    }
+
+    if (resource === "sessions" && id && method === "GET" && !action) {
+      const session = this.sessions.get(id);
+      if (!session) return notFound("Session");
+      return send(200, {
+        object: "session",
+        id,
+        client_id: "client_test",
+        user_id: session.userId,
+        status: session.status,
+        last_active_at: now(),
+        expire_at: now() + 86_400_000,
+        abandon_at: now() + 86_400_000,
+        created_at: now(),
+        updated_at: now(),
       });
     }
 

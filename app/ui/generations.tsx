@@ -3,13 +3,14 @@
  * The dashboard's main page: turn text into a post, then follow it through
  * the pipeline. Every operation is a generated, typed document.
  */
-import { useMutation, useQuery } from "@urql/next";
+import { useMutation, useQuery, useSubscription } from "@urql/next";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import {
   DashboardCreateGenerationDocument,
   DashboardDeleteGenerationDocument,
   DashboardDownloadUrlDocument,
   DashboardGenerationsDocument,
+  DashboardGenerationUpdatedDocument,
   DashboardRetryGenerationDocument,
   DashboardTemplatesDocument,
   DashboardUploadUrlDocument,
@@ -115,16 +116,33 @@ function GenerationList({ onStatusChange }: { onStatusChange: (message: string) 
   // An empty page holds no Generation for urql's document cache to key on: name the type, so creating one refetches the list.
   const context = useMemo(() => ({ additionalTypenames: ["Generation"] }), []);
   const [result, reexecute] = useQuery({ query: DashboardGenerationsDocument, variables, context });
+  // Pushed by the server as they change (subscription generationUpdated): the latest of each, by id.
+  const [live] = useSubscription({ query: DashboardGenerationUpdatedDocument }, (latest: Record<string, DashboardGenerationFragment> = {}, event) => ({
+    ...latest,
+    [event.generationUpdated.id]: event.generationUpdated,
+  }));
   const connection = result.data?.viewer?.generations;
-  const items = connection?.edges.map((edge) => edge.node) ?? [];
+  const items = useMemo(() => connection?.edges.map((edge) => live.data?.[edge.node.id] ?? edge.node) ?? [], [connection, live.data]);
   const inFlight = items.some((item) => item.status === "QUEUED" || item.status === "PROCESSING");
 
-  // Follow queued and processing generations without a reload.
+  // One the list does not hold yet (made in another tab, by a script): the first page is read again, once.
+  const asked = useRef(new Set<string>());
   useEffect(() => {
-    if (!inFlight) return;
+    if (!connection || cursor.after || cursor.before) return;
+    const shown = new Set(connection.edges.map((edge) => edge.node.id));
+    const unknown = Object.keys(live.data ?? {}).filter((id) => !shown.has(id) && !asked.current.has(id));
+    if (unknown.length === 0) return;
+    for (const id of unknown) asked.current.add(id);
+    reexecute({ requestPolicy: "network-only" });
+  }, [live.data, connection, cursor, reexecute]);
+
+  // Only when the stream could not open (or broke for good): follow queued and processing generations by polling.
+  const streamFailed = Boolean(live.error);
+  useEffect(() => {
+    if (!inFlight || !streamFailed) return;
     const timer = setInterval(() => reexecute({ requestPolicy: "network-only" }), POLL_MS);
     return () => clearInterval(timer);
-  }, [inFlight, reexecute]);
+  }, [inFlight, streamFailed, reexecute]);
 
   // Announce status changes to screen readers.
   const seen = useRef(new Map<string, string>());

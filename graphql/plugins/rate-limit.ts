@@ -12,6 +12,9 @@
  * Credentials are limited earlier and separately: a client address with too
  * many failed authentications is refused before its credential is looked
  * up (lib/auth/failed-auth-gate.ts, in the context's authentication).
+ *
+ * A subscription is counted once, when it opens, before its stream starts;
+ * its events and the SSE heartbeats that keep it open are never counted.
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -37,15 +40,25 @@ function limited(decision: Extract<RateLimitDecision, { allowed: false }>, signe
 
 export function useRateLimit(options: { limits?: () => RateLimits } = {}): Plugin<GraphQLContext & { request: Request }> {
   const limits = options.limits ?? (() => getEnv().rateLimit);
+  const subjectOf = (context: GraphQLContext & { request: Request }) =>
+    context.identity ? { userId: context.identity.userId } : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
   return {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const context = args.contextValue as GraphQLContext & { request: Request };
+      setSubscribeFn(async (subscribeArgs) => {
+        const decision = await hitRateLimit(subjectOf(context), limits()).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") throw serviceUnavailable(error, context.requestId);
+          throw error;
+        });
+        if (!decision.allowed) throw limited(decision, context.identity !== null);
+        return subscribeFn(subscribeArgs);
+      });
+    },
     async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext & { request: Request };
-      const subject = context.identity
-        ? { userId: context.identity.userId }
-        : { ip: clientIpOf(context.request.headers, getEnv().trustedProxyCount) };
       let decision: RateLimitDecision;
       try {
-        decision = await hitRateLimit(subject, limits());
+        decision = await hitRateLimit(subjectOf(context), limits());
       } catch (error) {
         if (error instanceof AppError && error.code === "SERVICE_UNAVAILABLE") {
           setResultAndStopExecution({ errors: [serviceUnavailable(error, context.requestId)] });

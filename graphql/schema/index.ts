@@ -10,7 +10,8 @@ import "@/graphql/schema/api-key";
 import "@/graphql/schema/webhook-endpoint";
 import "@/graphql/schema/webhook-delivery";
 import "@/graphql/schema/canva";
+import "@/graphql/schema/live";
 import { builder } from "@/graphql/builder";
 
-// Node ids, plain edges and the dropped subscription root: graphql/plain-fields-plugin.ts.
+// Node ids and plain edges: graphql/plain-fields-plugin.ts. The subscription root is Live (graphql/builder.ts).
 export const schema = builder.toSchema({ sortSchema: true });

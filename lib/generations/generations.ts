@@ -111,6 +111,19 @@ export async function generationsByIds(sql: Sql, ids: readonly string[]): Promis
   return inRequestedOrder(ids, rows);
 }
 
+/**
+ * The caller's generations that may have changed since `since` unheard (a
+ * live stream resyncing, lib/live/stream.ts): these ids, those still in the
+ * pipeline, and those created or finished since then. Newest first, at most 100.
+ */
+export async function generationsChangedSince(sql: Sql, since: Date, ids: readonly string[]): Promise<GenerationRow[]> {
+  return sql<GenerationRow[]>`
+    select ${columns(sql)} from generations
+    where id = any(${ids.filter(isUuid)}::uuid[]) or status in ('queued', 'processing')
+       or created_at >= ${since} or completed_at >= ${since}
+    order by created_at desc, id desc limit 100`;
+}
+
 export async function getGeneration(sql: Sql, id: string): Promise<GenerationRow> {
   const [row] = await generationsByIds(sql, [id]);
   if (!row) throw new NotFoundError("generation", id);
