@@ -3,21 +3,19 @@ import { builder } from "@/graphql/builder";
 import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
-import { DownloadFormatEnum, GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { SignedUpload } from "@/graphql/schema/signed-url";
 import { Slide } from "@/graphql/schema/slide";
 import { ValidationError } from "@/lib/errors";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
   createGeneration,
-  createGenerationDownloadUrl,
-  createGenerationUploadUrl,
   deleteGeneration,
   retryGeneration,
   updateGeneration,
 } from "@/lib/generations/service";
 import { isLanguageTag } from "@/lib/render/language";
 import { IMAGE_SIZE } from "@/lib/render/sizes";
-import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
 
 const CANVA_DESIGN_ID_REFUSED =
   "canvaDesignId can no longer be set by hand: sendGenerationToCanva(input: { id }) makes the Canva design and records its id.";
@@ -121,26 +119,6 @@ export const GenerationConnection = builder.connectionObject(
   { name: "GenerationEdge", description: "One generation in a page, with its cursor." },
 );
 
-const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implement({
-  description:
-    "Where to PUT the PNG: send the bytes to `url` (or call supabase-js `uploadToSignedUrl(path, token, file)`) before `expiresAt`.",
-  fields: (t) => ({
-    url: t.exposeString("url", { description: "The signed URL to PUT the PNG to (content-type image/png, at most 10 MiB)." }),
-    token: t.exposeString("token", { description: "The token in `url`, for supabase-js `uploadToSignedUrl(path, token, file)`." }),
-    path: t.exposeString("path", { description: "The object's path in the postora-generations bucket." }),
-    expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (upload) => upload.expiresAt }),
-  }),
-});
-
-const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
-  description: "A short-lived URL to GET the image (or a carousel's PDF) from.",
-  authScopes: READ_SCOPES,
-  fields: (t) => ({
-    url: t.exposeString("url", { description: "The signed URL to GET the file from: the PNG, or the PDF when format PDF was asked for." }),
-    expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
-  }),
-});
-
 builder.queryField("generation", (t) =>
   t.field({
     type: Generation,
@@ -208,81 +186,6 @@ builder.relayMutationField(
         description: "Where to upload the image; null when storage could not sign a URL just now: ask createGenerationUploadUrl.",
         resolve: (payload) => payload.upload,
       }),
-    }),
-  },
-);
-
-builder.relayMutationField(
-  "createGenerationUploadUrl",
-  {
-    description: "Which generation to upload an image for.",
-    inputFields: (t) => ({ id: t.id({ required: true, description: "The generation's global id." }) }),
-  },
-  {
-    description: "A fresh signed upload URL for one of your generations (the previous one may have expired).",
-    authScopes: { signedIn: true },
-    resolve: (_root, { input }, ctx) => createGenerationUploadUrl(ctx, databaseId(input.id, "input.id", "Generation")),
-  },
-  {
-    description: "The generation and a fresh URL to upload its image to.",
-    outputFields: (t) => ({
-      generation: t.field({ type: Generation, description: "The generation the URL is for.", resolve: (payload) => payload.generation }),
-      upload: t.field({ type: SignedUpload, description: "Where to upload the image.", resolve: (payload) => payload.upload }),
-    }),
-  },
-);
-
-builder.relayMutationField(
-  "createGenerationDownloadUrl",
-  {
-    description: "Which generation's image to download (or which of its slides), and for how long.",
-    inputFields: (t) => ({
-      id: t.id({ required: true, description: "The generation's global id." }),
-      slide: t.int({
-        required: false,
-        defaultValue: 1,
-        description: "For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1).",
-        validate: { int: true, min: [1, { message: "must be at least 1 (the cover)" }], max: [10, { message: "must be at most 10" }] },
-      }),
-      format: t.field({
-        type: DownloadFormatEnum,
-        required: false,
-        defaultValue: "PNG",
-        description: "PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored).",
-      }),
-      expiresIn: t.int({
-        required: false,
-        defaultValue: 300,
-        description: "Seconds the URL stays valid: 10 to 3600 (default 300).",
-        validate: {
-          int: true,
-          min: [10, { message: "must be at least 10 seconds" }],
-          max: [3600, { message: "must be at most 3600 seconds (one hour)" }],
-        },
-      }),
-    }),
-  },
-  {
-    description:
-      "A signed URL to download the image of one of your generations, or a carousel's PDF (FAILED_PRECONDITION until it exists). " +
-      "A read: it needs the `read` scope, not `write` (it changes nothing).",
-    // Reading the image is reading: `read` instead of the Mutation type's `write`.
-    skipTypeScopes: true,
-    authScopes: { $all: { signedIn: true, read: true } },
-    resolve: (_root, { input }, ctx) =>
-      createGenerationDownloadUrl(
-        ctx,
-        databaseId(input.id, "input.id", "Generation"),
-        input.expiresIn ?? 300,
-        input.slide ?? 1,
-        input.format === "PDF" ? "pdf" : "png",
-      ),
-  },
-  {
-    description: "The generation and a URL to download its image from.",
-    outputFields: (t) => ({
-      generation: t.field({ type: Generation, description: "The generation the URL is for.", resolve: (payload) => payload.generation }),
-      download: t.field({ type: SignedDownload, description: "Where to download the image.", resolve: (payload) => payload.download }),
     }),
   },
 );

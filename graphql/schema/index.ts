@@ -2,6 +2,7 @@
 import "@/graphql/schema/health";
 import "@/graphql/schema/node";
 import "@/graphql/schema/generation";
+import "@/graphql/schema/generation-file";
 import "@/graphql/schema/template";
 import "@/graphql/schema/subscription";
 import "@/graphql/schema/billing";
