@@ -24,17 +24,17 @@
  * BENCH_ONLY=list,create,route,node to run only those rows (listget, the list
  * as a GET, and typename, `{ __typename }` with a token, only when named).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { signJwt } from "@clerk/backend/jwt";
-import autocannon from "autocannon";
 import postgres from "postgres";
-import { cpuSecondsAt, median } from "@/bench/measure";
+import { load, medianRow, topFunctions, type Row } from "@/bench/load";
+import { postgresCpuSeconds, startProcess, waitFor, watchRss } from "@/bench/processes";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
@@ -53,186 +53,12 @@ const GENERATIONS_PER_USER = 25;
 const LIST = `query List { viewer { generations(first: 20) { edges { node { id status outputFormat createdAt } } } } }`;
 const CREATE = `mutation Create { createGeneration(input: { inputContent: "A benchmark post about speed", outputFormat: CAROUSEL }) { generation { id } upload { url } } }`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => console.log(line);
-
-const psLines = (args: string[]) => execFileSync("ps", args, { encoding: "utf8" }).split("\n").map((line) => line.trim()).filter(Boolean);
-
-/** CPU seconds (user + system, and with `reaped` the children's already waited for) of some processes, from /proc (10 ms resolution). */
-function cpuSecondsOf(pids: string[], reaped = false): number {
-  let seconds = 0;
-  for (const pid of pids) {
-    try {
-      seconds += cpuSecondsAt(`/proc/${pid}/stat`, reaped);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return seconds;
-}
-
-/** CPU seconds so far of each process in a group: its main thread, and its other threads (V8's GC and compiler, libuv's pool) together. */
-function threadCpu(processGroup: number): Map<string, { main: number; others: number }> {
-  const byProcess = new Map<string, { main: number; others: number }>();
-  for (const pid of psLines(["-o", "pid=", "-g", String(processGroup)])) {
-    const usage = { main: 0, others: 0 };
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      try {
-        usage[tid === pid ? "main" : "others"] += cpuSecondsAt(`/proc/${pid}/task/${tid}/stat`);
-      } catch {
-        /* gone */
-      }
-    }
-    byProcess.set(pid, usage);
-  }
-  return byProcess;
-}
-
-/** CPU seconds used so far by every process in a group. */
-function groupCpuSeconds(processGroup: number): number {
-  return cpuSecondsOf(psLines(["-o", "pid=", "-g", String(processGroup)]));
-}
-
-/** CPU seconds used so far by the Postgres serving `dataDir`: its postmaster and every backend, live or ended. */
-function postgresCpuSeconds(dataDir: string): number {
-  const postmaster = psLines(["-eo", "pid=,args="]).find((line) => line.includes(dataDir) && /postgres/.test(line))?.split(/\s+/)[0];
-  if (!postmaster) return Number.NaN;
-  return cpuSecondsOf([postmaster], true) + cpuSecondsOf(psLines(["-o", "pid=", "--ppid", postmaster]));
-}
-
-/** Sum of RSS (KiB) over a process group, sampled until stopped; returns the peak in MiB. */
-function watchRss(processGroup: number) {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const out = execFileSync("ps", ["-o", "rss=", "-g", String(processGroup)], { encoding: "utf8" });
-      const total = out.split("\n").reduce((sum, line) => sum + (Number(line.trim()) || 0), 0);
-      peak = Math.max(peak, total);
-    } catch {
-      /* group gone */
-    }
-  }, 200);
-  return {
-    reset: () => (peak = 0),
-    peakMiB: () => peak / 1024,
-    stop: () => clearInterval(timer),
-  };
-}
-
-async function waitFor(url: string, init: RequestInit, child: ChildProcess, output: () => string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`);
-    try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
-      return response;
-    } catch {
-      await sleep(300);
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
-}
-
-function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      /* gone */
-    }
-    await Promise.race([exited, sleep(10_000)]);
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  };
-  return { child, output: () => output, stop };
-}
-
-/** One row's rounds as one: medians of the rates and latencies, totals of failures, the highest RSS. */
-function medianRow(measured: Row[]): Row {
-  const of = (key: "rps" | "p50" | "p99" | "cpuMsPerRequest" | "dbCpuMsPerRequest") => median(measured.map((row) => row[key]));
-  return {
-    name: measured[0]!.name,
-    connections: measured[0]!.connections,
-    rps: of("rps"),
-    p50: of("p50"),
-    p99: of("p99"),
-    cpuMsPerRequest: of("cpuMsPerRequest"),
-    dbCpuMsPerRequest: of("dbCpuMsPerRequest"),
-    non2xx: measured.reduce((sum, row) => sum + row.non2xx, 0),
-    errors: measured.reduce((sum, row) => sum + row.errors, 0),
-    rssMiB: Math.max(...measured.map((row) => row.rssMiB)),
-  };
-}
-
-type Row = { name: string; connections: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; rssMiB: number; cpuMsPerRequest: number; dbCpuMsPerRequest: number };
-
-async function load(name: string, connections: number, options: { url: string; method?: "GET" | "POST"; body?: string; tokens: string[] }, rss: ReturnType<typeof watchRss>, processGroup: number, databaseCpu: () => number): Promise<Row> {
-  let next = 0;
-  const run = (duration: number) =>
-    autocannon({
-      url: options.url,
-      connections,
-      duration,
-      method: options.method ?? "GET",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-      body: options.body,
-      requests: [
-        {
-          setupRequest: (request) => {
-            next = (next + 1) % options.tokens.length;
-            return { ...request, headers: { ...request.headers, authorization: `Bearer ${options.tokens[next]}` } };
-          },
-        },
-      ],
-    });
-  await run(2); // warm-up: JIT, connections, caches
-  rss.reset();
-  const cpuBefore = groupCpuSeconds(processGroup);
-  const threadsBefore = process.env.BENCH_THREADS ? threadCpu(processGroup) : null;
-  const dbCpuBefore = databaseCpu();
-  const result = await run(seconds);
-  const cpuUsed = groupCpuSeconds(processGroup) - cpuBefore;
-  if (threadsBefore) {
-    // The busiest process of the tree is the server (npm and sh barely run).
-    const [main, others] = [...threadCpu(processGroup)]
-      .map(([pid, after]) => [after.main - (threadsBefore.get(pid)?.main ?? 0), after.others - (threadsBefore.get(pid)?.others ?? 0)] as const)
-      .sort((a, b) => b[0] + b[1] - (a[0] + a[1]))[0] ?? [0, 0];
-    const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1000) / Math.max(1, result.requests.total)).toFixed(2);
-    say(`${name}, ${connections} conns: main thread ${perRequest(main)} ms/req, other threads ${perRequest(others)} ms/req`);
-  }
-  const dbCpuUsed = databaseCpu() - dbCpuBefore;
-  return {
-    name,
-    connections,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    rssMiB: rss.peakMiB(),
-    cpuMsPerRequest: (cpuUsed * 1000) / Math.max(1, result.requests.total),
-    dbCpuMsPerRequest: (dbCpuUsed * 1000) / Math.max(1, result.requests.total),
-  };
-}
 
 /** Messages (round trips; one may hold several statements) each kind of request sends to Postgres, counted in process on the same code and database. */
 async function statementsPerRequest(env: NodeJS.ProcessEnv, token: string) {
-  Object.assign(process.env, env);
+  // Statements are observed only outside production (lib/db/client.ts onQuery); the server under load runs as production.
+  Object.assign(process.env, env, { NODE_ENV: "development" });
   const { createGraphQLServer } = await import("@/graphql/yoga");
   const { onQuery, closePool } = await import("@/lib/db/client");
   const server = createGraphQLServer();
@@ -257,18 +83,6 @@ async function statementsPerRequest(env: NodeJS.ProcessEnv, token: string) {
   return result;
 }
 
-/** The functions with the most self time in a V8 .cpuprofile. */
-function topFunctions(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] }, n = 15) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const counts = new Map<string, number>();
-  for (const id of profile.samples) {
-    const frame = byId.get(id)!.callFrame;
-    const key = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\.next\//, ".next/")}:${frame.lineNumber}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const total = profile.samples.length;
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, value]) => `${((value / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
-}
 
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "postora-bench-http-"));
@@ -377,17 +191,18 @@ async function main() {
     const bareRss = watchRss(bare.child.pid!);
     cleanups.unshift(async () => (nextRss.stop(), bareRss.stop()));
 
+    say(`load average at the start: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     say(`node ${process.version}, ${counts!.users} users, ${counts!.generations} generations, ${seconds} s per row after a 2 s warm-up, ${rounds} interleaved rounds (medians), ${USERS} rotating Bearer tokens (another ${USERS} for createGeneration), a full page (20) per list request`);
     type Measure = () => Promise<Row>;
     const rows: Row[] = [];
     for (const connections of levels) {
       const measures: Measure[] = [];
-      if (runs("list")) measures.push(() => load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens }, nextRss, next.child.pid!, databaseCpu));
-      if (runs("listget")) measures.push(() => load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens }, nextRss, next.child.pid!, databaseCpu));
-      if (runs("typename")) measures.push(() => load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens }, nextRss, next.child.pid!, databaseCpu));
-      if (runs("create")) measures.push(() => load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens: creatorTokens }, nextRss, next.child.pid!, databaseCpu));
-      if (runs("route")) measures.push(() => load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens }, nextRss, next.child.pid!, databaseCpu));
-      if (runs("node")) measures.push(() => load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens }, bareRss, bare.child.pid!, databaseCpu));
+      if (runs("list")) measures.push(() => load("graphql list (viewer.generations first 20)", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: LIST }), tokens, seconds }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("listget")) measures.push(() => load("graphql list, GET", connections, { url: `${appUrl}/api/graphql?query=${encodeURIComponent(LIST)}`, tokens, seconds }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("typename")) measures.push(() => load("graphql { __typename } with a token", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: "{ __typename }" }), tokens, seconds }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("create")) measures.push(() => load("graphql createGeneration", connections, { url: `${appUrl}/api/graphql`, method: "POST", body: JSON.stringify({ query: CREATE }), tokens: creatorTokens, seconds }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("route")) measures.push(() => load("limit: bare route handler, same build", connections, { url: `${appUrl}/api/bench/limit`, tokens, seconds }, nextRss, next.child.pid!, databaseCpu));
+      if (runs("node")) measures.push(() => load("limit: bare node:http, same driver", connections, { url: `http://127.0.0.1:${barePort}/`, tokens, seconds }, bareRss, bare.child.pid!, databaseCpu));
       // Rounds interleave the rows (in turn forwards and backwards), so the machine's drift during the run
       // falls on every row alike; each figure is the median over the rounds.
       const byRow = measures.map(() => [] as Row[]);
@@ -411,10 +226,10 @@ async function main() {
       const list = at("graphql list");
       const route = at("limit: bare route");
       const node = at("limit: bare node");
-      if (!list || !route || !node) continue;
+      if (!list || !route) continue;
       say(
-        `${connections} conns: list/bare-route ${(list.rps / route.rps).toFixed(2)}x throughput, p99 ${(list.p99 / route.p99).toFixed(2)}x, CPU/req ${(list.cpuMsPerRequest / route.cpuMsPerRequest).toFixed(2)}x; ` +
-          `list/bare-node ${(list.rps / node.rps).toFixed(2)}x, p99 ${(list.p99 / node.p99).toFixed(2)}x`,
+        `${connections} conns: list/bare-route ${(list.rps / route.rps).toFixed(2)}x throughput, p99 ${(list.p99 / route.p99).toFixed(2)}x, CPU/req ${(list.cpuMsPerRequest / route.cpuMsPerRequest).toFixed(2)}x` +
+          (node ? `; list/bare-node ${(list.rps / node.rps).toFixed(2)}x, p99 ${(list.p99 / node.p99).toFixed(2)}x` : ""),
       );
     }
     say(`SQL messages (round trips) per request: list ${statements.list}, createGeneration ${statements.create}, limits ${statements.limit}`);
@@ -422,7 +237,7 @@ async function main() {
 
     // GraphiQL's bundle is imported on first use (graphql/yoga.ts), so it is asked for only after the measured rows;
     // the production build must still serve it.
-    const graphiql = await fetch(`${appUrl}/api/graphql`, { headers: { accept: "text/html" }, signal: AbortSignal.timeout(30_000) });
+    const graphiql = await fetch(`${appUrl}/api/graphql`, { headers: { accept: "text/html" }, signal: AbortSignal.timeout(120_000) });
     const page = await graphiql.text();
     if (graphiql.status !== 200 || !page.includes("<html")) throw new Error(`GraphiQL answered ${graphiql.status}: ${page.slice(0, 300)}`);
     say(`GraphiQL (loaded when first asked for): HTTP ${graphiql.status}, ${(page.length / 1e6).toFixed(1)} MB of HTML`);

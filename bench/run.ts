@@ -116,23 +116,26 @@ async function graphqlBench(databaseUrl: string, dataDir: string) {
 
 /**
  * The database's side of a list request: the messages `viewer { generations(first: 20) }` sends (the rate
- * limit's counter, the read's opening, its page and COMMIT, captured from the code as it runs), replayed on
- * one connection, against the bare route's one statement. Postgres runs on the same cores as the server, so
- * its CPU per request counts against throughput too. Read from the backend's /proc entry (Linux, 10 ms ticks).
+ * limit's counter and the page's readOnce, captured from the code as it runs), replayed on one connection,
+ * against the bare route's one message. Postgres runs on the same cores as the server, so its CPU per request
+ * counts against throughput too. Read from the backend's /proc entry (Linux, 10 ms ticks).
  */
 async function databaseCpuBench(databaseUrl: string, userId: string) {
-  const { userReads, onQuery } = await import("@/lib/db/client");
+  const { readOnce, onQuery } = await import("@/lib/db/client");
   const { listGenerations } = await import("@/lib/generations/generations");
-  const { isRateLimitRefusal, rateLimitStatement } = await import("@/lib/rate-limit");
-  const { limitStatement } = await import("@/lib/bench/limit");
+  const { rateLimitStatement } = await import("@/lib/rate-limit");
+  const { LIMIT_STATEMENT } = await import("@/lib/bench/limit");
   const identity = { clerkUserId: "user_2bench", email: "bench@example.com", sessionId: "sess_2benchbenchbenchbenchbench" };
-  const sent: string[] = [];
-  const stop = onQuery((statement) => sent.push(statement));
-  const reads = userReads(identity);
-  reads.lead(rateLimitStatement({ userId }, { freePerMinute: 100_000_000, paidPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 })!, isRateLimitRefusal);
-  await reads.run((sql) => listGenerations(sql, { first: 20 }));
-  stop();
-  const listMessages = sent.filter((statement) => !statement.includes("pg_catalog.pg_type"));
+  const capture = async (fn: () => Promise<unknown>) => {
+    const sent: string[] = [];
+    const stop = onQuery((statement) => sent.push(statement));
+    await fn();
+    stop();
+    return sent.filter((statement) => !statement.includes("pg_catalog.pg_type"));
+  };
+  const counter = String(rateLimitStatement({ userId }, { freePerMinute: 100_000_000, paidPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 }));
+  const listMessages = [counter, ...(await capture(() => listGenerations((statements) => readOnce(identity, statements), { first: 20 })))];
+  const routeMessages = await capture(() => readOnce(identity, [LIMIT_STATEMENT]));
   const single = postgres(databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
   try {
     const [backend] = await single<{ pid: number }[]>`select pg_backend_pid() as pid`;
@@ -144,7 +147,7 @@ async function databaseCpuBench(databaseUrl: string, userId: string) {
       return ((backendCpuMs() - before) / requests) * 1000;
     };
     const list = await perRequest(listMessages);
-    const route = await perRequest([limitStatement(identity)]);
+    const route = await perRequest(routeMessages);
     console.log(`Postgres CPU per list request (${listMessages.length} messages, counter included): ${list.toFixed(0)} us; bare route's statement: ${route.toFixed(0)} us; ${(list / route).toFixed(2)}x`);
   } finally {
     await single.end();

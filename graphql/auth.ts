@@ -8,17 +8,25 @@
  *   token), not an API key or OAuth token: managing API keys takes one, so
  *   a leaked key cannot mint its own successors.
  *
- * - `read` / `write`: the credential may run queries / mutations. A session
+ * - `read` / `write`: the credential may read data / change it. A session
  *   has both; an API key or OAuth access token has the ones it was issued
- *   with (lib/auth/scopes.ts). Declared once, on the Query and Mutation root
- *   types (graphql/builder.ts), so every query asks for `read` and every
- *   mutation for `write`, including fields added later. An anonymous caller
- *   has no credential to narrow: these hold, and `signedIn` decides.
+ *   with (lib/auth/scopes.ts). `write` is declared once, on the Mutation
+ *   root type; `read` on the Query root type and on every type that holds
+ *   data that existed before the request (Generation, Template, Viewer,
+ *   ApiKey, SignedDownload), so reading is reading wherever it happens: in a
+ *   query, or in a mutation's payload. The one exception is `$granted:
+ *   "created"` (CREATED below): the payload field that returns what its
+ *   mutation just made grants it, and the few fields of that object a
+ *   write-only credential may see back (its id, a new generation's status)
+ *   accept it instead of `read`. An anonymous caller has no credential to
+ *   narrow: these hold, and `signedIn` decides.
  *
  * An anonymous request failing any scope is UNAUTHENTICATED; a signed-in one
- * missing a scope is FORBIDDEN, naming the scope.
+ * missing a scope is FORBIDDEN, naming the scope (and, inside a mutation's
+ * payload, saying that the mutation itself took effect).
  */
 import { AuthScopeFailureType, type AuthFailure, type ForbiddenResult } from "@pothos/plugin-scope-auth";
+import type { GraphQLResolveInfo } from "graphql";
 import type { GraphQLContext } from "@/graphql/context";
 import type { Scope } from "@/lib/auth/scopes";
 import { AppError, UnauthenticatedError } from "@/lib/errors";
@@ -29,6 +37,15 @@ export type AuthScopes = {
   read: boolean;
   write: boolean;
 };
+
+/** The grant a mutation's payload field gives the object the mutation just created (`grantScopes: [CREATED]`). */
+export const CREATED = "created";
+
+/** What every field of a type holding existing data asks: `read`. */
+export const READ_SCOPES = { read: true } as const;
+
+/** A field a write-only credential may see on an object its own mutation just created: `read`, or that grant. */
+export const READ_OR_CREATED_SCOPES = { read: true, $granted: CREATED } as const;
 
 export function scopesFor(ctx: GraphQLContext): { [Scope in keyof AuthScopes]: boolean } {
   const grants = (scope: Scope) => ctx.identity === null || ctx.identity.scopes.includes(scope);
@@ -45,7 +62,12 @@ function failedScopes(failure: AuthFailure): string[] {
   return [];
 }
 
-export function unauthorizedError(ctx: GraphQLContext, result: ForbiddenResult): Error {
+/** Whether the refused field sits inside a mutation's payload: the mutation's resolver has already run. */
+function insideMutationPayload(info: GraphQLResolveInfo): boolean {
+  return info.operation.operation === "mutation" && info.path.prev !== undefined;
+}
+
+export function unauthorizedError(ctx: GraphQLContext, info: GraphQLResolveInfo, result: ForbiddenResult): Error {
   if (!ctx.identity) {
     return new UnauthenticatedError(
       "Sign in first: this field needs a signed-in user. Send a valid Clerk session token as `Authorization: Bearer <token>`.",
@@ -66,9 +88,18 @@ export function unauthorizedError(ctx: GraphQLContext, result: ForbiddenResult):
       ctx.identity.credential === "api_key"
         ? `Create a key with ${missing.map((scope) => scope.toUpperCase()).join(" and ")} (createApiKey) for this.`
         : "Have the person authorize your app again, granting it.";
+    const needs = missing[0] === "write" ? "mutations need it" : "reading data that existed before the request needs it, in a query or in a mutation's payload";
+    if (insideMutationPayload(info)) {
+      const field = `${info.parentType.name}.${info.fieldName}`;
+      return new AppError(
+        "FORBIDDEN",
+        `The mutation itself took effect, but this ${what} lacks the \`read\` scope to read ${field} back: ${needs}. Ask only for what the mutation made (the new object's id). ${fix}`,
+        { scopes: missing, mutationTookEffect: true },
+      );
+    }
     return new AppError(
       "FORBIDDEN",
-      `This ${what} lacks the ${missing.map((scope) => `\`${scope}\``).join(" and ")} scope: ${missing[0] === "write" ? "mutations" : "queries"} need it. ${fix}`,
+      `This ${what} lacks the ${missing.map((scope) => `\`${scope}\``).join(" and ")} scope: ${needs}. ${fix}`,
       { scopes: missing },
     );
   }

@@ -8,6 +8,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { GraphQLError } from "graphql";
+import PlainFieldsPlugin from "@/graphql/plain-fields-plugin";
 import { scopesFor, unauthorizedError, type AuthScopes } from "@/graphql/auth";
 import type { GraphQLContext } from "@/graphql/context";
 
@@ -22,11 +23,12 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Scope auth first, so no other plugin's wrapper runs for a caller who may not call the field.
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  // Ours (graphql/plain-fields-plugin.ts) inside relay's and outside the dataloader's: it replaces what they would wrap.
+  plugins: [ScopeAuthPlugin, RelayPlugin, PlainFieldsPlugin, DataloaderPlugin, ZodPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: scopesFor,
-    unauthorizedError: (_parent, ctx, _info, result) => unauthorizedError(ctx, result),
+    unauthorizedError: (_parent, ctx, info, result) => unauthorizedError(ctx, info, result),
   },
   relay: {
     clientMutationId: "omit",
@@ -84,7 +86,8 @@ builder.scalarType("JSON", {
 });
 
 // Every query needs the `read` scope and every mutation `write` (graphql/auth.ts): an API key or OAuth
-// token issued read-only runs queries and no mutation. Sessions have both.
+// token issued read-only runs queries and no mutation. Sessions have both. Types that hold data ask `read`
+// of their own fields too, so a mutation's payload reads nothing a write-only credential could not.
 builder.queryType({ description: "What a client can read.", authScopes: { read: true } });
 builder.mutationType({
   authScopes: { write: true },

@@ -1,7 +1,8 @@
 import type { ApiKeyService } from "@/lib/api-keys/types";
 import type { Caller } from "@/lib/auth/caller";
-import { withUser } from "@/lib/db/client";
+import { readOnce, withUser } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
+import type { Read } from "@/lib/pagination";
 import type { ServiceDeps } from "@/lib/services";
 import type { FileStorage } from "@/lib/storage/types";
 
@@ -12,6 +13,8 @@ export type GraphQLContext = ServiceDeps & {
   identity: Caller | null;
   /** The caller's API keys: Clerk's, or the development identity's local ones. */
   apiKeys: ApiKeyService;
+  /** Reads known in full before they are sent (a page of a list), as the caller, in one round trip (readOnce). */
+  read: Read;
 };
 
 export function createContext(options: {
@@ -27,6 +30,7 @@ export function createContext(options: {
     identity,
     // Runs SQL as the caller under row-level security; the only database access resolvers have.
     db: (fn) => withUser(identity, fn),
+    read: (statements) => readOnce(identity, statements),
     storage,
     apiKeys,
     // Every line names the request and, for API keys and OAuth tokens, the credential's id (never a secret).

@@ -15,7 +15,6 @@ import { useCompiledExecution } from "@/graphql/plugins/compiled-execution";
 import { graphiqlOptionsFor } from "@/graphql/graphiql";
 import { useRateLimit } from "@/graphql/plugins/rate-limit";
 import { useRequestBodyRules } from "@/graphql/plugins/request-body";
-import { usePipelinedReads } from "@/graphql/plugins/request-transaction";
 import { schema } from "@/graphql/schema/index";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import type { ApiKeyService } from "@/lib/api-keys/types";
@@ -194,7 +193,6 @@ export function createGraphQLServer(options: GraphQLServerOptions = {}) {
       // Before every plugin that wraps execution, so they wrap the compiled code too.
       ...(options.compileQueries === false ? [] : [useCompiledExecution({ onCompiled: options.onCompiledQuery })]),
       useRateLimit(),
-      usePipelinedReads(),
       maxDepthPlugin({ n: 10, ...documentLimit }),
       maxAliasesPlugin({ n: 20, ...documentLimit }),
       costLimitPlugin({ maxCost: 5000, ...documentLimit }),

@@ -57,6 +57,24 @@ describe("configuration", () => {
     expect(problems).toEqual([expect.stringMatching(/^STRIPE_PRICE_PRO must be Stripe price ids \(price_\.\.\.\)/)]);
   });
 
+  it("points the writer at an OpenAI-compatible server, and says what it is missing", () => {
+    const env = parseEnv({ AI_PROVIDER: "openai-compatible", AI_BASE_URL: "http://127.0.0.1:11434/v1/", AI_MODEL: "llama3.2" });
+    expect(env.ai).toEqual({ provider: "openai-compatible", explicit: true, model: "llama3.2", baseUrl: "http://127.0.0.1:11434/v1", apiKey: null });
+    expect(parseEnv({ AI_PROVIDER: "openai-compatible", AI_BASE_URL: "https://openrouter.ai/api/v1", AI_MODEL: "m", AI_API_KEY: "sk-or-1" }).ai).toMatchObject({
+      apiKey: "sk-or-1",
+    });
+    expect(problemsOf({ AI_PROVIDER: "openai-compatible" })).toEqual([
+      expect.stringMatching(/^AI_BASE_URL is missing: .*http:\/\/127\.0\.0\.1:11434\/v1 for Ollama/),
+      expect.stringMatching(/^AI_MODEL is missing/),
+    ]);
+    expect(problemsOf({ AI_PROVIDER: "openai-compatible", AI_BASE_URL: "ftp://host/v1", AI_MODEL: "m" })).toEqual([
+      expect.stringMatching(/^AI_BASE_URL must be the server's OpenAI-compatible base URL/),
+    ]);
+    expect(problemsOf({ AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-0123456789abcdefghij", AI_BASE_URL: "http://127.0.0.1:1/v1" })).toEqual([
+      expect.stringMatching(/^AI_BASE_URL is only read with AI_PROVIDER=openai-compatible/),
+    ]);
+  });
+
   it("refuses to start production on local defaults", () => {
     const problems = problemsOf({ NODE_ENV: "production" });
     expect(problems.join("\n")).toMatch(/DATABASE_URL is required in production/);

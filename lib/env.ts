@@ -54,8 +54,15 @@ const rawSchema = z.object({
   WORKER_CONCURRENCY: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(64).default(2)),
   WORKER_LOCK_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(14400).default(60)),
 
-  AI_PROVIDER: optional(z.enum(["offline", "openai", "anthropic"], { message: "must be offline, openai or anthropic" })),
+  AI_PROVIDER: optional(
+    z.enum(["offline", "openai", "anthropic", "openai-compatible"], { message: "must be offline, openai, anthropic or openai-compatible" }),
+  ),
   AI_MODEL: optional(z.string()),
+  // openai-compatible: any server that speaks OpenAI's chat completions (Ollama, vLLM, OpenRouter, Azure OpenAI's /openai/v1).
+  AI_BASE_URL: optional(
+    z.url({ protocol: /^https?$/, message: "must be the server's OpenAI-compatible base URL, such as http://127.0.0.1:11434/v1 (Ollama)" }),
+  ),
+  AI_API_KEY: optional(z.string()),
   OPENAI_API_KEY: optional(z.string().min(20, "looks too short to be an OpenAI API key")),
   ANTHROPIC_API_KEY: optional(z.string().min(20, "looks too short to be an Anthropic API key")),
 
@@ -174,11 +181,16 @@ const DEFAULT_MODELS = { openai: "gpt-4o-mini", anthropic: "claude-haiku-4-5" } 
 
 export type AiConfig =
   | { provider: "offline"; explicit: boolean }
-  | { provider: "openai" | "anthropic"; explicit: true; model: string; apiKey: string };
+  | { provider: "openai" | "anthropic"; explicit: true; model: string; apiKey: string }
+  /** apiKey null: a local server (Ollama, vLLM) that asks for none. */
+  | { provider: "openai-compatible"; explicit: true; model: string; baseUrl: string; apiKey: string | null };
 
 function aiConfig(raw: z.infer<typeof rawSchema>): AiConfig {
   const provider = raw.AI_PROVIDER ?? "offline";
   if (provider === "offline") return { provider, explicit: raw.AI_PROVIDER === "offline" };
+  if (provider === "openai-compatible") {
+    return { provider, explicit: true, model: raw.AI_MODEL!, baseUrl: raw.AI_BASE_URL!.replace(/\/+$/, ""), apiKey: raw.AI_API_KEY ?? null };
+  }
   const apiKey = provider === "openai" ? raw.OPENAI_API_KEY : raw.ANTHROPIC_API_KEY;
   return { provider, explicit: true, model: raw.AI_MODEL ?? DEFAULT_MODELS[provider], apiKey: apiKey! };
 }
@@ -277,6 +289,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     problems.push("OPENAI_API_KEY is missing: AI_PROVIDER=openai needs it (platform.openai.com > API keys), or choose another AI_PROVIDER.");
   if (raw.AI_PROVIDER === "anthropic" && !raw.ANTHROPIC_API_KEY)
     problems.push("ANTHROPIC_API_KEY is missing: AI_PROVIDER=anthropic needs it (console.anthropic.com > API keys), or choose another AI_PROVIDER.");
+  if (raw.AI_PROVIDER === "openai-compatible") {
+    if (!raw.AI_BASE_URL) problems.push("AI_BASE_URL is missing: AI_PROVIDER=openai-compatible needs the server's base URL, such as http://127.0.0.1:11434/v1 for Ollama.");
+    if (!raw.AI_MODEL) problems.push("AI_MODEL is missing: AI_PROVIDER=openai-compatible needs the model id the server knows, such as llama3.2 for Ollama.");
+  } else if (raw.AI_BASE_URL || raw.AI_API_KEY) {
+    const set = (["AI_BASE_URL", "AI_API_KEY"] as const).filter((name) => raw[name]);
+    problems.push(`${set.join(" and ")} ${set.length > 1 ? "are" : "is"} only read with AI_PROVIDER=openai-compatible: set that, or unset ${set.join(" and ")}.`);
+  }
   if (raw.NODE_ENV === "production") {
     // Production must never fall back to the embedded database, local storage
     // or the development identity: each of those is only safe on a laptop.

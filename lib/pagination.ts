@@ -6,8 +6,8 @@
  * row's created_at to the microsecond (a JS Date would round it to the
  * millisecond and make rows repeat or vanish at page boundaries) and its id.
  */
-import type postgres from "postgres";
-import type { Sql } from "@/lib/db/client";
+import type { ReadResults } from "@/lib/db/client";
+import { emptySql, integerLiteral, sqlText, textLiteral, type SqlText } from "@/lib/db/literal";
 import { ValidationError } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 
@@ -62,7 +62,8 @@ export type Page<T> = {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 };
 
-type Fragment = postgres.Fragment;
+/** Runs statements known in full as the caller and answers each one's rows (readOnce, lib/db/client.ts). */
+export type Read = (statements: readonly SqlText[]) => Promise<ReadResults>;
 
 type CursorColumns = { pageCursorAt: string; pageCursorId: string };
 
@@ -83,58 +84,57 @@ class Edge<T> {
   }
 }
 
+const CURSOR_COLUMNS = sqlText`, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as page_cursor_at, id as page_cursor_id`;
+
+/** `and (created_at, id) <op> (<cursor>)`: the cursor's parts are checked (decodeCursor) and written as literals. */
+function keyCondition(operator: "<" | ">" | "<=" | ">=", { at, id }: Cursor): SqlText {
+  // Compared as text cast to timestamptz: a JS Date would lose the microseconds.
+  const position = sqlText`(${textLiteral(at)}::timestamptz, ${textLiteral(id)}::uuid)`;
+  if (operator === "<") return sqlText`and (created_at, id) < ${position}`;
+  if (operator === ">") return sqlText`and (created_at, id) > ${position}`;
+  if (operator === "<=") return sqlText`and (created_at, id) <= ${position}`;
+  return sqlText`and (created_at, id) >= ${position}`;
+}
+
 /**
  * One page of `select <columns> from <from>` where `from` is a table with
  * `created_at` and `id` followed by its where clause (`generations where …`).
- * Two statements at most: the page (one row more than asked says whether
- * more lie ahead), and, when a cursor is given, whether any row lies behind it.
- * With `cursors: false` (nobody asked for one) the rows are read without the
- * cursor's two columns; asking for a cursor of such a page then throws.
+ * Two statements at most, sent together as one read: the page (one row more
+ * than asked says whether more lie ahead), and, when a cursor is given,
+ * whether any row lies behind it. With `cursors: false` (nobody asked for
+ * one) the rows are read without the cursor's two columns; asking for a
+ * cursor of such a page then throws.
  */
 export async function keysetPage<T extends object>(
-  sql: Sql,
+  read: Read,
   window: PageWindow,
-  columns: Fragment,
-  from: Fragment,
+  columns: SqlText,
+  from: SqlText,
   { cursors = true }: { cursors?: boolean } = {},
 ): Promise<Page<T>> {
   const { backward, limit, cursor } = window;
-  // The limit is written into the statement, not bound: a first page without filters then has no
-  // parameter at all, and postgres.js sends it in one round trip instead of two (it describes every
-  // parameterised statement first when statements are not prepared). Only a whole number in range passes.
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new Error(`keysetPage: bad limit ${limit}`);
-  const key = (operator: "<" | ">" | "<=" | ">=", { at: instant, id }: Cursor) => {
-    // Sent as text: a parameter typed timestamptz would go through a JS Date and lose the microseconds.
-    const position = sql`(${instant}::text::timestamptz, ${id}::uuid)`;
-    if (operator === "<") return sql`and (created_at, id) < ${position}`;
-    if (operator === ">") return sql`and (created_at, id) > ${position}`;
-    if (operator === "<=") return sql`and (created_at, id) <= ${position}`;
-    return sql`and (created_at, id) >= ${position}`;
-  };
-  // Both statements are sent at once: a query's read sends what it has issued with its commit
-  // (lib/db/client.ts userReads), and the second does not depend on the first.
-  const [rows, behindRows] = await Promise.all([
-    // Without indentation: the read's whole message must stay under 1 KiB to be one packet (userReads).
-    sql<PageRow<T>[]>`select ${columns}${
-      cursors ? sql`, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as page_cursor_at, id as page_cursor_id` : sql``
-    } from ${from} ${
-      cursor ? key(backward ? ">" : "<", cursor) : sql``
-    } order by ${backward ? sql`created_at asc, id asc` : sql`created_at desc, id desc`} limit ${sql.unsafe(String(limit + 1))}`,
-    cursor ? sql<{ exists: boolean }[]>`select exists (select 1 from ${from} ${key(backward ? "<=" : ">=", cursor)}) as exists` : null,
-  ]);
+  const after = cursor ? keyCondition(backward ? ">" : "<", cursor) : emptySql;
+  const order = backward ? sqlText`created_at asc, id asc` : sqlText`created_at desc, id desc`;
+  const page = sqlText`
+    select ${columns}${cursors ? CURSOR_COLUMNS : emptySql}
+    from ${from} ${after}
+    order by ${order}
+    limit ${integerLiteral(limit + 1)}`;
+  const behind = cursor ? sqlText`select exists (select 1 from ${from} ${keyCondition(backward ? "<=" : ">=", cursor)}) as exists` : null;
+  const [rows = [], behindRows = []] = await read(behind ? [page, behind] : [page]);
   const ahead = rows.length > limit;
-  const kept = rows.slice(0, limit);
+  const kept = rows.slice(0, limit) as PageRow<T>[];
   if (backward) kept.reverse();
-  const behind = behindRows?.[0]?.exists ?? false;
+  const hasBehind = (behindRows[0] as { exists?: boolean } | undefined)?.exists ?? false;
   // A row is its edge's node as it is (its two cursor columns are not fields of any type), and a
-  // cursor is encoded only if a client asks for it: copying and encoding every row cost about 5%
-  // of a list request's database-side CPU (BENCHMARKS.md).
+  // cursor is encoded only if a client asks for it.
   const edges = kept.map((row) => new Edge<T>(row));
   return {
     edges,
     pageInfo: {
-      hasNextPage: backward ? behind : ahead,
-      hasPreviousPage: backward ? ahead : behind,
+      hasNextPage: backward ? hasBehind : ahead,
+      hasPreviousPage: backward ? ahead : hasBehind,
       get startCursor() {
         return edges[0] ? edges[0].cursor : null;
       },

@@ -6,13 +6,13 @@
  * the subject's counter for the current one-minute window (resetting it when
  * a new minute has begun), picks the limit that applies (a user's tier is
  * read in the same call) and raises past it, so the decision needs no second
- * query and can travel ahead of a query's first read (lib/db/client.ts).
+ * query.
  * A signed-in caller is counted per users.id (free or paid tier); anyone
  * else per client IP. Limits come from lib/env.ts; 0 turns one off, and then
  * no statement is sent at all.
  */
 import { servicePool } from "@/lib/db/client";
-import { textLiteral } from "@/lib/db/literal";
+import { integerLiteral, sqlText, textLiteral, type SqlText } from "@/lib/db/literal";
 import { unavailableError } from "@/lib/faults";
 import type { Env } from "@/lib/env";
 
@@ -31,31 +31,29 @@ type CounterRow = { hits: number; appliedLimit: number };
  * The statement that counts this request against the subject's minute and
  * refuses it past the limit (private.count_request raises SQLSTATE PT429), or
  * null when the limits that could apply are off (0): then nothing is sent.
- * Simple text (lib/db/literal.ts: one round trip, not two), so it can travel
- * in front of other statements in one message: a query's first read sends
- * it in that read's message (lib/db/client.ts userReads).
- * It must run as the service role, outside any transaction that outlives it,
+ * Simple text (lib/db/literal.ts: one round trip, not two). It must run as
+ * the service role, outside any transaction that outlives it,
  * so the counter's row lock is held only for the statement itself.
  */
-export function rateLimitStatement(subject: RateLimitSubject, limits: RateLimits): string | null {
+export function rateLimitStatement(subject: RateLimitSubject, limits: RateLimits): SqlText | null {
   const isUser = "userId" in subject;
   if (!isUser && limits.anonymousPerMinute === 0) return null;
   if (isUser && limits.freePerMinute === 0 && limits.paidPerMinute === 0) return null;
   // Callers without a known address share one counter: better one crowded bucket than none.
   const key = isUser ? `user:${subject.userId}` : `ip:${subject.ip ?? "unknown"}`;
-  const whole = (n: number) => String(Math.max(0, Math.trunc(n)));
-  return `select * from private.count_request(${textLiteral(key)}, ${whole(limits.freePerMinute)}, ${whole(limits.paidPerMinute)}, ${whole(limits.anonymousPerMinute)})`;
+  const whole = (n: number) => integerLiteral(Math.max(0, Math.trunc(n)));
+  return sqlText`select * from private.count_request(${textLiteral(key)}, ${whole(limits.freePerMinute)}, ${whole(limits.paidPerMinute)}, ${whole(limits.anonymousPerMinute)})`;
 }
 
 const allowedWithoutLimit: RateLimitDecision = { allowed: true, limit: null, remaining: null };
 
 /** Whether an error is the counting statement's refusal (private.count_request raises PT429 past the limit). */
-export function isRateLimitRefusal(error: unknown): boolean {
+function isRateLimitRefusal(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "PT429";
 }
 
 /** The decision, from what the counting statement returned or raised. */
-export async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
+async function rateLimitDecision(counted: Promise<unknown>): Promise<RateLimitDecision> {
   let row: CounterRow;
   try {
     row = (await counted) as CounterRow;
@@ -76,5 +74,5 @@ export async function rateLimitDecision(counted: Promise<unknown>): Promise<Rate
 export async function hitRateLimit(subject: RateLimitSubject, limits: RateLimits): Promise<RateLimitDecision> {
   const statement = rateLimitStatement(subject, limits);
   if (!statement) return allowedWithoutLimit;
-  return rateLimitDecision(servicePool().unsafe(statement).then((rows) => rows[0]));
+  return rateLimitDecision(servicePool().unsafe(String(statement)).then((rows) => rows[0]));
 }

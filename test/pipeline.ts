@@ -38,8 +38,9 @@ export type GenerationState = {
   status: string;
   deletedAt: Date | null;
   bulletPoints: string[] | null;
-  slides: { title: string; body: string }[] | null;
+  slides: { title: string; body: string; altText?: string }[] | null;
   quote: string | null;
+  altText: string | null;
   failureReason: string | null;
   completedAt: Date | null;
 };
@@ -47,7 +48,7 @@ export type GenerationState = {
 export async function generationState(id: string): Promise<GenerationState> {
   const [row] = await asService(
     (sql) => sql<GenerationState[]>`
-      select status, deleted_at, bullet_points, slides, quote, failure_reason, completed_at from generations where id = ${id}`,
+      select status, deleted_at, bullet_points, slides, quote, alt_text, failure_reason, completed_at from generations where id = ${id}`,
   );
   if (!row) throw new Error(`no generation ${id}`);
   return row;

@@ -1,14 +1,12 @@
 /**
  * Executes a query the API has already run twice as JavaScript compiled for
- * that document (graphql-jit) instead of walking it with the interpreter:
- * 0.1 to 0.9 ms of CPU less per list request in process, 4% to 24% of its
- * cost there, depending on the run (BENCHMARKS.md). Same schema,
+ * that document (graphql-jit) instead of walking it with the interpreter,
+ * which saves CPU on every list request (BENCHMARKS.md). Same schema,
  * resolvers, Pothos wrappers, errors and masking; only the walk over the
  * selection set and the coercion of variables are generated code.
  *
  * Registered first among the plugins that wrap execution, so the rate limit
- * and the request's transaction (graphql/plugins/rate-limit.ts,
- * request-transaction.ts) wrap the compiled code as they wrap the
+ * (graphql/plugins/rate-limit.ts) wraps the compiled code as it wraps the
  * interpreter.
  *
  * A compiled run that reports any error is run again on the interpreter,
@@ -24,8 +22,8 @@
  *   per distinct source while it is cached) and held weakly, so the counts
  *   and the compiled code go when the cache lets the document go;
  * - compiling has a budget: the largest document the depth, alias and cost
- *   limits let through takes about 50 ms to compile here (the list query
- *   1-3 ms), so a client sending each of many such documents three times
+ *   limits let through takes tens of times longer to compile than the list
+ *   query, so a client sending each of many such documents three times
  *   could keep the event loop compiling. At most COMPILE_BUDGET compiles
  *   run back to back, refilled at one a second; past it, documents run on
  *   the interpreter until the budget allows;

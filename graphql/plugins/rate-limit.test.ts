@@ -9,8 +9,8 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import { getEnv } from "@/lib/env";
-import { asService, onQuery, userReads } from "@/lib/db/client";
-import { hitRateLimit, isRateLimitRefusal, rateLimitDecision, rateLimitStatement } from "@/lib/rate-limit";
+import { asService, onQuery } from "@/lib/db/client";
+import { hitRateLimit } from "@/lib/rate-limit";
 import { packetsDuring } from "@/test/own-database";
 import { bearerFor, newClerkUserId, postGraphQL, signedInPerson } from "@/test/support";
 
@@ -123,81 +123,22 @@ describe("signed-in callers", () => {
       }
       return sent;
     };
-    // A query that reads: its count travels in the message that opens its transaction, no round trip of its own.
-    const reading = await counted("{ viewer { generations(first: 1) { edges { node { id } } } } }");
-    expect(reading).toHaveLength(1);
-    expect(reading[0]).toContain("private.enter_request('authenticated'");
-    // One that reads nothing is counted on its own; a mutation too.
+    // A query that reads, one that reads nothing, a mutation: each counted once, on its own statement.
+    expect(await counted("{ viewer { generations(first: 1) { edges { node { id } } } } }")).toHaveLength(1);
     expect(await counted("{ viewer { id } }")).toHaveLength(1);
     expect(await counted(`mutation { createTemplate(input: { name: "counted", type: CAROUSEL, content: { slides: 1 } }) { template { id } } }`)).toHaveLength(1);
   });
 
-  it("sends a list request to Postgres as one packet, counter, RLS context and page, for a long email too", async () => {
+  it("sends a list request to Postgres as two packets, the counter, then the RLS context and the page, for a long email too", async () => {
     const server = createGraphQLServer();
-    // Clerk-shaped ids and a 64-character address: the claims travel in the opening, and the whole message
-    // must stay under the 1 KiB at which postgres.js writes what it has queued (lib/db/client.ts userReads).
+    // Clerk-shaped ids and a 64-character address: the claims travel in the page's message (readOnce).
     const authorization = await bearerFor({ clerkUserId: newClerkUserId(), email: `${"a".repeat(52)}@example.com` });
     const list = "{ viewer { generations(first: 20) { edges { node { id status outputFormat createdAt } } } } }";
     expect((await postGraphQL(server, list, { authorization })).status).toBe(200); // provisions the account
     const { value, packets } = await packetsDuring(() => postGraphQL(server, list, { authorization }));
     expect(value.status).toBe(200);
     expect(value.body.errors).toBeUndefined();
-    expect(packets).toBe(1);
-  });
-
-  it("sends a query's counter, its read's RLS context and the read in one packet, and refuses that read past the limit", async () => {
-    const limits = { freePerMinute: 2, paidPerMinute: 2, anonymousPerMinute: 2 };
-    const person = await signedInPerson(createGraphQLServer());
-    await resetWindow(`user:${person.id}`);
-    const read = (transaction: ReturnType<typeof userReads>) =>
-      transaction.run((sql) => sql<{ n: number }[]>`select count(*)::int as n from generations`);
-    const transactions = [1, 2, 3].map(() => userReads({ clerkUserId: person.clerkUserId }));
-    // Fresh minute: the counter starts again at 1 (signedInPerson's request was in the old one).
-    for (const transaction of transactions) transaction.lead(rateLimitStatement({ userId: person.id }, limits)!, isRateLimitRefusal);
-    const { packets } = await packetsDuring(() => read(transactions[0]!));
-    await read(transactions[1]!);
-    expect(await rateLimitDecision(transactions[1]!.leadResult())).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
-    // The third is over the limit: its read is refused by the database, and nothing it read is handed back.
-    const refused = await read(transactions[2]!).then(
-      () => "read",
-      (error: unknown) => (error as { code?: string }).code,
-    );
-    expect(refused).toBe("PT429");
-    expect(await rateLimitDecision(transactions[2]!.leadResult())).toMatchObject({ allowed: false, limit: 2 });
-    // One packet carried the counter, the RLS context and the read.
-    expect(packets).toBe(1);
-    // The refusal rolled its own count back: the minute holds the limit, not more.
-    const [counter] = await asService((sql) => sql<{ hits: number }[]>`select hits from private.rate_limit_counters where subject = ${`user:${person.id}`}`);
-    expect(counter!.hits).toBe(2);
-  });
-
-  it("counts a query whose read fails, and hands the read's own error back", async () => {
-    const limits = { freePerMinute: 100, paidPerMinute: 100, anonymousPerMinute: 100 };
-    const person = await signedInPerson(createGraphQLServer());
-    await resetWindow(`user:${person.id}`);
-    const reads = userReads({ clerkUserId: person.clerkUserId });
-    reads.lead(rateLimitStatement({ userId: person.id }, limits)!, isRateLimitRefusal);
-    // The counter and the read travel in one message; the read fails behind the counter.
-    await expect(reads.run((sql) => sql`select 1/0 as never`)).rejects.toMatchObject({ code: "22012" });
-    expect(await rateLimitDecision(reads.leadResult())).toMatchObject({ allowed: true, limit: 100 });
-    const [counter] = await asService((sql) => sql<{ hits: number }[]>`select hits from private.rate_limit_counters where subject = ${`user:${person.id}`}`);
-    // Never uncounted: the message cannot say whether the counter had run, so it is sent again (at worst, twice).
-    expect(counter!.hits).toBeGreaterThanOrEqual(1);
-  });
-
-  it("holds the counter's row lock for its own statement only, not for the read behind it", async () => {
-    const limits = { freePerMinute: 100, paidPerMinute: 100, anonymousPerMinute: 100 };
-    const person = await signedInPerson(createGraphQLServer());
-    const first = userReads({ clerkUserId: person.clerkUserId });
-    first.lead(rateLimitStatement({ userId: person.id }, limits)!, isRateLimitRefusal);
-    // The first read opens its transaction, with the counter in front of it, runs as the caller, and takes its time.
-    const slow = first.run((sql) => sql<{ role: string }[]>`select current_user as role, pg_sleep(1.5)::text as slept`);
-    expect(await rateLimitDecision(first.leadResult())).toMatchObject({ allowed: true, limit: 100 });
-    // The same caller's next request counts at once while the first one's transaction is still open.
-    const second = await Promise.race([hitRateLimit({ userId: person.id }, limits), new Promise((resolve) => setTimeout(resolve, 1000, "blocked"))]);
-    expect(second).toMatchObject({ allowed: true });
-    const [row] = await slow;
-    expect(row!.role).toBe("authenticated");
+    expect(packets).toBe(2);
   });
 });
 

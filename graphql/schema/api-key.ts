@@ -6,6 +6,7 @@
  */
 import type { StringValidationOptions } from "@pothos/plugin-zod";
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
+import { READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import { Viewer } from "@/graphql/schema/viewer";
 import { MAX_NAME_LENGTH, type ApiKey } from "@/lib/api-keys/types";
@@ -36,6 +37,7 @@ const ApiScopeEnum = builder.enumType("ApiScope", {
 
 const ApiKeyRef = builder.objectRef<ApiKey>("ApiKey").implement({
   description: "A long-lived credential for your own scripts and integrations. Its secret is never shown after creation.",
+  authScopes: READ_SCOPES,
   fields: (t) => ({
     id: t.id({
       description:

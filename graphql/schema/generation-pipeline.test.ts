@@ -68,6 +68,8 @@ describe("a carousel through the API", () => {
     expect(Date.parse(done.completedAt!)).toBeGreaterThan(Date.parse(done.createdAt));
     expect(done.slides!.map((slide) => slide.number)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const slide of done.slides!) expect(slide.title.length > 0 && slide.body.length > 0).toBe(true);
+    for (const slide of done.slides!) expect(slide.altText).toBe(`${slide.title}: ${slide.body}`);
+    expect(done.altText).toBe(done.slides![0]!.altText);
 
     for (const slide of [undefined, 1, 6]) {
       const { body } = await download(id, slide);

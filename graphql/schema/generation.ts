@@ -1,8 +1,10 @@
+import { CREATED, READ_OR_CREATED_SCOPES, READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import { NotFoundAsSent } from "@/graphql/errors";
 import { databaseId, globalIdOf, parseGlobalId } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
 import { DownloadFormatEnum, GenerationStatusEnum, OutputFormatEnum } from "@/graphql/schema/enums";
+import { Slide } from "@/graphql/schema/slide";
 import { ValidationError } from "@/lib/errors";
 import { generationsByIds, objectPathOf, uploadedPaths, type GenerationRow } from "@/lib/generations/generations";
 import {
@@ -15,23 +17,12 @@ import {
 } from "@/lib/generations/service";
 import type { SignedDownload as SignedDownloadShape, SignedUpload as SignedUploadShape } from "@/lib/storage/types";
 
-const CANVA_DESIGN_ID_REFUSED =
-  "canvaDesignId can no longer be set by hand: sendGenerationToCanva(input: { id }) makes the Canva design and records its id.";
-
-type SlideShape = { title: string; body: string; number: number };
-
-const Slide = builder.objectRef<SlideShape>("Slide").implement({
-  description: "One slide of a carousel; its image is createGenerationDownloadUrl(input: { id, slide: number }).",
-  fields: (t) => ({
-    number: t.exposeInt("number", { description: "Its place in the carousel, from 1 (the cover)." }),
-    title: t.exposeString("title", { description: "The slide's title." }),
-    body: t.exposeString("body", { description: "The slide's short body text." }),
-  }),
-});
-
 export const Generation = builder.loadableNode("Generation", {
   description: "A person's raw text on its way to becoming a post, and the image made from it.",
-  id: { resolve: (generation: GenerationRow) => generation.id },
+  // Every field reads the person's data: `read`, in a query or a mutation's payload (graphql/auth.ts).
+  authScopes: READ_SCOPES,
+  // What a write-only credential gets back from createGeneration: the new generation's id and status.
+  id: { resolve: (generation: GenerationRow) => generation.id, skipTypeScopes: true, authScopes: READ_OR_CREATED_SCOPES },
   load: loadVisible("generation", generationsByIds),
   // Fields that read a property as it is are exposed, not resolved: executed as compiled code, a field without a
   // resolver is a property read, where one with a resolver costs a call, its info and closures for every row.
@@ -49,6 +40,12 @@ export const Generation = builder.loadableNode("Generation", {
       nullable: true,
       description: "A CANVA_DESIGN's quote-card line, once the pipeline has made it (null before, and for other formats).",
     }),
+    altText: t.exposeString("altText", {
+      nullable: true,
+      description:
+        "Words for the image (the card, or a CAROUSEL's cover), for screen readers and the post's image description; " +
+        "null until the pipeline has made it, and for generations made before alt text existed (each slide has its own).",
+    }),
     failureReason: t.exposeString("failureReason", {
       nullable: true,
       description: "Why the pipeline gave up, in words you can act on (status FAILED; null otherwise). retryGeneration clears it.",
@@ -57,6 +54,8 @@ export const Generation = builder.loadableNode("Generation", {
     canvaDesignId: t.exposeString("canvaDesignId", { nullable: true, description: "The Canva design made from it, if any." }),
     status: t.expose("status", {
       type: GenerationStatusEnum,
+      skipTypeScopes: true,
+      authScopes: READ_OR_CREATED_SCOPES,
       description: "Where it is in the pipeline. Only the pipeline moves it, except retryGeneration (FAILED to QUEUED).",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -89,6 +88,7 @@ const PROPERTIES_OF_FIELD: Record<string, readonly (keyof GenerationRow)[]> = {
   slides: ["slides"],
   quote: ["quote"],
   failureReason: ["failureReason"],
+  altText: ["altText"],
   completedAt: ["completedAt"],
   canvaDesignId: ["canvaDesignId"],
   canva: ["id"],
@@ -126,6 +126,7 @@ const SignedUpload = builder.objectRef<SignedUploadShape>("SignedUpload").implem
 
 const SignedDownload = builder.objectRef<SignedDownloadShape>("SignedDownload").implement({
   description: "A short-lived URL to GET the image (or a carousel's PDF) from.",
+  authScopes: READ_SCOPES,
   fields: (t) => ({
     url: t.exposeString("url", { description: "The signed URL to GET the file from: the PNG, or the PDF when format PDF was asked for." }),
     expiresAt: t.field({ type: "DateTime", description: "When the URL stops working.", resolve: (download) => download.expiresAt }),
@@ -181,7 +182,12 @@ builder.relayMutationField(
   {
     description: "The queued generation and where to upload its image.",
     outputFields: (t) => ({
-      generation: t.field({ type: Generation, description: "The new generation, QUEUED.", resolve: (payload) => payload.generation }),
+      generation: t.field({
+        type: Generation,
+        description: "The new generation, QUEUED. A write-only credential may read its id and status.",
+        grantScopes: [CREATED],
+        resolve: (payload) => payload.generation,
+      }),
       upload: t.field({
         type: SignedUpload,
         nullable: true,
@@ -224,12 +230,7 @@ builder.relayMutationField(
         description: "For a CAROUSEL, which slide (1 is the cover, the generation's own image; default 1).",
         validate: { int: true, min: [1, { message: "must be at least 1 (the cover)" }], max: [10, { message: "must be at most 10" }] },
       }),
-      format: t.field({
-        type: DownloadFormatEnum,
-        required: false,
-        defaultValue: "PNG",
-        description: "PNG (default): the image, or the chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF, a page per slide (slide is ignored).",
-      }),
+      format: t.field({ type: DownloadFormatEnum, required: false, defaultValue: "PNG", description: "PNG (default): the image or chosen slide. PDF: a completed CAROUSEL as one LinkedIn-ready PDF (slide is ignored)." }),
       expiresIn: t.int({
         required: false,
         defaultValue: 300,
@@ -243,16 +244,14 @@ builder.relayMutationField(
     }),
   },
   {
-    description: "A signed URL to download the image of one of your generations, or a carousel's PDF (FAILED_PRECONDITION until it exists).",
-    authScopes: { signedIn: true },
+    description:
+      "A signed URL to download the image of one of your generations, or a carousel's PDF (FAILED_PRECONDITION until it exists). " +
+      "A read: it needs the `read` scope, not `write` (it changes nothing).",
+    // Reading the image is reading: `read` instead of the Mutation type's `write`.
+    skipTypeScopes: true,
+    authScopes: { $all: { signedIn: true, read: true } },
     resolve: (_root, { input }, ctx) =>
-      createGenerationDownloadUrl(
-        ctx,
-        databaseId(input.id, "input.id", "Generation"),
-        input.expiresIn ?? 300,
-        input.slide ?? 1,
-        input.format === "PDF" ? "pdf" : "png",
-      ),
+      createGenerationDownloadUrl(ctx, databaseId(input.id, "input.id", "Generation"), input.expiresIn ?? 300, input.slide ?? 1, input.format === "PDF" ? "pdf" : "png"),
   },
   {
     description: "The generation and a URL to download its image from.",
@@ -289,7 +288,8 @@ builder.relayMutationField(
     description: "Changes the bullet points of one of your generations. Its status is the pipeline's (see retryGeneration), its Canva design a send's.",
     authScopes: { signedIn: true },
     resolve: async (_root, { input }, ctx) => {
-      if (input.canvaDesignId !== undefined) throw new ValidationError(CANVA_DESIGN_ID_REFUSED, ["input", "canvaDesignId"]);
+      const refused = "canvaDesignId can no longer be set by hand: sendGenerationToCanva(input: { id }) makes the Canva design and records its id.";
+      if (input.canvaDesignId !== undefined) throw new ValidationError(refused, ["input", "canvaDesignId"]);
       return { generation: await updateGeneration(ctx, databaseId(input.id, "input.id", "Generation"), { bulletPoints: input.bulletPoints }) };
     },
   },

@@ -8,40 +8,9 @@ import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
 import "@/graphql/schema/api-key";
 import "@/graphql/schema/canva";
-import type { GraphQLObjectType, GraphQLSchema } from "graphql";
+import "@/graphql/schema/webhook-endpoint";
+import "@/graphql/schema/webhook-delivery";
 import { builder } from "@/graphql/builder";
-import { globalIdOf, NODE_TYPES } from "@/graphql/ids";
 
-// Pothos makes any object type named `Subscription` the subscription root when
-// no subscription type is declared. Ours is a Stripe subscription and the API
-// has no GraphQL subscriptions, so the root is dropped explicitly.
-// The constructor comes from the built schema itself: graphql 16 has no
-// `exports` map, so an ES import here can be a different copy than Pothos's.
-const built = builder.toSchema({ sortSchema: true });
-export const schema = new (built.constructor as typeof GraphQLSchema)({ ...built.toConfig(), subscription: undefined });
-
-/**
- * Pothos' relay plugin resolves every node's `id` with an async function
- * (it allows an id resolver to return a promise), so each id on a page costs
- * a promise and, in compiled execution, the code that waits for it: 5-15% of
- * a list request's CPU in process (BENCHMARKS.md). Each of our node types
- * takes its id from its row's `id` and has no scopes of its own, so the same
- * global id is made synchronously. A node type whose id came from elsewhere
- * would have to leave this list.
- */
-for (const typename of Object.values(NODE_TYPES)) {
-  const id = (schema.getType(typename) as GraphQLObjectType).getFields().id!;
-  id.resolve = (parent: { id: string }) => globalIdOf(typename, String(parent.id));
-}
-
-/**
- * Our connections' edges carry rows, never ids for a loader to fetch. The
- * dataloader plugin still wraps each edge's `node` to load ids, and for every
- * edge looks up (the first time, creates) the request's loader: on a page of
- * 20 that is 20 calls for nothing. Without a resolver the field is the
- * edge's `node` property, read as it is.
- */
-for (const edge of ["GenerationEdge", "TemplateEdge"]) {
-  const node = (schema.getType(edge) as GraphQLObjectType).getFields().node!;
-  node.resolve = undefined;
-}
+// Node ids, plain edges and the dropped subscription root: graphql/plain-fields-plugin.ts.
+export const schema = builder.toSchema({ sortSchema: true });

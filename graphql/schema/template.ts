@@ -1,4 +1,5 @@
 import type { BaseValidationOptions, StringValidationOptions } from "@pothos/plugin-zod";
+import { CREATED, READ_OR_CREATED_SCOPES, READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import { databaseId, globalIdOf } from "@/graphql/ids";
 import { loadVisible } from "@/graphql/loaders";
@@ -8,7 +9,9 @@ import { listTemplates, templatesByIds, type TemplateRow } from "@/lib/templates
 
 export const Template = builder.loadableNode("Template", {
   description: "A reusable shape for generations: a system template (no owner) or one of yours.",
-  id: { resolve: (template: TemplateRow) => template.id },
+  // Every field reads existing data: `read` (graphql/auth.ts); createTemplate's caller may read back the new one's id.
+  authScopes: READ_SCOPES,
+  id: { resolve: (template: TemplateRow) => template.id, skipTypeScopes: true, authScopes: READ_OR_CREATED_SCOPES },
   load: loadVisible("template", templatesByIds),
   fields: (t) => ({
     name: t.exposeString("name", { description: "What the template is called (1 to 100 characters)." }),
@@ -32,7 +35,7 @@ builder.queryField("templates", (t) =>
       description: "System templates and your own, newest first (null, with UNAUTHENTICATED, when anonymous).",
       authScopes: { signedIn: true },
       args: { type: t.arg({ type: OutputFormatEnum, required: false, description: "Only templates of this type." }) },
-      resolve: (_root, args, ctx) => ctx.db((sql) => listTemplates(sql, args)),
+      resolve: (_root, args, ctx) => listTemplates(ctx.read, args),
     },
     TemplateConnection,
   ),
@@ -71,7 +74,12 @@ builder.relayMutationField(
   {
     description: "The created template.",
     outputFields: (t) => ({
-      template: t.field({ type: Template, description: "The new template.", resolve: (payload) => payload.template }),
+      template: t.field({
+        type: Template,
+        description: "The new template. A write-only credential may read its id.",
+        grantScopes: [CREATED],
+        resolve: (payload) => payload.template,
+      }),
     }),
   },
 );

@@ -1,3 +1,4 @@
+import { READ_SCOPES } from "@/graphql/auth";
 import { builder } from "@/graphql/builder";
 import type { GraphQLContext } from "@/graphql/context";
 import { loadVisible } from "@/graphql/loaders";
@@ -22,6 +23,8 @@ const loadViewers = loadVisible("viewer", viewersByIds) as (ids: string[], ctx: 
 
 export const Viewer = builder.loadableNode("Viewer", {
   description: "The signed-in person: their Postora account.",
+  // All of it is the person's data: `read`, also where a delete payload returns it (graphql/auth.ts).
+  authScopes: READ_SCOPES,
   id: { resolve: (viewer: ViewerShape) => viewer.id },
   load: loadViewers,
   fields: (t) => ({
@@ -49,7 +52,7 @@ export const Viewer = builder.loadableNode("Viewer", {
         // Only what the selection needs: a first page of `id status outputFormat createdAt` reads 4 of 13 columns, no cursor.
         resolve: (_viewer, args, ctx, info) => {
           const { nodeFields, cursors } = connectionSelection(info);
-          return ctx.db((sql) => listGenerations(sql, args, { properties: generationPropertiesFor(nodeFields), cursors }));
+          return listGenerations(ctx.read, args, { properties: generationPropertiesFor(nodeFields), cursors });
         },
       },
       GenerationConnection,
@@ -58,7 +61,7 @@ export const Viewer = builder.loadableNode("Viewer", {
       {
         type: Template,
         description: "Your own templates, newest first (Query.templates adds the system ones).",
-        resolve: (_viewer, args, ctx) => ctx.db((sql) => listTemplates(sql, { ...args, ownOnly: true })),
+        resolve: (_viewer, args, ctx) => listTemplates(ctx.read, { ...args, ownOnly: true }),
       },
       TemplateConnection,
     ),

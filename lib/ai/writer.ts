@@ -21,8 +21,11 @@ export interface Writer {
  * model that does not exist, input the model will not take).
  */
 export class TransientWriterError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** How long the server asked us to wait (its Retry-After), when it said. */
+  readonly retryAfterMs: number | null;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number | null }) {
     super(message, options);
     this.name = "TransientWriterError";
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
 }

@@ -24,7 +24,7 @@ import type { DbIdentity } from "@/lib/db/client";
 import type { Env } from "@/lib/env";
 import { UnauthenticatedError } from "@/lib/errors";
 import { clerkDirectoryFor, type ClerkDirectory } from "@/lib/users/profile";
-import { provisionUser } from "@/lib/users/sync";
+import { provisionUser } from "@/lib/users/provision";
 
 /** A signed-in caller: their Clerk identity (for RLS) and their users row. */
 export type Caller = DbIdentity & {

@@ -1,14 +1,15 @@
 /**
  * The benchmark's limits (bench/http.ts): the least work a list request
- * can do with the same identity and security, verify the caller's JWT and
- * send ONE statement that opens a transaction, sets the RLS context, reads
- * the caller's latest generations and commits. A bare Next.js route handler
+ * can do with the same identity and security: verify the caller's JWT and
+ * read the caller's latest generations with readOnce (one message: the RLS
+ * context and the statement, as one implicit transaction). A bare Next.js route handler
  * (app/api/bench/limit) and a bare node:http server (bench/bare-server.ts)
  * both run this, so the GraphQL API is measured against what its host and
  * Node itself allow.
  */
 import { bearerToken, type TokenVerifier } from "@/lib/auth/verify";
-import { requestContextStatement, rlsContextFor, type DbIdentity, type Sql } from "@/lib/db/client";
+import { readOnce, type Sql } from "@/lib/db/client";
+import { sqlText } from "@/lib/db/literal";
 
 export async function verifyAndList(authorization: string | null, verify: TokenVerifier, db: Sql): Promise<Response> {
   let session;
@@ -18,13 +19,14 @@ export async function verifyAndList(authorization: string | null, verify: TokenV
     return Response.json({ error: "unauthenticated" }, { status: 401 });
   }
   const identity = { clerkUserId: session.clerkUserId, email: session.email, sessionId: session.sessionId };
-  const results = (await db.unsafe(limitStatement(identity))) as unknown as unknown[][];
-  return Response.json({ generations: results[1] });
+  const [generations] = await readOnce(identity, [LIMIT_STATEMENT], db);
+  return Response.json({ generations });
 }
 
-/** The limits' one statement for a caller: the RLS context, then their 20 latest generations. */
-export function limitStatement(identity: DbIdentity): string {
-  // One simple-protocol message without BEGIN runs as one implicit transaction, so the
-  // transaction-local role and claims hold for the query and vanish after it.
-  return `${requestContextStatement(rlsContextFor(identity))}; select id, status, output_format, created_at from generations where deleted_at is null order by created_at desc limit 20`;
-}
+/** The caller's 20 latest generations (row-level security keeps them to the caller's own). */
+export const LIMIT_STATEMENT = sqlText`
+  select id, status, output_format, created_at
+  from generations
+  where deleted_at is null
+  order by created_at desc
+  limit 20`;

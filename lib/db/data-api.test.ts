@@ -429,6 +429,67 @@ describe("what a signed-in person can still do", () => {
 describe("the privileges themselves", () => {
   const apiRoles = ["anon", "authenticated"];
 
+  /** A statement as an API role, always rolled back: a TRUNCATE that got through must not wipe the test's data. */
+  async function asRole(role: string, statement: string): Promise<{ code: string; message: string } | "ran"> {
+    const rolledBack = new Error("rolled back");
+    try {
+      await raw.begin(async (sql) => {
+        await sql`select set_config('role', ${role}, true)`;
+        await sql.unsafe(statement);
+        throw rolledBack;
+      });
+    } catch (error) {
+      if (error === rolledBack) return "ran";
+      return { code: (error as { code: string }).code, message: (error as Error).message };
+    }
+    return "ran";
+  }
+
+  it("refuse TRUNCATE on every table an API role can see, in any schema, storage's included", async () => {
+    // Every table anon or authenticated holds any privilege on, table-wide or on a column.
+    const tables = await asService((sql) => sql<{ table: string; schema: string }[]>`
+      select format('%I.%I', n.nspname, c.relname) as table, n.nspname as schema
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
+         and exists (select 1 from unnest(${apiRoles}::text[]) as r(role)
+                      where has_table_privilege(r.role, c.oid, 'select,insert,update,delete,truncate,references,trigger')
+                         or has_any_column_privilege(r.role, c.oid, 'select,insert,update,references'))
+       order by 1`);
+    const names = tables.map((row) => row.table);
+    // The door test is only as good as its list: the tables people reach must be on it.
+    expect(names).toEqual(expect.arrayContaining(["public.generations", "public.templates", "public.users", "storage.objects", "storage.buckets"]));
+    for (const { table, schema } of tables) {
+      // service_role keeps Supabase's grants on our own tables (it is the service key); storage's refuse it too.
+      for (const role of schema === "storage" ? [...apiRoles, "service_role"] : apiRoles) {
+        // CASCADE, so a foreign key (storage.objects on storage.buckets) cannot be what refuses it.
+        const outcome = await asRole(role, `truncate ${table} cascade`);
+        expect(outcome, `${role}: truncate ${table}`).not.toBe("ran");
+        expect(outcome, `${role}: truncate ${table}`).toMatchObject({ code: "42501" });
+      }
+    }
+    for (const table of ["objects", "buckets"]) {
+      expect(await asRole("authenticated", `truncate storage.${table} cascade`)).toEqual({
+        code: "42501",
+        message: `permission denied for table ${table}: TRUNCATE is not allowed through the API; delete objects through Supabase Storage.`,
+      });
+    }
+    // The database's owner (Supabase's postgres, our migrations) still may.
+    const [owner] = await asService((sql) => sql<{ may: boolean }[]>`select has_table_privilege(current_user, 'storage.objects', 'truncate') as may`);
+    expect(owner!.may).toBe(true);
+  });
+
+  it("let no API role, service_role included, read or write the retired users.password; service_role keeps the other columns", async () => {
+    for (const role of [...apiRoles, "service_role"]) {
+      const [column] = await asService((sql) => sql<{ any: boolean }[]>`
+        select has_column_privilege(${role}, 'public.users', 'password', 'select') or has_column_privilege(${role}, 'public.users', 'password', 'insert')
+            or has_column_privilege(${role}, 'public.users', 'password', 'update') or has_column_privilege(${role}, 'public.users', 'password', 'references') as any`);
+      expect(column!.any, role).toBe(false);
+      expect(await asRole(role, "select password from public.users"), role).toEqual(denied("table users"));
+    }
+    expect(await asRole("service_role", "select id, auth_id, email, tier, metadata from public.users")).toBe("ran");
+    expect(await asRole("service_role", `update public.users set last_login = now() where id = '${alice.id}'`)).toBe("ran");
+  });
+
   it("grant no API role TRUNCATE, REFERENCES or TRIGGER on any table, nor anything on any sequence, in public or private", async () => {
     const rows = await asService((sql) => sql<{ object: string; grantee: string; privilege: string }[]>`
       select c.oid::regclass::text as object, acl.grantee::regrole::text as grantee, acl.privilege_type as privilege
@@ -508,3 +569,64 @@ describe("the privileges themselves", () => {
 function sqlText(strings: TemplateStringsArray, ...values: string[]): string {
   return strings.reduce((text, part, index) => text + part + (index < values.length ? values[index]!.replace(/'/g, "''") : ""), "");
 }
+
+describe("outbound webhooks through the Data API", () => {
+  let aliceEndpoint: string;
+  let aliceDelivery: string;
+  beforeAll(async () => {
+    aliceEndpoint = randomUUID();
+    await asService((sql) => sql`
+      insert into webhook_endpoints (id, user_id, url, events, secret_sealed)
+      values (${aliceEndpoint}, ${alice.id}, 'https://hooks.example.com/alice', '{generation.completed}', 'enc:v1:k:iv:ct:tag')`);
+    const [row] = await dataApi(alice, (sql) => sql<{ id: string }[]>`select private.send_test_webhook(${aliceEndpoint}) as id`);
+    aliceDelivery = row!.id;
+  });
+
+  it("never lets anyone read a sealed signing secret, not even its owner", async () => {
+    expect(await refusal(dataApi(alice, (sql) => sql`select secret_sealed from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select * from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
+    expect(await dataApi(alice, (sql) => sql`select id, url from webhook_endpoints`)).toEqual([{ id: aliceEndpoint, url: "https://hooks.example.com/alice" }]);
+  });
+
+  it("hides a person's endpoints, messages, deliveries and attempts from everyone else, and lets them change nothing of them", async () => {
+    for (const table of ["webhook_endpoints", "webhook_messages", "webhook_deliveries", "webhook_attempts"]) {
+      expect(await dataApi(bob, (sql) => sql.unsafe(`select id from ${table}`)), table).toEqual([]);
+      expect(await refusal(dataApi(null, (sql) => sql.unsafe(`select id from ${table}`)))).toEqual(denied(`table ${table}`));
+    }
+    expect(await dataApi(bob, (sql) => sql`update webhook_endpoints set url = 'https://evil.example.com/' where id = ${aliceEndpoint} returning id`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`select private.send_test_webhook(${aliceEndpoint}) as id`)).toEqual([{ id: null }]);
+    expect(await dataApi(bob, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: null }]);
+    const [endpoint] = await asService((sql) => sql<{ url: string }[]>`select url from webhook_endpoints where id = ${aliceEndpoint}`);
+    expect(endpoint!.url).toBe("https://hooks.example.com/alice");
+    const deliveries = await asService((sql) => sql`select id from webhook_deliveries where endpoint_id = ${aliceEndpoint}`);
+    expect(deliveries).toHaveLength(1);
+  });
+
+  it("refuses an endpoint for someone else, a change of owner, and any write to messages, deliveries or attempts", async () => {
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`
+        insert into webhook_endpoints (user_id, url, events, secret_sealed) values (${bob.id}, 'https://x.example.com/', '{generation.failed}', 'enc:v1:a')`)),
+    ).toEqual(rlsViolation("webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_endpoints set user_id = ${bob.id} where id = ${aliceEndpoint}`))).toEqual(denied("table webhook_endpoints"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_endpoints set last_success_at = now() where id = ${aliceEndpoint}`))).toEqual(denied("table webhook_endpoints"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`insert into webhook_messages (id, user_id, type, payload) values (${`msg_${"0".repeat(32)}`}, ${alice.id}, 'webhook.test', '{}')`)),
+    ).toEqual(denied("table webhook_messages"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update webhook_deliveries set status = 'succeeded'`))).toEqual(denied("table webhook_deliveries"));
+    expect(await refusal(dataApi(alice, (sql) => sql`delete from webhook_attempts`))).toEqual(denied("table webhook_attempts"));
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`select private.queue_webhook_message(${bob.id}, ${`msg_${"1".repeat(32)}`}, 'webhook.test', '{}'::jsonb)`)),
+    ).toEqual(denied("function queue_webhook_message"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select private.generation_webhook_event()`))).toEqual(denied("function generation_webhook_event"));
+  });
+
+  it("lets the owner manage their endpoint and read its deliveries", async () => {
+    expect(await dataApi(alice, (sql) => sql`select id, status from webhook_deliveries`)).toEqual([{ id: aliceDelivery, status: "pending" }]);
+    expect(await dataApi(alice, (sql) => sql`update webhook_endpoints set events = '{generation.failed}' where id = ${aliceEndpoint} returning events`)).toEqual([
+      { events: ["generation.failed"] },
+    ]);
+    expect(await dataApi(alice, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: aliceDelivery }]);
+    expect(await dataApi(alice, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([{ id: aliceEndpoint }]);
+  });
+});

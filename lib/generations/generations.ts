@@ -5,9 +5,10 @@
  */
 import { withinQuota } from "@/lib/billing/quota";
 import type { Sql } from "@/lib/db/client";
+import { columnList, emptySql, sqlText, textLiteral } from "@/lib/db/literal";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
-import { keysetPage, pageWindow, type Page, type PageRequest } from "@/lib/pagination";
+import { keysetPage, pageWindow, type Page, type PageRequest, type Read } from "@/lib/pagination";
 import { GENERATIONS_BUCKET, generationFilePaths, generationObjectPath } from "@/lib/storage/types";
 
 export const OUTPUT_FORMATS = ["bullet_points", "carousel", "canva_design"] as const;
@@ -26,13 +27,15 @@ export type GenerationRow = {
   canvaDesignId: string | null;
   status: GenerationStatus;
   createdAt: Date;
-  /** CAROUSEL output, written by the pipeline (lib/generations/pipeline.ts). */
-  slides: { title: string; body: string }[] | null;
+  /** CAROUSEL output, written by the pipeline (lib/generations/pipeline.ts); altText is absent on slides made before it existed. */
+  slides: { title: string; body: string; altText?: string }[] | null;
   /** CANVA_DESIGN output: the line on the quote card. */
   quote: string | null;
   /** Why the pipeline gave up (status failed). */
   failureReason: string | null;
   completedAt: Date | null;
+  /** Alt text for the image (the card, or a carousel's cover), written with the output; null before. */
+  altText: string | null;
 };
 
 /** The column each property of a row is read from. */
@@ -50,6 +53,7 @@ const COLUMN_OF: Record<keyof GenerationRow, string> = {
   quote: "quote",
   failureReason: "failure_reason",
   completedAt: "completed_at",
+  altText: "alt_text",
 };
 
 const ALL_COLUMNS = Object.values(COLUMN_OF).join(", ");
@@ -57,10 +61,10 @@ const ALL_COLUMNS = Object.values(COLUMN_OF).join(", ");
 const columns = (sql: Sql) => sql.unsafe(ALL_COLUMNS);
 
 /** The columns holding these properties (and the id), in a fixed order; every column when not told. */
-function columnsFor(sql: Sql, properties: ReadonlySet<keyof GenerationRow> | null | undefined) {
-  if (!properties) return columns(sql);
-  const wanted = (Object.keys(COLUMN_OF) as (keyof GenerationRow)[]).filter((property) => property === "id" || properties.has(property));
-  return sql.unsafe(wanted.map((property) => COLUMN_OF[property]).join(", "));
+function columnsFor(properties: ReadonlySet<keyof GenerationRow> | null | undefined) {
+  const all = Object.keys(COLUMN_OF) as (keyof GenerationRow)[];
+  const wanted = properties ? all.filter((property) => property === "id" || properties.has(property)) : all;
+  return columnList(wanted.map((property) => COLUMN_OF[property]));
 }
 
 export function objectPathOf(generation: Pick<GenerationRow, "id" | "userId">): string {
@@ -73,23 +77,26 @@ export type PageReading = { properties: ReadonlySet<keyof GenerationRow> | null;
 /**
  * The caller's generations, newest first, a page at a time in either
  * direction. A `reading` narrows what is read: the rows hold only those
- * properties (and their ids), without cursors if none is asked for. The list
- * a client asks for most reads 4 of 13 columns and no cursor, with less for
- * Postgres to compute and send and the driver to parse (BENCHMARKS.md).
+ * properties (and their ids), without cursors if none is asked for: the list
+ * a client asks for most needs 4 of 13 columns and no cursor, which leaves
+ * less for Postgres to compute and send and for the driver to parse. The
+ * page is read in one go (`read`: readOnce for a request, lib/db/client.ts).
  */
 export async function listGenerations(
-  sql: Sql,
+  read: Read,
   request: PageRequest & { status?: GenerationStatus | null; outputFormat?: OutputFormat | null },
   reading: PageReading = { properties: null, cursors: true },
 ): Promise<Page<GenerationRow>> {
+  const status = request.status ? sqlText`and status = ${textLiteral(request.status)}` : emptySql;
+  const format = request.outputFormat ? sqlText`and output_format = ${textLiteral(request.outputFormat)}` : emptySql;
   return keysetPage<GenerationRow>(
-    sql,
+    read,
     pageWindow(request),
-    columnsFor(sql, reading.properties),
-    // On one line: a read's message must stay under 1 KiB to be one packet (lib/db/client.ts userReads).
-    sql`generations where user_id = (select private.requesting_user_id())${request.status ? sql` and status = ${request.status}` : sql``}${
-      request.outputFormat ? sql` and output_format = ${request.outputFormat}` : sql``
-    }`,
+    columnsFor(reading.properties),
+    sqlText`generations
+      where user_id = (select private.requesting_user_id())
+        ${status}
+        ${format}`,
     { cursors: reading.cursors },
   );
 }

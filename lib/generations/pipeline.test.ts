@@ -196,9 +196,9 @@ describe("the database keeps the rules", () => {
     expect(await jobsFor(job.generationId)).toHaveLength(0);
   });
 
-  it("refuses a person writing slides, quote, failure_reason or completed_at", async () => {
+  it("refuses a person writing slides, quote, alt_text, failure_reason or completed_at", async () => {
     const job = await queued();
-    for (const assignment of ["slides = '[]'::jsonb", "quote = 'mine'", "failure_reason = 'x'", "completed_at = now()"]) {
+    for (const assignment of ["slides = '[]'::jsonb", "quote = 'mine'", "alt_text = 'mine'", "failure_reason = 'x'", "completed_at = now()"]) {
       await expect(
         withUser(person.identity, (sql) => sql.unsafe(`update generations set ${assignment} where id = '${job.generationId}'`)),
       ).rejects.toMatchObject({ code: "42501", message: "permission denied for table generations" });

@@ -12,6 +12,7 @@
  *    removed, and a deleted row is never brought back.
  *  - A person's own upload: files are written with putRendered, which never
  *    replaces an image a person uploaded, even one that lands mid-job.
+ *  - Alt text: written with the output, for the image and each slide (lib/generations/alt-text.ts).
  *  - Exactly once: the final UPDATE requires status `processing`, so a second
  *    run that races the first finds the work done.
  *  - Failures: a transient writer error is retried here with backoff, and
@@ -22,6 +23,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { asService, type Sql } from "@/lib/db/client";
 import type { Logger } from "@/lib/log";
+import { altTextsFor } from "@/lib/generations/alt-text";
 import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
 import type { OutputFormat } from "@/lib/generations/generations";
 import { carouselPdfFile, type RenderedFile } from "@/lib/generations/pdf";
@@ -60,6 +62,8 @@ class PermanentFailure extends Error {}
 
 type Claimed = { inputContent: string; outputFormat: OutputFormat; templateContent: unknown };
 
+const MAX_RETRY_AFTER_MS = 60_000;
+
 const UNEXPECTED =
   "An unexpected error stopped this generation after several attempts. Retry it with retryGeneration; if it fails again, contact support.";
 
@@ -90,7 +94,10 @@ async function write(deps: PipelineDeps, inputContent: string, limits: Limits, s
       if (signal?.aborted) throw error;
       if (!(error instanceof TransientWriterError)) throw new PermanentFailure((error as Error).message, { cause: error });
       if (attempt >= tries) throw error;
-      const delay = baseDelayMs * 4 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      const backoff = baseDelayMs * 4 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      // A server's Retry-After is honoured up to a minute; asked to wait longer, the job goes back to the queue.
+      if ((error.retryAfterMs ?? 0) > MAX_RETRY_AFTER_MS) throw error;
+      const delay = Math.max(backoff, error.retryAfterMs ?? 0);
       deps.log.warn("writer failed; trying again", { attempt, delayMs: Math.round(delay), error: (error as Error).message });
       await sleep(delay, undefined, signal ? { signal } : undefined);
     }
@@ -158,12 +165,15 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
         select status, deleted_at from public.generations where id = ${job.generationId} and user_id = ${job.userId} for update`;
       if (!row || row.deletedAt) return { outcome: "cancelled" } as const;
       if (row.status !== "processing") return { outcome: "already-done", status: row.status } as const;
+      const alt = altTextsFor(content);
+      const slides = content.format === "carousel" ? content.slides.map((slide, index) => ({ ...slide, altText: alt.slides![index]! })) : null;
       await sql`
         update public.generations set
           status = 'completed', completed_at = now(), failure_reason = null,
           bullet_points = ${content.format === "bullet_points" ? sql.json(content.bulletPoints) : sql`bullet_points`},
-          slides = ${content.format === "carousel" ? sql.json(content.slides) : null},
-          quote = ${content.format === "canva_design" ? content.quote : null}
+          slides = ${slides ? sql.json(slides) : null},
+          quote = ${content.format === "canva_design" ? content.quote : null},
+          alt_text = ${alt.image}
         where id = ${job.generationId} and user_id = ${job.userId}`;
       return { outcome: "completed", files: files.map((file) => file.path), kept } as const;
     }, deps.db);

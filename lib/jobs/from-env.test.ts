@@ -19,7 +19,7 @@ describe("worker configuration", () => {
 
   it("needs the chosen provider's key, and defaults its model", () => {
     expect(() => parseEnv({ AI_PROVIDER: "anthropic" })).toThrow(/ANTHROPIC_API_KEY is missing: AI_PROVIDER=anthropic needs it/);
-    expect(() => parseEnv({ AI_PROVIDER: "gemini" })).toThrow(/AI_PROVIDER must be offline, openai or anthropic/);
+    expect(() => parseEnv({ AI_PROVIDER: "gemini" })).toThrow(/AI_PROVIDER must be offline, openai, anthropic or openai-compatible/);
     expect(parseEnv({ AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-0123456789abcdefghij" }).ai).toEqual({
       provider: "openai",
       explicit: true,

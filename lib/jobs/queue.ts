@@ -43,6 +43,6 @@ export async function enqueueOrphans(db: Sql): Promise<number> {
              max_attempts => ${MAX_ATTEMPTS}::int)
     from public.generations g
     where g.status in ('queued', 'processing') and g.deleted_at is null
-      and not exists (select 1 from graphile_worker._private_jobs j where j.key = 'generation:' || g.id::text)`;
+      and not exists (select 1 from graphile_worker.jobs j where j.key = 'generation:' || g.id::text)`;
   return rows.length;
 }

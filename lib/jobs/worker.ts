@@ -22,6 +22,10 @@ import type { Logger } from "@/lib/log";
 import { processGeneration, type PipelineDeps } from "@/lib/generations/pipeline";
 import { enqueueOrphans, GENERATE_POST_TASK, installQueue } from "@/lib/jobs/queue";
 import { sweepOrphanedFiles } from "@/lib/storage/sweep";
+import { getEnv } from "@/lib/env";
+import { secretBox } from "@/lib/secrets/box";
+import { deliverWebhook, DELIVER_WEBHOOK_TASK, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
+import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
 import { CANVA_SEND_TASK } from "@/lib/canva/send";
 import { canvaSendTask } from "@/lib/canva/send-task";
 
@@ -41,6 +45,8 @@ export type WorkerOptions = {
   shutdownGraceMs?: number;
   /** Fallback poll when no notification arrives (default 2 s). */
   pollIntervalMs?: number;
+  /** How outbound webhooks are sent (default: the configuration's secret box and target policy). */
+  webhooks?: Pick<DeliveryDeps, "box" | "policy" | "timeoutMs">;
 };
 
 export type RunningWorker = {
@@ -52,6 +58,7 @@ export type RunningWorker = {
 };
 
 const payloadSchema = z.object({ generationId: z.uuid(), userId: z.uuid() });
+const deliveryPayloadSchema = z.object({ deliveryId: z.uuid(), attempt: z.number().int().min(1), manual: z.boolean().optional() });
 
 /** How long a closed queue connection waits for a stop request before it is worth a warning. */
 const STOP_GRACE_MS = 500;
@@ -105,7 +112,7 @@ async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promis
       where seen_at < now() - make_interval(secs => ${lockTimeoutSeconds})
       returning worker_id
     ), unknown as (
-      select distinct j.locked_by as worker_id from graphile_worker._private_jobs j
+      select distinct j.locked_by as worker_id from graphile_worker.jobs j
       where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${lockTimeoutSeconds})
         and not exists (
           select 1 from private.worker_heartbeats h
@@ -133,7 +140,7 @@ async function failAbandonedGenerations(db: Sql): Promise<void> {
   await db`
     update public.generations g
        set status = 'failed', failure_reason = ${ABANDONED_REASON}
-      from graphile_worker._private_jobs j
+      from graphile_worker.jobs j
      where j.key = 'generation:' || g.id::text
        and j.locked_at is null
        and j.attempts >= j.max_attempts
@@ -158,6 +165,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       maxAttempts: helpers.job.max_attempts,
       signal: helpers.abortSignal,
     });
+  };
+
+  const webhooks: DeliveryDeps = {
+    db,
+    log: log.child({ source: "outbound-webhooks" }),
+    ...(options.webhooks ?? { box: await secretBox(getEnv()), policy: targetPolicyFor(getEnv()) }),
+  };
+  const deliverTask: Task = async (payload, helpers) => {
+    const parsed = deliveryPayloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      log.error("deliver_webhook job with a malformed payload was dropped", { jobId: helpers.job.id, payload });
+      return;
+    }
+    await deliverWebhook(webhooks, parsed.data);
   };
 
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
@@ -188,6 +209,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     noHandleSignals: true,
     taskList: {
       [GENERATE_POST_TASK]: task,
+      [DELIVER_WEBHOOK_TASK]: deliverTask,
       [CANVA_SEND_TASK]: canvaSendTask({ storage: options.pipeline.storage, db, log: log.child({ source: "canva-send" }) }),
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });

@@ -5,10 +5,11 @@
  * leaks nothing. "System" is the is_system column, never a missing owner.
  */
 import type { Sql } from "@/lib/db/client";
+import { columnList, emptySql, sqlText, textLiteral } from "@/lib/db/literal";
 import { AppError, NotFoundError } from "@/lib/errors";
 import type { OutputFormat } from "@/lib/generations/generations";
 import { inRequestedOrder, isUuid } from "@/lib/ids";
-import { keysetPage, pageWindow, type Page, type PageRequest } from "@/lib/pagination";
+import { keysetPage, pageWindow, type Page, type PageRequest, type Read } from "@/lib/pagination";
 
 export type TemplateRow = {
   id: string;
@@ -21,21 +22,24 @@ export type TemplateRow = {
   createdAt: Date;
 };
 
-const columns = (sql: Sql) => sql`id, user_id, is_system, name, type, content, created_at`;
+const COLUMNS = ["id", "user_id", "is_system", "name", "type", "content", "created_at"];
+const columns = (sql: Sql) => sql.unsafe(COLUMNS.join(", "));
 
 /** System templates and the caller's own (or only their own), newest first, a page at a time in either direction. */
 export async function listTemplates(
-  sql: Sql,
+  read: Read,
   request: PageRequest & { type?: OutputFormat | null; ownOnly?: boolean },
 ): Promise<Page<TemplateRow>> {
+  const own = request.ownOnly ? sqlText`and user_id = (select private.requesting_user_id())` : emptySql;
+  const type = request.type ? sqlText`and type = ${textLiteral(request.type)}` : emptySql;
   return keysetPage<TemplateRow>(
-    sql,
+    read,
     pageWindow(request),
-    columns(sql),
-    sql`templates
+    columnList(COLUMNS),
+    sqlText`templates
       where true
-        ${request.ownOnly ? sql`and user_id = (select private.requesting_user_id())` : sql``}
-        ${request.type ? sql`and type = ${request.type}` : sql``}`,
+        ${own}
+        ${type}`,
   );
 }
 

@@ -8,7 +8,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { asService } from "@/lib/db/client";
 import type { ClerkDirectory } from "@/lib/users/profile";
-import { forgetUser, provisionUser, upsertProfile } from "@/lib/users/sync";
+import { forgetUser } from "@/lib/users/known";
+import { provisionUser } from "@/lib/users/provision";
+import { upsertProfile } from "@/lib/users/sync";
 import { directoryOf, legacyWithHistory, links, profile, snapshot } from "@/test/accounts";
 import { newClerkUserId, seedUser } from "@/test/support";
 

@@ -10,7 +10,10 @@ import { createTokenVerifier, verifierConfigFor } from "@/lib/auth/verify";
 import { asService, withUser } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import type { ClerkDirectory, ClerkProfile } from "@/lib/users/profile";
-import { forgetUser, LEGACY_AUTH_ID, provisionUser, upsertUser } from "@/lib/users/sync";
+import { forgetUser } from "@/lib/users/known";
+import { LEGACY_AUTH_ID } from "@/lib/users/link";
+import { provisionUser } from "@/lib/users/provision";
+import { upsertUser } from "@/lib/users/sync";
 import { bearerFor, newClerkUserId, seedUser } from "@/test/support";
 
 async function rowsFor(clerkUserId: string) {

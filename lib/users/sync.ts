@@ -4,12 +4,8 @@
  * of concurrent first requests and webhook deliveries end with one row.
  *
  * Before that, a Clerk user no row knows yet may be linked to an existing
- * account from before Clerk (a legacy row: its auth_id is the old Supabase
- * Auth UUID), when Clerk vouches for the match: its external_id is the
- * row's legacy auth_id or users.id, or its verified primary email is the
- * row's email. The row keeps its id, so its generations, files, tier and
- * subscriptions come along; user_account_links records when and by which
- * rule. A row already linked to another Clerk user is never taken over.
+ * account from before Clerk (lib/users/link.ts). Provisioning on a first
+ * request is lib/users/provision.ts.
  *
  * Writes for one Clerk id also take a transaction-scoped advisory lock on
  * it. Two reasons: a deletion and a concurrent creation are ordered (the
@@ -23,11 +19,11 @@
  */
 import postgres from "postgres";
 import { asService, type Sql } from "@/lib/db/client";
-import { AppError, ConflictError, PreconditionError, UnauthenticatedError } from "@/lib/errors";
-import { isUuid } from "@/lib/ids";
 import { logger } from "@/lib/log";
 import type { FileStorage } from "@/lib/storage/types";
-import type { ClerkDirectory, ClerkProfile } from "@/lib/users/profile";
+import { forgetUser } from "@/lib/users/known";
+import { emailTaken, findLink, linkRow, type Link, type LinkRule } from "@/lib/users/link";
+import type { ClerkProfile } from "@/lib/users/profile";
 
 const log = logger.child({ source: "users" });
 
@@ -48,9 +44,6 @@ export type UserWrite = {
   emailVerified?: boolean;
 };
 
-/** How a legacy row was matched to a Clerk user (user_account_links.rule). */
-type LinkRule = "external_id_auth_id" | "external_id_user_id" | "verified_email";
-
 export type UpsertResult =
   | { status: "created" | "updated"; id: string; email: string }
   /** An existing (pre-Clerk) row now belongs to this Clerk user. */
@@ -70,111 +63,6 @@ async function isDeleted(sql: Sql, clerkUserId: string): Promise<boolean> {
 
 function isEmailTaken(error: unknown): boolean {
   return error instanceof postgres.PostgresError && error.code === "23505" && error.constraint_name === "users_email_key";
-}
-
-// The same text as users_legacy_idx's predicate (20261201030000), so the check below is one index probe.
-export const LEGACY_AUTH_ID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
-
-/** True while some users row still has a legacy (Supabase Auth) auth_id: someone may still need linking. */
-async function legacyAccountsRemain(): Promise<boolean> {
-  const [row] = await asService(
-    (sql) => sql<{ remain: boolean }[]>`select exists (select 1 from users where auth_id ~* ${sql.unsafe(`'${LEGACY_AUTH_ID}'`)}) as remain`,
-  );
-  return row!.remain;
-}
-
-/** A row from before Clerk: its auth_id is the old Supabase Auth user UUID, never a Clerk id (user_...). */
-function isLegacyAuthId(authId: string): boolean {
-  return isUuid(authId);
-}
-
-type Candidate = { id: string; authId: string; email: string };
-type Link = { row: Candidate; rule: LinkRule; matched: string };
-
-/** Serialises every attempt to link one row until the end of the transaction. */
-async function lockRow(sql: Sql, id: string): Promise<Candidate | null> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`users_link:${id}`}, 0))`;
-  // Read again after the lock: a concurrent link of this row has committed by now.
-  const [row] = await sql<Candidate[]>`select id, auth_id, email from users where id = ${id}`;
-  return row ?? null;
-}
-
-/**
- * The existing row Clerk vouches is this user's, if any, locked for linking.
- * Called only when no row has the Clerk id. Throws when the vouched-for row
- * already belongs to another Clerk user.
- */
-async function findLink(sql: Sql, write: UserWrite): Promise<Link | null> {
-  const externalId = write.externalId?.trim();
-  // Legacy ids are UUIDs; an external_id of any other shape names something else.
-  if (externalId && isUuid(externalId)) {
-    // The link record too: a row linked already no longer carries its legacy auth_id.
-    const [found] = await sql<{ id: string }[]>`
-      select u.id from users u
-      where u.auth_id = ${externalId} or u.id = ${externalId}::uuid
-         or u.id = (select l.user_id from user_account_links l where l.legacy_auth_id = ${externalId})
-      order by (u.auth_id = ${externalId}) desc
-      limit 1`;
-    const row = found ? await lockRow(sql, found.id) : null;
-    if (row) {
-      if (!isLegacyAuthId(row.authId)) {
-        throw new ConflictError(
-          `Your Clerk account was imported for an existing Postora account (external_id ${externalId}), but that account is already linked to a different Clerk sign-in. ` +
-            "Sign in the way you signed in before, or contact Postora support to have the two sign-ins merged. Nothing has been changed.",
-          { reason: "account-linked-to-another-sign-in", externalId, email: write.email },
-        );
-      }
-      const rule: LinkRule = row.authId.toLowerCase() === externalId.toLowerCase() ? "external_id_auth_id" : "external_id_user_id";
-      return { row, rule, matched: externalId };
-    }
-  }
-  if (write.emailVerified) {
-    const candidates = await sql<{ id: string; authId: string; exact: boolean }[]>`
-      select id, auth_id, email = ${write.email} as exact from users
-      where lower(email) = lower(${write.email}) order by exact desc`;
-    const legacy = candidates.filter((candidate) => isLegacyAuthId(candidate.authId));
-    // Two legacy rows differing only in case: Clerk vouches for one address, so link only the exact one.
-    const pick = legacy.length === 1 ? legacy[0] : legacy.find((candidate) => candidate.exact);
-    const row = pick ? await lockRow(sql, pick.id) : null;
-    // Linked by someone else meanwhile: the insert below meets their email and says so.
-    if (row && isLegacyAuthId(row.authId)) return { row, rule: "verified_email", matched: write.email };
-  }
-  return null;
-}
-
-async function linkRow(sql: Sql, write: UserWrite, link: Link): Promise<void> {
-  const linkedAt = write.signedInAt ?? write.lastLoginIfCreated ?? null;
-  await sql`update users set auth_id = ${write.clerkUserId}, last_login = greatest(last_login, ${linkedAt}::timestamptz) where id = ${link.row.id}`;
-  // The primary key on user_id makes a second link of this row fail, whatever raced.
-  await sql`
-    insert into user_account_links (user_id, clerk_user_id, legacy_auth_id, rule, matched_value)
-    values (${link.row.id}, ${write.clerkUserId}, ${link.row.authId}, ${link.rule}, ${link.matched})`;
-}
-
-/** Why an email cannot back this Clerk user, in words that say what to do (and never to delete anything). */
-async function emailTaken(sql: Sql, write: UserWrite, link: Link | null): Promise<ConflictError> {
-  const [holder] = await sql<{ authId: string }[]>`select auth_id from users where email = ${write.email}`;
-  const nothingChanged = "Nothing has been changed.";
-  if (link) {
-    return new ConflictError(
-      `Your existing Postora account was found, but your Clerk email ${write.email} is used by another Postora account, so the two cannot be joined automatically. ` +
-        `Contact Postora support to merge them. ${nothingChanged}`,
-      { reason: "email-used-by-another-account", email: write.email },
-    );
-  }
-  if (holder && isLegacyAuthId(holder.authId)) {
-    return new ConflictError(
-      `An existing Postora account uses ${write.email}. It will be linked to this sign-in once Clerk has verified that the address is yours: ` +
-        `verify ${write.email} in your Clerk account (follow the code or link Clerk emails you), then sign in again. ` +
-        `Contact Postora support if it still fails. ${nothingChanged}`,
-      { reason: "email-not-verified", email: write.email },
-    );
-  }
-  return new ConflictError(
-    `The email address ${write.email} already belongs to another Postora account, which signs in with a different Clerk user. ` +
-      `Sign in with that account instead (the way you signed in before), or contact Postora support to have them merged. ${nothingChanged}`,
-    { reason: "email-linked-to-another-sign-in", email: write.email },
-  );
 }
 
 /**
@@ -281,116 +169,4 @@ export async function purgeDeletedUserFiles(clerkUserId: string, storage: () => 
   await asService((sql) => sql`update clerk_deleted_users set files_removed_at = now() where auth_id = ${clerkUserId}`, db);
   log.info("removed a deleted user's files", { clerkUserId, userId: owed.userId });
   return "purged";
-}
-
-// ---------------------------------------------------------------------
-// Provisioning on a first request
-// ---------------------------------------------------------------------
-
-export type ProvisionedUser = {
-  id: string;
-  email: string;
-  created: boolean;
-  /** Set when this request linked an existing (pre-Clerk) account to the caller: by which rule. */
-  linkedBy?: LinkRule;
-};
-
-// Every authenticated request needs the caller's users.id; remembering the
-// ones seen lately saves a round trip per request. Short-lived, because a
-// user deleted through another instance should stop resolving soon.
-const KNOWN_TTL_MS = 60_000;
-const KNOWN_MAX = 10_000;
-const known = new Map<string, { id: string; email: string; until: number }>();
-
-function remember(clerkUserId: string, user: { id: string; email: string }): void {
-  if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value!);
-  known.set(clerkUserId, { ...user, until: Date.now() + KNOWN_TTL_MS });
-}
-
-/** Drops a remembered user (on deletion, and for tests that change rows behind the cache's back). */
-export function forgetUser(clerkUserId?: string): void {
-  if (clerkUserId === undefined) known.clear();
-  else known.delete(clerkUserId);
-}
-
-/**
- * The caller's users row, created (or an existing account linked) if this
- * is their first request: webhooks can lag behind a sign-in.
- *
- * A session token's `email` claim does not say whether Clerk verified the
- * address, and carries no external_id, so it can never link an existing
- * account. On a first request, when Clerk is configured and accounts from
- * before Clerk remain unlinked (or the token has no email), the profile is
- * fetched from Clerk's Backend API (one call per Clerk user, ever: later
- * requests find the row) and linking uses its external_id and verified
- * email. Otherwise (no legacy rows left, or the development identity) the
- * token's email only fills a new row. A new or linked user's last_login is now: this request
- * is their sign-in as far as we can tell.
- */
-export async function provisionUser(
-  caller: { clerkUserId: string; email: string | null },
-  directory: ClerkDirectory | null,
-): Promise<ProvisionedUser> {
-  const cached = known.get(caller.clerkUserId);
-  if (cached && cached.until > Date.now()) return { id: cached.id, email: cached.email, created: false };
-
-  const [existing] = await asService(
-    (sql) => sql<{ id: string | null; email: string | null; deleted: boolean }[]>`
-      select u.id, u.email, exists (select 1 from clerk_deleted_users d where d.auth_id = ${caller.clerkUserId}) as deleted
-      from (values (1)) as one left join users u on u.auth_id = ${caller.clerkUserId}`,
-  );
-  if (existing?.id && existing.email) {
-    remember(caller.clerkUserId, { id: existing.id, email: existing.email });
-    return { id: existing.id, email: existing.email, created: false };
-  }
-  if (existing?.deleted) throw deletedAccount();
-
-  // Clerk is asked when the token has no email, and while any account from before Clerk is still unlinked: only
-  // then can this user be one of them. (Once none is left, a new user costs no call to Clerk.)
-  let profile: ClerkProfile | null = null;
-  if (directory && (!caller.email || (await legacyAccountsRemain()))) {
-    try {
-      profile = await directory.getProfile(caller.clerkUserId);
-    } catch (error) {
-      log.error("could not fetch a new user's profile from Clerk", { clerkUserId: caller.clerkUserId, error });
-      throw new AppError("SERVICE_UNAVAILABLE", "Postora could not reach Clerk to set up your account just now. Retry in a moment.");
-    }
-  }
-  // Null: Clerk has no such user (deleted since the token was issued); the token's email can still fill a new row.
-  const email = profile?.email ?? caller.email;
-  if (!email) {
-    throw new PreconditionError(
-      `Postora has no email address for Clerk user ${caller.clerkUserId}, so it cannot create their account. ` +
-        (directory
-          ? 'Add the `email` claim to Clerk\'s session token (Clerk dashboard > Sessions > Customize session token: {"email": "{{user.primary_email_address}}"}), or give the user a primary email address in Clerk.'
-          : "Mint the development token with an email: `npm run token -- --user <id> --email <address>`."),
-      { clerkUserId: caller.clerkUserId },
-    );
-  }
-
-  const signedInAt = new Date();
-  const result = await asService(
-    (sql) =>
-      upsertUser(sql, {
-        clerkUserId: caller.clerkUserId,
-        email: email,
-        // A profile from Clerk is versioned and may carry metadata and what links an
-        // existing account; a token's email claim only fills a new row.
-        metadata: profile?.metadata ?? null,
-        profileUpdatedAt: profile?.updatedAt ?? null,
-        externalId: profile?.externalId ?? null,
-        emailVerified: profile?.emailVerified ?? false,
-        lastLoginIfCreated: signedInAt,
-      }),
-  );
-  if (result.status === "deleted") throw deletedAccount();
-  if (result.status === "created") log.info("provisioned a user on their first request", { clerkUserId: caller.clerkUserId, userId: result.id });
-  // Another request or a webhook may have written the row first: result holds what is stored.
-  const user = { id: result.id, email: result.email };
-  remember(caller.clerkUserId, user);
-  return { ...user, created: result.status === "created", ...(result.status === "linked" ? { linkedBy: result.rule } : {}) };
-}
-
-function deletedAccount(): UnauthenticatedError {
-  return new UnauthenticatedError("This account was deleted. Sign up again to use Postora.");
 }

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { asService } from "@/lib/db/client";
-import { forgetUser, provisionUser } from "@/lib/users/sync";
+import { forgetUser } from "@/lib/users/known";
+import { provisionUser } from "@/lib/users/provision";
 import { directoryOf, legacyWithHistory, links, profile, snapshot, T0 } from "@/test/accounts";
 import { clerkSessionJson, clerkUserJson, newClerkUserId, signedClerkWebhook, TEST_CLERK_WEBHOOK_SECRET } from "@/test/support";
 

@@ -9,7 +9,7 @@ import { asService } from "@/lib/db/client";
 import { getStorage } from "@/lib/storage/index";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationObjectPath } from "@/lib/storage/types";
-import { provisionUser } from "@/lib/users/sync";
+import { provisionUser } from "@/lib/users/provision";
 import {
   clerkSessionJson,
   clerkUserJson,
