@@ -44,6 +44,17 @@ describe("connecting Canva", () => {
     const [row] = await asService((sql) => sql`select access_token, refresh_token from private.canva_accounts where user_id = ${person.id}`);
     expect(row!.accessToken).toMatch(/^enc:v1:/);
     expect(row!.refreshToken).toMatch(/^enc:v1:/);
+    // What a dump would hold: no row of any table in public or private carries either token in the clear.
+    const tokens = [canva.deps.box.open(row!.accessToken as string, `canva:access:${person.id}`), canva.deps.box.open(row!.refreshToken as string, `canva:refresh:${person.id}`)];
+    const tables = await asService((sql) => sql<{ name: string }[]>`
+      select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname in ('public', 'private') and c.relkind = 'r'`);
+    for (const { name } of tables) {
+      for (const token of tokens) {
+        const [hit] = await asService((sql) => sql.unsafe(`select exists (select 1 from ${name} t where t::text like '%' || $1 || '%') as found`, [token]));
+        expect(hit!.found, name).toBe(false);
+      }
+    }
     // The state works once.
     expect(await finishConnect(canva.deps, back)).toMatchObject({ status: "refused", message: expect.stringMatching(/expired or was already used/) });
   });

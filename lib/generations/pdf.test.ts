@@ -16,7 +16,8 @@ import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationPdfPath } from "@/lib/storage/types";
 import { readPdf } from "@/test/pdf";
 import { ARTICLE, generationState, ScriptedWriter } from "@/test/pipeline";
-import { solidPng } from "@/test/png";
+import { opaquePng } from "@/lib/generations/opaque-png";
+import { decodePng, solidPng } from "@/test/png";
 import { seedUser, type SeededUser } from "@/test/support";
 
 describe("carouselPdf", () => {
@@ -42,6 +43,17 @@ describe("carouselPdf", () => {
     const read = await readPdf(pdf);
     expect(read.pageSizes).toEqual(["1080 x 1350", "1080 x 1350", "1080 x 1350"]);
     expect(read.images).toEqual(["108x135@1", "216x270@2", "540x675@3"]);
+  });
+
+  it("embeds an opaque RGBA slide as an RGB PNG of the same size (what pdfkit copies without decoding)", async () => {
+    const slide = await renderSlide({ title: "Opaque", body: "Every pixel" }, 0, 1);
+    // The IHDR's colour type byte: 6 is RGBA, 2 is RGB.
+    expect(slide[25]).toBe(6);
+    const rgb = Buffer.from(opaquePng(slide));
+    expect(rgb[25]).toBe(2);
+    expect(decodePng(rgb)).toEqual({ width: 1080, height: 1350 });
+    const already = solidPng(4, 4);
+    expect(opaquePng(already)).toBe(already);
   });
 
   it("refuses an empty carousel", async () => {

@@ -5,10 +5,12 @@
  * resolution: one image pixel per point, nothing resampled.
  *
  * pdfkit writes it (maintained, MIT; pdf-lib has had no release since
- * 2021). Its PNG support embeds an opaque PNG's compressed data as it is, and
- * splits an alpha channel into a soft mask.
+ * 2021). It embeds an RGB PNG's compressed data as it is, but decodes an
+ * RGBA one in JavaScript to split off the alpha: our opaque slides are
+ * turned into RGB first (lib/generations/opaque-png.ts).
  */
 import PDFDocument from "pdfkit";
+import { opaquePng } from "@/lib/generations/opaque-png";
 import { CAROUSEL_SIZE } from "@/lib/render/sizes";
 import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
 
@@ -28,7 +30,8 @@ export function carouselPdf(slides: readonly Uint8Array[], title: string): Promi
     try {
       for (const png of slides) {
         doc.addPage({ size, margin: 0 });
-        doc.image(Buffer.from(png.buffer, png.byteOffset, png.byteLength), 0, 0, { width: size[0], height: size[1] });
+        const opaque = opaquePng(png);
+        doc.image(Buffer.from(opaque.buffer, opaque.byteOffset, opaque.byteLength), 0, 0, { width: size[0], height: size[1] });
       }
       doc.end();
     } catch (error) {
