@@ -20,11 +20,13 @@ import type { Logger } from "@/lib/log";
 import { CanvaNotConnectedError, RECONNECT_REASON, withCanvaAccess, type CanvaDeps } from "@/lib/canva/accounts";
 import { CanvaApiError, type CanvaDesign } from "@/lib/canva/client";
 import { ensureCarouselPdf } from "@/lib/generations/pdf";
-import { BULLET_CARD_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/cards";
 import { StorageObjectNotFoundError } from "@/lib/storage/errors";
 import { generationObjectPath, type FileStorage } from "@/lib/storage/types";
 
 export const CANVA_SEND_TASK = "canva_send";
+// The cards' sizes (lib/render/cards.ts, not imported: it loads resvg's native addon, which the API route cannot bundle).
+const BULLET_CARD_SIZE = { width: 1080, height: 1350 } as const;
+const QUOTE_CARD_SIZE = { width: 1080, height: 1080 } as const;
 const MAX_ATTEMPTS = 5;
 
 type SendStatus = "queued" | "sending" | "ready" | "failed";

@@ -11,11 +11,14 @@
  */
 import PDFDocument from "pdfkit";
 import { opaquePng } from "@/lib/generations/opaque-png";
-import { CAROUSEL_SIZE } from "@/lib/render/cards";
 import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
 
-/** A carousel page's size in points: the slide's size in pixels. */
-const CAROUSEL_PAGE = CAROUSEL_SIZE;
+/**
+ * A carousel page's size in points: the slide's size in pixels (CAROUSEL_SIZE
+ * in lib/render/cards.ts, not imported: that module loads resvg's native
+ * addon, which the API's Next.js route cannot bundle).
+ */
+const CAROUSEL_PAGE = { width: 1080, height: 1350 } as const;
 
 /** The PDF of a carousel whose slides are these PNGs (slide 1 first). */
 export function carouselPdf(slides: readonly Uint8Array[], title: string): Promise<Buffer> {
