@@ -24,7 +24,12 @@ async function main() {
   const worker = await startWorkerFromEnv(env, { log: logger.child({ source: "worker" }), connectionString: databaseUrl });
   say(`generation worker running (${env.worker.concurrency} at a time, writer: ${env.ai.provider})`);
   // No CANVA_CLIENT_ID: "Open in Canva" talks to a local stand-in (lib/canva/stand-in.ts), like local storage.
-  const canvaStandIn = env.canva?.standInPort ? await startCanvaStandIn({ port: env.canva.standInPort, isProduction: env.isProduction }) : null;
+  const canvaStandIn = env.canva?.standInPort
+    ? await startCanvaStandIn({ port: env.canva.standInPort, isProduction: env.isProduction }).catch((error: unknown) => {
+        say(`Canva stand-in not started (${(error as Error).message}): set CANVA_STAND_IN_PORT to a free port for Open in Canva`);
+        return null;
+      })
+    : null;
   if (canvaStandIn) say(`Canva stand-in: ${canvaStandIn.origin} (no CANVA_CLIENT_ID set)`);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");

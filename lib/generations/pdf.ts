@@ -14,7 +14,11 @@ import { opaquePng } from "@/lib/generations/opaque-png";
 import { CAROUSEL_SIZE } from "@/lib/render/sizes";
 import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
 
-/** A carousel page's size in points: the slide's size in pixels. */
+/**
+ * A carousel page's size in points is the slide's size in pixels, so each
+ * page holds its slide at full resolution. (lib/render/sizes.ts has no
+ * renderer in it, so the API's route can import it without resvg's addon.)
+ */
 const CAROUSEL_PAGE = CAROUSEL_SIZE;
 
 /** The PDF of a carousel whose slides are these PNGs (slide 1 first). */
