@@ -71,6 +71,10 @@ const inputs: Record<string, () => Promise<Record<string, unknown>>> = {
   sendTestWebhookEvent: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()) }),
   deleteWebhookEndpoint: async () => ({ id: encodeGlobalID("WebhookEndpoint", randomUUID()) }),
   redeliverWebhook: async () => ({ id: encodeGlobalID("WebhookDelivery", randomUUID()) }),
+  // Connecting a Canva account is a session's, like API keys.
+  connectCanva: async () => ({}),
+  disconnectCanva: async () => ({}),
+  sendGenerationToCanva: async () => ({ id: await generation("completed") }),
 };
 
 /** What a write-only key may read back: what its call just made, and nothing that existed before. */
@@ -89,6 +93,13 @@ const mayRead = new Set([
   "deleteGeneration.deletedGenerationId",
   "deleteTemplate.deletedTemplateId",
 ]);
+
+/** Mutations refused, in this file's set-up, for a reason of their own before they run (every other one: FORBIDDEN). */
+const refusedBeforeRunning: Record<string, string[]> = {
+  createCheckoutSession: ["FORBIDDEN", "BILLING_NOT_CONFIGURED"],
+  createBillingPortalSession: ["FORBIDDEN", "BILLING_NOT_CONFIGURED"],
+  sendGenerationToCanva: ["FORBIDDEN", "FAILED_PRECONDITION"],
+};
 
 const MAX_DEPTH = 5;
 
@@ -148,8 +159,9 @@ describe("a write-only API key, through every mutation's payload", () => {
         expect(guard!.extensions).toMatchObject({ code: "FORBIDDEN", scopes: ["read"], mutationTookEffect: true });
         expect(guard!.message).toMatch(/^The mutation itself took effect, but this API key lacks the `read` scope/);
       } else {
-        // The whole call was refused before it ran: a session-only mutation, a read (a download URL), or billing unconfigured here.
-        expect(["FORBIDDEN", "BILLING_NOT_CONFIGURED"]).toContain(guard!.extensions.code);
+        // The whole call was refused before it ran: a session-only mutation, a read (a download URL), billing unconfigured
+        // here, or (sendGenerationToCanva) no Canva account connected here. Either way nothing was read back.
+        expect(refusedBeforeRunning[name] ?? ["FORBIDDEN"]).toContain(guard!.extensions.code);
       }
       refused.push(guard!.path.join("."));
     }

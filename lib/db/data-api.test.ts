@@ -311,7 +311,7 @@ describe("what a signed-in person cannot do through the Data API", () => {
     for (const name of [`${alice.id}/avatar.png`, `${alice.id}/generation-${aliceQueued}.png.exe`, `${alice.id}/sub/generation-${aliceQueued}.png`]) {
       expect(await refusal(insert(name))).toEqual({
         code: "42501",
-        message: `postora-generations holds only <users.id>/generation-<generations.id>.png, <users.id>/generation-<generations.id>-slide-<n>.png files, not ${name}.`,
+        message: `postora-generations holds only <users.id>/generation-<generations.id>.png, <users.id>/generation-<generations.id>.pdf, <users.id>/generation-<generations.id>-slide-<n>.png files, not ${name}.`,
       });
     }
     const ownPath = generationObjectPath(alice.id, aliceQueued);

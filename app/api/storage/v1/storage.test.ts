@@ -317,7 +317,7 @@ describe("refusals", () => {
         statusCode: "415",
         code: "InvalidMimeType",
         error: "invalid_mime_type",
-        message: expect.stringContaining("this bucket accepts image/png"),
+        message: expect.stringContaining("this bucket accepts application/pdf, image/png"),
       });
     }
     const noType = await put(url, new Blob([TINY_PNG]).stream(), {});
