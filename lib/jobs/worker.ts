@@ -104,7 +104,7 @@ function graphileLogger(log: Logger, stopRequested: () => boolean): GraphileLogg
   });
 }
 
-/** Records a heartbeat for this pool and releases the jobs of pools that went quiet. */
+/** Records a heartbeat for this pool, releases the jobs of pools that went quiet, and counts those that held any. */
 async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promise<number> {
   await db`
     insert into private.worker_heartbeats (worker_id, host, pid) values (${poolId}, ${hostname()}, ${process.pid})
@@ -123,7 +123,10 @@ async function beat(db: Sql, poolId: string, lockTimeoutSeconds: number): Promis
     ), gone as (
       select worker_id from dead union select worker_id from unknown
     )
-    select array(select worker_id from gone) as released,
+    -- Only workers that still held jobs count as released: a worker that stopped cleanly holds none, even when the
+    -- database went away before it could remove its own heartbeat (a terminal's Ctrl-C reaches Postgres too).
+    select array(select g.worker_id from gone g
+                 where exists (select 1 from graphile_worker.jobs j where j.locked_by = g.worker_id)) as released,
            graphile_worker.force_unlock_workers(array(select worker_id from gone))`;
   await failAbandonedGenerations(db);
   return row?.released.length ?? 0;
