@@ -26,6 +26,9 @@ beforeAll(async () => {
     CLERK_SECRET_KEY: STAND_IN_SECRET_KEY,
     CLERK_JWT_KEY: instanceKey.publicKeyPem,
     CLERK_AUTHORIZED_PARTIES: APP,
+    // No verdict cache here: these tests hold the check itself. With the cache on (up to 60 s), a revoked key's
+    // stream ends within the cache's window plus one check.
+    MACHINE_TOKEN_CACHE_SECONDS: "0",
   });
   authenticate = authenticatorFor(env, { clerkApiUrl: clerk.url });
   check = credentialCheckFor(env, authenticate, { clerkApiUrl: clerk.url });

@@ -5,6 +5,7 @@
  * completes; an older carousel gets one the first time it is asked for; the
  * storage guard holds PDFs to the same rules as images.
  */
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService, servicePool, withUser } from "@/lib/db/client";
 import { logger } from "@/lib/log";
@@ -46,7 +47,10 @@ describe("carouselPdf", () => {
   });
 
   it("embeds an opaque RGBA slide as an RGB PNG of the same size (what pdfkit copies without decoding)", async () => {
-    const slide = await renderSlide({ title: "Opaque", body: "Every pixel" }, 0, 1);
+    // An opaque slide in RGBA, as a renderer may write it (ours writes RGB, which is passed through below).
+    const slide = await sharp({ create: { width: 1080, height: 1350, channels: 4, background: { r: 20, g: 30, b: 40, alpha: 1 } } })
+      .png()
+      .toBuffer();
     // The IHDR's colour type byte: 6 is RGBA, 2 is RGB.
     expect(slide[25]).toBe(6);
     const rgb = Buffer.from(opaquePng(slide));

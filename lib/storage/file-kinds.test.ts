@@ -25,40 +25,41 @@ const record = (name: string, mimetype: string, size: number) =>
 
 describe("file kinds", () => {
   it("set the bucket's limits: the types of every kind, the largest cap", async () => {
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["image/png"], fileSizeLimit: "10485760" });
+    // PNG images and slides, and carousel PDFs (20261207060100, the first kind a later migration added).
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png"], fileSizeLimit: "10485760" });
   });
 
   it("a later migration adds a kind with one insert: bucket, guard and sweep follow", async () => {
-    // The statement the migration header shows, for a carousel PDF.
+    // The statement the migration header shows, for a kind no migration has added (a text export, say).
     await asService((sql) => sql`
       insert into private.storage_file_kinds (kind, bucket_id, name_pattern, live_query, content_types, max_bytes, writers, description)
-      values ('generation-pdf', ${GENERATIONS_BUCKET}, ${`^(${UUID})/generation-(${UUID})\\.pdf$`},
+      values ('generation-text', ${GENERATIONS_BUCKET}, ${`^(${UUID})/generation-(${UUID})\\.txt$`},
               'select exists (select 1 from public.generations g where g.id = ($1)[2]::uuid and g.user_id = ($1)[1]::uuid and g.deleted_at is null)',
-              array['application/pdf'], 26214400, array['person'], '<users.id>/generation-<generations.id>.pdf')`);
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png"], fileSizeLimit: "26214400" });
+              array['text/plain'], 26214400, array['person'], '<users.id>/generation-<generations.id>.txt')`);
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "text/plain"], fileSizeLimit: "26214400" });
 
     const person = await seedUser();
     const live = await seedGeneration(person.id);
     const deleted = await seedGeneration(person.id);
-    const pdf = `${person.id}/generation-${live}.pdf`;
-    const deadPdf = `${person.id}/generation-${deleted}.pdf`;
-    for (const name of [pdf, deadPdf]) await openUploadWindow(GENERATIONS_BUCKET, name, new Date(Date.now() + 60_000));
+    const textFile = `${person.id}/generation-${live}.txt`;
+    const deadTextFile = `${person.id}/generation-${deleted}.txt`;
+    for (const name of [textFile, deadTextFile]) await openUploadWindow(GENERATIONS_BUCKET, name, new Date(Date.now() + 60_000));
     // Per-kind limits hold on the write that records the file.
-    await expect(record(pdf, "image/png", 100)).rejects.toThrow(`${pdf} must be application/pdf, not image/png.`);
-    await expect(record(pdf, "application/pdf", 26214401)).rejects.toThrow(/may be at most 26214400 bytes/);
-    await record(pdf, "application/pdf", 2048);
-    await record(deadPdf, "application/pdf", 2048);
+    await expect(record(textFile, "image/png", 100)).rejects.toThrow(`${textFile} must be text/plain, not image/png.`);
+    await expect(record(textFile, "text/plain", 26214401)).rejects.toThrow(/may be at most 26214400 bytes/);
+    await record(textFile, "text/plain", 2048);
+    await record(deadTextFile, "text/plain", 2048);
     await asService((sql) => sql`update generations set deleted_at = now() where id = ${deleted}`);
 
-    // The sweep asks the same table: the live PDF stays, the dead one goes.
+    // The sweep asks the same table: the live file stays, the dead one goes.
     const result = await sweepOrphanedFiles({ storage: getLocalStorage(), log: logger.child({ source: "file-kinds-test" }) });
     expect(result.removed).toBe(1);
     const names = await asService((sql) => sql<{ name: string }[]>`select name from storage.objects where starts_with(name, ${person.id})`);
-    expect(names.map(({ name }) => name)).toEqual([pdf]);
+    expect(names.map(({ name }) => name)).toEqual([textFile]);
 
     // And taking the kind away narrows the bucket again.
-    await asService((sql) => sql`delete from private.storage_file_kinds where kind = 'generation-pdf'`);
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["image/png"], fileSizeLimit: "10485760" });
+    await asService((sql) => sql`delete from private.storage_file_kinds where kind = 'generation-text'`);
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png"], fileSizeLimit: "10485760" });
   });
 
   it("are the database's alone: API roles can neither read nor change them", async () => {
