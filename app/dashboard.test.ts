@@ -3,70 +3,23 @@
  * on its embedded defaults (`npm run dev`: embedded Postgres, local storage,
  * the worker with the offline writer, the development identity).
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "@/test/browser";
-import { startDevServer, type DevServer } from "@/test/dev-server";
+import { describe, expect, it } from "vitest";
+import { createGeneration, screenshots, useDashboard } from "@/test/dashboard";
 
-const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
-let server: DevServer;
-let browser: Browser;
+const { server: devServer, newPage, signIn: signInAs, shows } = useDashboard(["/sign-in", "/", "/templates", "/account"]);
 
-beforeAll(async () => {
-  await mkdir(screenshots, { recursive: true });
-  server = await startDevServer();
-  // `next dev` compiles each page on its first request: do it before the browser's clock starts.
-  for (const page of ["/sign-in", "/", "/templates", "/account"]) await fetch(`${server.origin}${page}`);
-  browser = await launchChromium();
-}, 600_000);
-
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(60_000);
-  page.setDefaultNavigationTimeout(120_000);
-  return page;
-}
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function signIn(page: Page, clerkUserId: string, email: string) {
-  await page.goto(`${server.origin}/sign-in`);
+async function signIn(page: Parameters<typeof signInAs>[0], clerkUserId: string, email: string) {
+  await page.goto(`${devServer().origin}/sign-in`);
   await page.getByText("Development sign-in.").waitFor();
   await page.screenshot({ path: path.join(screenshots, "sign-in.png") });
-  await page.getByLabel("User id").fill(clerkUserId);
-  await page.getByLabel("Email").fill(email);
-  await page.getByRole("button", { name: "Sign in (development)" }).click();
-  await page.getByRole("heading", { name: "Generations", level: 1 }).waitFor({ timeout: 60_000 });
-}
-
-/** Waits for text on the page; if it never comes, fails with what the page shows instead, and a screenshot. */
-async function shows(page: Page, text: string, timeout = 120_000): Promise<void> {
-  try {
-    await page.getByText(text).first().waitFor({ timeout });
-  } catch (error) {
-    await page.screenshot({ path: path.join(screenshots, "failure.png") }).catch(() => {});
-    const visible = await page.locator("body").innerText().catch(() => "(page unreadable)");
-    throw new Error(`"${text}" did not appear within ${timeout / 1000} s. The page shows:\n${visible.slice(0, 2000)}`, { cause: error });
-  }
+  await signInAs(page, clerkUserId, email);
 }
 
 function isPng(bytes: Buffer): { width: number; height: number } | null {
   if (bytes.subarray(0, 8).toString("hex") !== "89504e470d0a1a0a") return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
-
-async function createGeneration(page: Page, text: string, format: string) {
-  await page.getByLabel("Your text").fill(text);
-  await page.getByLabel("Format").selectOption({ label: format });
-  await page.getByRole("button", { name: "Generate" }).click();
-  // Queued: the form clears for the next one.
-  await expect.poll(() => page.getByLabel("Your text").inputValue(), { timeout: 30_000 }).toBe("");
 }
 
 const TEXT =
@@ -80,7 +33,7 @@ describe("the dashboard in a real browser", () => {
     const external: string[] = [];
     page.on("request", (request) => {
       // Signed storage URLs name APP_URL (localhost); the page is on 127.0.0.1: the same server either way.
-      const ownServer = new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${server.port}/`);
+      const ownServer = new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${devServer().port}/`);
       if (!ownServer.test(request.url()) && !/^(data|blob):/.test(request.url())) external.push(request.url());
     });
     await signIn(page, "user_browser1", "browser1@example.com");
@@ -127,7 +80,7 @@ describe("the dashboard in a real browser", () => {
     // A failed generation can be retried from the page.
     // The offline writer cannot be made to fail on demand, so the failure is written directly, past the
     // transition rule (completed -> failed is no real transition): replica mode skips triggers for this session.
-    const sql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = postgres(devServer().databaseUrl, { max: 1, onnotice: () => {} });
     try {
       await sql`set session_replication_role = replica`;
       await sql`update generations set status = 'failed', failure_reason = 'The writer timed out.'

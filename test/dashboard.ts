@@ -1,0 +1,83 @@
+/**
+ * What every browser test of a dashboard page needs: the app on its embedded
+ * defaults (`npm run dev`), Debian's Chromium, a development sign-in, and a
+ * wait that fails by saying what the page shows instead. One test file per
+ * page calls `useDashboard()` at its top level.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+import { launchChromium } from "@/test/browser";
+import { startDevServer, type DevServer } from "@/test/dev-server";
+
+export const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
+
+export type Dashboard = {
+  server: () => DevServer;
+  newPage: () => Promise<Page>;
+  signIn: (page: Page, clerkUserId: string, email: string) => Promise<void>;
+  shows: (page: Page, text: string, timeout?: number) => Promise<void>;
+};
+
+/** Starts the app and a browser for this file, compiling `pages` before any clock starts. */
+export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
+  let server: DevServer | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    await mkdir(screenshots, { recursive: true });
+    server = await startDevServer();
+    // `next dev` compiles each page on its first request: do it before the browser's clock starts.
+    for (const page of pages) await fetch(`${server.origin}${page}`);
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const running = () => {
+    if (!server) throw new Error("The dev server is not running: call useDashboard() at the top level of the test file.");
+    return server;
+  };
+
+  return {
+    server: running,
+    async newPage() {
+      const page = await browser!.newPage();
+      page.setDefaultTimeout(60_000);
+      page.setDefaultNavigationTimeout(120_000);
+      return page;
+    },
+    async signIn(page, clerkUserId, email) {
+      await page.goto(`${running().origin}/sign-in`);
+      await page.getByText("Development sign-in.").waitFor();
+      await page.getByLabel("User id").fill(clerkUserId);
+      await page.getByLabel("Email").fill(email);
+      await page.getByRole("button", { name: "Sign in (development)" }).click();
+      await page.getByRole("heading", { name: "Generations", level: 1 }).waitFor({ timeout: 60_000 });
+    },
+    shows,
+  };
+}
+
+/** Waits for text on the page; if it never comes, fails with what the page shows instead, and a screenshot. */
+export async function shows(page: Page, text: string, timeout = 120_000): Promise<void> {
+  try {
+    await page.getByText(text).first().waitFor({ timeout });
+  } catch (error) {
+    await page.screenshot({ path: path.join(screenshots, "failure.png") }).catch(() => {});
+    const visible = await page.locator("body").innerText().catch(() => "(page unreadable)");
+    throw new Error(`"${text}" did not appear within ${timeout / 1000} s. The page shows:\n${visible.slice(0, 2000)}`, { cause: error });
+  }
+}
+
+/** Fills the create form and waits until the generation is queued (the form clears for the next one). */
+export async function createGeneration(page: Page, text: string, format: string): Promise<void> {
+  await page.getByLabel("Your text").fill(text);
+  await page.getByLabel("Format").selectOption({ label: format });
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect.poll(() => page.getByLabel("Your text").inputValue(), { timeout: 30_000 }).toBe("");
+}
