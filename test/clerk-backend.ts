@@ -14,6 +14,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseEnv, type Env } from "@/lib/env";
 
 export const STAND_IN_SECRET_KEY = "sk_test_postora_stand_in_secret_key";
 /** pk_test_ + base64("clerk.postora.test$"): the shape Clerk's SDK parses. */
@@ -35,6 +36,25 @@ type StoredKey = {
 };
 
 type StoredOAuthToken = { id: string; token: string; clientId: string; subject: string; scopes: string[]; revoked: boolean; expiration: number | null; createdAt: number };
+
+/** The app origin the stand-in's session tokens are issued for (their `azp`). */
+export const STAND_IN_APP_ORIGIN = "https://app.postora.test";
+
+/**
+ * A test server's environment with Clerk configured against this stand-in: sessions are verified with
+ * `jwtPublicKeyPem` (the instance's signing key), keys and OAuth tokens are asked of the stand-in.
+ */
+export function clerkStandInEnv(jwtPublicKeyPem: string, overrides: Record<string, string> = {}): Env {
+  return parseEnv({
+    DATABASE_URL: process.env.DATABASE_URL,
+    POSTORA_DATA_DIR: process.env.POSTORA_DATA_DIR,
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: STAND_IN_PUBLISHABLE_KEY,
+    CLERK_SECRET_KEY: STAND_IN_SECRET_KEY,
+    CLERK_JWT_KEY: jwtPublicKeyPem,
+    CLERK_AUTHORIZED_PARTIES: STAND_IN_APP_ORIGIN,
+    ...overrides,
+  });
+}
 
 export type RecordedRequest = { method: string; path: string; body: Record<string, unknown> | null };
 

@@ -11,25 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGraphQLServer } from "@/graphql/yoga";
 import { apiKeysFor } from "@/lib/api-keys/service";
 import { authenticatorFor } from "@/lib/auth/caller";
-import { parseEnv } from "@/lib/env";
-import { ClerkBackendStandIn, STAND_IN_PUBLISHABLE_KEY, STAND_IN_SECRET_KEY } from "@/test/clerk-backend";
+import { ClerkBackendStandIn, STAND_IN_APP_ORIGIN as APP, clerkStandInEnv } from "@/test/clerk-backend";
 import { createTestSigningKey, newClerkUserId, postGraphQL, signSessionToken, usersByClerkId } from "@/test/support";
 
 const clerk = new ClerkBackendStandIn();
 const instanceKey = createTestSigningKey();
-const APP = "https://app.postora.test";
 let server: ReturnType<typeof createGraphQLServer>;
 
 beforeAll(async () => {
   await clerk.start();
-  const env = parseEnv({
-    DATABASE_URL: process.env.DATABASE_URL,
-    POSTORA_DATA_DIR: process.env.POSTORA_DATA_DIR,
-    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: STAND_IN_PUBLISHABLE_KEY,
-    CLERK_SECRET_KEY: STAND_IN_SECRET_KEY,
-    CLERK_JWT_KEY: instanceKey.publicKeyPem,
-    CLERK_AUTHORIZED_PARTIES: APP,
-  });
+  const env = clerkStandInEnv(instanceKey.publicKeyPem);
   server = createGraphQLServer({
     authenticate: authenticatorFor(env, { clerkApiUrl: clerk.url }),
     apiKeys: apiKeysFor(env, { clerkApiUrl: clerk.url }),

@@ -7,25 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticatorFor, type Authenticator } from "@/lib/auth/caller";
 import { credentialCheckFor, type CredentialCheck } from "@/lib/auth/still-valid";
 import { asService } from "@/lib/db/client";
-import { parseEnv } from "@/lib/env";
-import { ClerkBackendStandIn, STAND_IN_PUBLISHABLE_KEY, STAND_IN_SECRET_KEY } from "@/test/clerk-backend";
+import { ClerkBackendStandIn, STAND_IN_APP_ORIGIN as APP, clerkStandInEnv } from "@/test/clerk-backend";
 import { createTestSigningKey, newClerkUserId, signSessionToken } from "@/test/support";
 
 const clerk = new ClerkBackendStandIn();
 const instanceKey = createTestSigningKey();
-const APP = "https://app.postora.test";
 let authenticate: Authenticator;
 let check: CredentialCheck;
 
 beforeAll(async () => {
   await clerk.start();
-  const env = parseEnv({
-    DATABASE_URL: process.env.DATABASE_URL,
-    POSTORA_DATA_DIR: process.env.POSTORA_DATA_DIR,
-    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: STAND_IN_PUBLISHABLE_KEY,
-    CLERK_SECRET_KEY: STAND_IN_SECRET_KEY,
-    CLERK_JWT_KEY: instanceKey.publicKeyPem,
-    CLERK_AUTHORIZED_PARTIES: APP,
+  const env = clerkStandInEnv(instanceKey.publicKeyPem, {
     // No verdict cache here: these tests hold the check itself. With the cache on (up to 60 s), a revoked key's
     // stream ends within the cache's window plus one check.
     MACHINE_TOKEN_CACHE_SECONDS: "0",
