@@ -6,9 +6,9 @@
 import path from "node:path";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { createGeneration, screenshots, useDashboard } from "@/test/dashboard";
+import { createGeneration, screenshots, shows, useDashboard } from "@/test/dashboard";
 
-const { server: devServer, newPage, signIn: signInAs, shows } = useDashboard(["/sign-in", "/", "/templates", "/account"]);
+const { server: devServer, newPage, signIn: signInAs } = useDashboard(["/sign-in", "/", "/templates", "/account"]);
 
 async function signIn(page: Parameters<typeof signInAs>[0], clerkUserId: string, email: string) {
   await page.goto(`${devServer().origin}/sign-in`);
@@ -80,11 +80,13 @@ describe("the dashboard in a real browser", () => {
     // A failed generation can be retried from the page.
     // The offline writer cannot be made to fail on demand, so the failure is written directly, past the
     // transition rule (completed -> failed is no real transition): replica mode skips triggers for this session.
+    // The server is shared with the other browser tests: only this person's carousel.
     const sql = postgres(devServer().databaseUrl, { max: 1, onnotice: () => {} });
     try {
       await sql`set session_replication_role = replica`;
       await sql`update generations set status = 'failed', failure_reason = 'The writer timed out.'
-                where id = (select id from generations where output_format = 'carousel' limit 1)`;
+                where id = (select g.id from generations g join users u on u.id = g.user_id
+                            where u.auth_id = 'user_browser1' and g.output_format = 'carousel' limit 1)`;
     } finally {
       await sql.end();
     }

@@ -1,15 +1,17 @@
 /**
  * What every browser test of a dashboard page needs: the app on its embedded
- * defaults (`npm run dev`), Debian's Chromium, a development sign-in, and a
- * wait that fails by saying what the page shows instead. One test file per
- * page calls `useDashboard()` at its top level.
+ * defaults (`npm run dev`, one for the whole run: test/shared-dev-server.ts),
+ * Debian's Chromium, a development sign-in, and a wait that fails by saying
+ * what the page shows instead. One test file per page calls `useDashboard()`
+ * at its top level, and signs in as users of its own.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { launchChromium } from "@/test/browser";
-import { startDevServer, type DevServer } from "@/test/dev-server";
+import type { DevServer } from "@/test/dev-server";
+import { sharedDevServer } from "@/test/shared-dev-server";
 
 export const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
 
@@ -20,14 +22,14 @@ export type Dashboard = {
   shows: (page: Page, text: string, timeout?: number) => Promise<void>;
 };
 
-/** Starts the app and a browser for this file, compiling `pages` before any clock starts. */
+/** The run's app and a browser for this file, with `pages` compiled before any clock starts. */
 export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
   let server: DevServer | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
     await mkdir(screenshots, { recursive: true });
-    server = await startDevServer();
+    server = await sharedDevServer();
     // `next dev` compiles each page on its first request: do it before the browser's clock starts.
     for (const page of pages) await fetch(`${server.origin}${page}`);
     browser = await launchChromium();
@@ -35,7 +37,6 @@ export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
   });
 
   const running = () => {

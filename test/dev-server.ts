@@ -4,6 +4,7 @@
  * folder, free ports, and a throwaway Next.js build folder and tsconfig.
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +20,8 @@ export type DevServer = {
   databaseUrl: string;
   dataDir: string;
   output: () => string;
+  /** The file its output also goes to, for processes other than the one that started it. */
+  logFile: string;
   /** Ctrl-C, then removes everything the server wrote; resolves with its exit code. */
   stop: () => Promise<number | null>;
 };
@@ -31,6 +34,8 @@ export type DevProcessOptions = {
   distDir: string;
   tsconfig: string;
   env?: Record<string, string>;
+  /** A file to copy the output to as well. */
+  logFile?: string;
 };
 
 /**
@@ -56,8 +61,14 @@ export function spawnDev(options: DevProcessOptions): { child: ChildProcessByStd
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  const log = options.logFile ? createWriteStream(options.logFile) : null;
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    log?.write(chunk);
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
+  child.on("close", () => log?.end());
   return { child, output: () => output };
 }
 
@@ -68,10 +79,12 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   // Next.js adds its build folders to the tsconfig it uses; give it a throwaway one.
   const tsconfig = `${distDir}.tsconfig.json`;
   await writeFile(path.join(root, tsconfig), JSON.stringify({ extends: "./tsconfig.json" }));
-  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env });
+  const logFile = `${dataDir}.log`;
+  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env, logFile });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const cleanUp = async () => {
     await rm(dataDir, { recursive: true, force: true });
+    await rm(logFile, { force: true });
     await rm(path.join(root, distDir), { recursive: true, force: true });
     await rm(path.join(root, tsconfig), { force: true });
   };
@@ -92,7 +105,7 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
         body: JSON.stringify({ query: "{ health { ok } }" }),
       });
       if (response.ok) {
-        return { port, origin, databaseUrl: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`, dataDir, output, stop };
+        return { port, origin, databaseUrl: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`, dataDir, output, logFile, stop };
       }
     } catch {
       /* not listening yet */

@@ -11,6 +11,7 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { freePort } from "@/test/ports";
+import { startDevServerBroker } from "@/test/shared-dev-server";
 
 export const templateDatabase = "postora_template";
 
@@ -44,7 +45,11 @@ export default async function setup(project: TestProject) {
   await migrate(database.url(templateDatabase));
   project.provide("postgresAdminUrl", database.url());
   project.provide("postgresTemplate", templateDatabase);
+  // The browser tests' one `npm run dev`, started when the first of them asks (test/shared-dev-server.ts).
+  const devServerBroker = await startDevServerBroker();
+  project.provide("devServerBroker", devServerBroker.url);
   return async () => {
+    await devServerBroker.close();
     await database.stop();
     await rm(dataDir, { recursive: true, force: true });
     // tsx's compile cache (tsx-<uid>) is a tool's, made by any script a test runs, not a test's leftover.
