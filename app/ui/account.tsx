@@ -1,6 +1,13 @@
 "use client";
 import { useMutation, useQuery } from "@urql/next";
-import { DashboardAccountDocument, DashboardBillingPortalDocument, DashboardCheckoutDocument } from "@/graphql/generated/graphql";
+import {
+  DashboardAccountDocument,
+  DashboardBillingPortalDocument,
+  DashboardCheckoutDocument,
+  type DashboardAccountQuery,
+  type Tier,
+} from "@/graphql/generated/graphql";
+import { LocalTime } from "@/app/ui/dates";
 import { messageOf } from "@/app/ui/errors";
 
 export function AccountPage({ billingConfigured }: { billingConfigured: boolean }) {
@@ -15,38 +22,50 @@ export function AccountPage({ billingConfigured }: { billingConfigured: boolean 
       <h1>Account</h1>
       <section className="panel" aria-labelledby="plan-heading">
         <h2 id="plan-heading" style={{ marginTop: 0 }}>Plan and usage</h2>
+        <p><strong><PlanStatement tier={viewer.tier} subscription={subscription ?? null} /></strong></p>
         <dl className="facts">
           <dt>Email</dt>
           <dd>{viewer.email}</dd>
-          <dt>Plan</dt>
-          <dd>{viewer.tier.toLowerCase()}</dd>
           <dt>Generations this period</dt>
           <dd>
             {usage.used} of {usage.limit}{" "}
             <progress max={1} value={fraction} aria-label={`${usage.used} of ${usage.limit} generations used`} />
           </dd>
           <dt>Resets</dt>
-          <dd>{new Date(usage.periodEndsAt).toLocaleString()}</dd>
+          <dd><LocalTime value={usage.periodEndsAt} /></dd>
         </dl>
-      </section>
-      <section className="panel" aria-labelledby="subscription-heading">
-        <h2 id="subscription-heading" style={{ marginTop: 0 }}>Subscription</h2>
-        {subscription ? (
-          <dl className="facts">
-            <dt>Plan</dt>
-            <dd>{subscription.plan}</dd>
-            <dt>Status</dt>
-            <dd>{subscription.status}</dd>
-            <dt>Current period ends</dt>
-            <dd>{new Date(subscription.endsAt).toLocaleString()}</dd>
-          </dl>
-        ) : (
-          <p>You are on the free plan, with no subscription.</p>
-        )}
       </section>
       <Billing configured={billingConfigured} onPaidPlan={viewer.tier !== "FREE"} />
     </>
   );
+}
+
+type AccountSubscription = NonNullable<NonNullable<DashboardAccountQuery["viewer"]>["subscription"]>;
+
+const planName = (plan: string) => plan.charAt(0).toUpperCase() + plan.slice(1).toLowerCase();
+/** Stripe's statuses in which the plan is still paid for (a past_due one until Stripe gives up on the card). */
+const LIVE = new Set(["active", "trialing", "past_due"]);
+
+/**
+ * The plan in one sentence: what the person has now and what happens next
+ * ("Pro until 5 Jan 2027, then Free"), not Stripe's fields side by side.
+ */
+function PlanStatement({ tier, subscription }: { tier: Tier; subscription: AccountSubscription | null }) {
+  const now = planName(tier);
+  if (!subscription) return tier === "FREE" ? <>Free, with no subscription.</> : <>{now}.</>;
+  const plan = planName(subscription.plan);
+  const live = LIVE.has(subscription.status) && tier !== "FREE";
+  if (!live) {
+    const ended = new Date(subscription.endsAt).getTime() <= Date.now();
+    return <>{now}. Your {plan} subscription has ended{ended ? <> (on <LocalTime value={subscription.endsAt} style="date" />)</> : null}.</>;
+  }
+  const ends = subscription.cancelAt ?? (subscription.cancelAtPeriodEnd ? subscription.endsAt : null);
+  if (ends) return <>{plan} until <LocalTime value={ends} style="date" />, then Free.</>;
+  if (subscription.status === "past_due") {
+    return <>{plan}, but its last payment failed: update your card under Manage billing to keep it.</>;
+  }
+  if (subscription.status === "trialing") return <>{plan} trial until <LocalTime value={subscription.endsAt} style="date" />, then it renews.</>;
+  return <>{plan}, renews on <LocalTime value={subscription.endsAt} style="date" />.</>;
 }
 
 /** Checkout and the billing portal, through the API; a plain note on a server without Stripe keys. */

@@ -182,6 +182,9 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
   const [retried, retry] = useMutation(DashboardRetryGenerationDocument);
   const [deleted, remove] = useMutation(DashboardDeleteGenerationDocument);
   const [confirming, setConfirming] = useState(false);
+  // Signs the images' URLs again after an upload or a finished retry; each new file has its own URL (its version).
+  const [uploads, setUploads] = useState(0);
+  const fileVersion = `${generation.completedAt ?? ""}#${uploads}`;
   const status = generation.status.toLowerCase();
   const headingId = `generation-${generation.id}`;
   return (
@@ -201,15 +204,15 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
         <ol className="slides" aria-label="Carousel slides">
           {generation.slides.map((slide) => (
             <li key={slide.number} style={{ listStyle: "none" }}>
-              <GenerationImage generationId={generation.id} slide={slide.number} alt={`Slide ${slide.number}: ${slide.title}`} />
+              <GenerationImage generationId={generation.id} slide={slide.number} alt={`Slide ${slide.number}: ${slide.title}`} fileVersion={fileVersion} />
             </li>
           ))}
         </ol>
       ) : generation.hasFile ? (
-        <GenerationImage generationId={generation.id} slide={1} alt="The generated image" />
+        <GenerationImage generationId={generation.id} slide={1} alt="The generated image" fileVersion={fileVersion} />
       ) : null}
       <div className="row">
-        <UploadOwnImage generationId={generation.id} onUploaded={refresh} />
+        <UploadOwnImage generationId={generation.id} onUploaded={() => { setUploads((count) => count + 1); refresh(); }} />
         {generation.status === "FAILED" ? (
           <button type="button" onClick={() => void retry({ input: { id: generation.id } })} disabled={retried.fetching}>Retry</button>
         ) : null}
@@ -228,11 +231,12 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
   );
 }
 
-function GenerationImage({ generationId, slide, alt }: { generationId: string; slide: number; alt: string }) {
+/** One image and its download link; `fileVersion` changes when the file may have: the URL is signed again then. */
+function GenerationImage({ generationId, slide, alt, fileVersion }: { generationId: string; slide: number; alt: string; fileVersion: string }) {
   const [download, sign] = useMutation(DashboardDownloadUrlDocument);
   useEffect(() => {
     void sign({ input: { id: generationId, slide, expiresIn: 600 } });
-  }, [generationId, slide, sign]);
+  }, [generationId, slide, sign, fileVersion]);
   const url = download.data?.createGenerationDownloadUrl.download.url;
   if (download.error) return <p className="error">Could not load the image: {messageOf(download.error)}</p>;
   if (!url) return <p className="loading">Loading image…</p>;

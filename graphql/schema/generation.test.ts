@@ -154,6 +154,25 @@ describe("files: upload, then download the same bytes", () => {
     expect(payload.generation).toEqual({ id: generation.id, hasFile: false });
     expect(payload.upload.path).toBe(upload.path);
   });
+
+  it("names the file's version in its download URL: a new upload gets a new URL, never a cached copy", async () => {
+    const { generation, upload } = await create(alice);
+    const downloadUrl = async () =>
+      (await postDocument(server, CreateGenerationDownloadUrlDocument, { authorization: alice.authorization, variables: { input: { id: generation.id } } }))
+        .body.data!.createGenerationDownloadUrl.download.url;
+    expect((await storageFetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: TINY_PNG })).status).toBe(200);
+    const first = new URL(await downloadUrl());
+    expect(first.searchParams.get("v")).toMatch(/.+/);
+    expect(new URL(await downloadUrl()).searchParams.get("v")).toBe(first.searchParams.get("v"));
+
+    const again = await postDocument(server, CreateGenerationUploadUrlDocument, { authorization: alice.authorization, variables: { input: { id: generation.id } } });
+    const replacement = Uint8Array.from([...TINY_PNG]);
+    expect((await storageFetch(again.body.data!.createGenerationUploadUrl.upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: replacement })).status).toBe(200);
+    const second = new URL(await downloadUrl());
+    expect(second.searchParams.get("v")).not.toBe(first.searchParams.get("v"));
+    // The version is no part of what is signed: the URL works with it, as Supabase Storage's does.
+    expect((await storageFetch(second.toString())).status).toBe(200);
+  });
 });
 
 describe("updateGeneration", () => {

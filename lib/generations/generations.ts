@@ -192,6 +192,18 @@ export async function softDeleteGeneration(sql: Sql, id: string): Promise<{ id: 
   return { id: row.id, objectPath: generationObjectPath(row.userId, row.id), objectPaths: generationFilePaths(row.userId, row.id) };
 }
 
+/**
+ * The stored version of one object path (storage.objects.version: a new one
+ * on every upload or render, in Supabase Storage and ours alike), or null
+ * when no file is there (under RLS).
+ */
+export async function objectVersion(sql: Sql, path: string): Promise<string | null> {
+  const [row] = await sql<{ version: string }[]>`
+    select coalesce(version, (extract(epoch from updated_at) * 1000)::bigint::text) as version
+    from storage.objects where bucket_id = ${GENERATIONS_BUCKET} and name = ${path}`;
+  return row?.version ?? null;
+}
+
 /** Which of these object paths have an uploaded file, as storage records them (under RLS). */
 export async function uploadedPaths(sql: Sql, paths: readonly string[]): Promise<Set<string>> {
   const rows = await sql<{ name: string }[]>`

@@ -10,10 +10,10 @@ import {
   getGeneration,
   insertGeneration,
   objectPathOf,
+  objectVersion,
   patchGeneration,
   requeueFailedGeneration,
   softDeleteGeneration,
-  uploadedPaths,
   type GenerationPatch,
   type GenerationRow,
   type OutputFormat,
@@ -74,7 +74,7 @@ export async function createGenerationDownloadUrl(
     const path = await ensureCarouselPdf(storage, { id: generation.id, userId: generation.userId, slides: generation.slides });
     return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
   }
-  const { generation, path } = await db(async (sql) => {
+  const { generation, path, version } = await db(async (sql) => {
     const row = await getGeneration(sql, id);
     if (slide !== 1) {
       const count = row.slides?.length ?? 0;
@@ -82,16 +82,28 @@ export async function createGenerationDownloadUrl(
       if (slide > count) throw new PreconditionError(`This carousel has ${count} slides; ask for a slide from 1 to ${count}.`, { field: "input.slide" });
     }
     const path = generationSlidePath(row.userId, row.id, slide);
-    if (!(await uploadedPaths(sql, [path])).has(path)) {
+    const version = await objectVersion(sql, path);
+    if (version === null) {
       throw new PreconditionError(
         row.status === "queued" || row.status === "processing"
           ? "This generation has no image yet: it is being made (poll its status), or upload it yourself to the URL from createGeneration."
           : "This generation has no image yet: upload it to the URL from createGeneration or createGenerationUploadUrl first.",
       );
     }
-    return { generation: row, path };
+    return { generation: row, path, version };
   });
-  return { generation, download: await storage.createSignedDownloadUrl(path, expiresInSeconds) };
+  return { generation, download: versioned(await storage.createSignedDownloadUrl(path, expiresInSeconds), version) };
+}
+
+/**
+ * The object's version in its download URL (`v=`, a parameter both Supabase
+ * Storage and ours ignore): a new upload or render gets a new URL, so no
+ * browser shows its cached copy of the old file.
+ */
+function versioned(download: SignedDownload, version: string): SignedDownload {
+  const url = new URL(download.url);
+  url.searchParams.set("v", version);
+  return { ...download, url: url.toString() };
 }
 
 /** Changes the bullet points of one of the caller's generations. */
