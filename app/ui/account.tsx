@@ -2,6 +2,7 @@
 import { useMutation, useQuery } from "@urql/next";
 import { DashboardAccountDocument, DashboardBillingPortalDocument, DashboardCheckoutDocument } from "@/graphql/generated/graphql";
 import { messageOf } from "@/app/ui/errors";
+import { CanvaAccount } from "@/app/ui/canva-account";
 
 export function AccountPage({ billingConfigured }: { billingConfigured: boolean }) {
   const [result] = useQuery({ query: DashboardAccountDocument, variables: {}, requestPolicy: "cache-and-network" });
@@ -44,6 +45,7 @@ export function AccountPage({ billingConfigured }: { billingConfigured: boolean 
           <p>You are on the free plan, with no subscription.</p>
         )}
       </section>
+      <CanvaAccount />
       <Billing configured={billingConfigured} onPaidPlan={viewer.tier !== "FREE"} />
     </>
   );
