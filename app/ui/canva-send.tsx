@@ -41,9 +41,11 @@ function DownloadPdf({ generationId }: { generationId: string }) {
   async function download() {
     const url = (await sign({ input: { id: generationId, format: "PDF", expiresIn: 300 } })).data?.createGenerationDownloadUrl.download.url;
     if (!url) return;
+    // Storage's `download` parameter (Supabase's, and the local server's) serves it as an attachment: the page stays.
+    const attachment = new URL(url, window.location.href);
+    attachment.searchParams.set("download", `postora-${generationId}.pdf`);
     const link = document.createElement("a");
-    link.href = url;
-    link.download = `postora-${generationId}.pdf`;
+    link.href = attachment.toString();
     document.body.append(link);
     link.click();
     link.remove();
