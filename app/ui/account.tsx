@@ -9,6 +9,7 @@ import {
 } from "@/graphql/generated/graphql";
 import { LocalTime } from "@/app/ui/dates";
 import { messageOf } from "@/app/ui/errors";
+import { CanvaAccount } from "@/app/ui/canva-account";
 
 export function AccountPage({ billingConfigured }: { billingConfigured: boolean }) {
   const [result] = useQuery({ query: DashboardAccountDocument, variables: {}, requestPolicy: "cache-and-network" });
@@ -35,6 +36,7 @@ export function AccountPage({ billingConfigured }: { billingConfigured: boolean 
           <dd><LocalTime value={usage.periodEndsAt} /></dd>
         </dl>
       </section>
+      <CanvaAccount />
       <Billing configured={billingConfigured} onPaidPlan={viewer.tier !== "FREE"} />
     </>
   );

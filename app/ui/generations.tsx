@@ -21,6 +21,7 @@ import { useDraft } from "@/app/ui/draft";
 import { useHydrated } from "@/app/ui/hydrated";
 import { formErrors, messageOf } from "@/app/ui/errors";
 import { uploadWithProgress } from "@/app/ui/upload";
+import { CanvaActions, canvaInFlight } from "@/app/ui/canva-send";
 
 const FORMATS: { value: OutputFormat; label: string }[] = [
   { value: "BULLET_POINTS", label: "Bullet points" },
@@ -123,7 +124,7 @@ function GenerationList({ onStatusChange }: { onStatusChange: (message: string) 
   }));
   const connection = result.data?.viewer?.generations;
   const items = useMemo(() => connection?.edges.map((edge) => live.data?.[edge.node.id] ?? edge.node) ?? [], [connection, live.data]);
-  const inFlight = items.some((item) => item.status === "QUEUED" || item.status === "PROCESSING");
+  const inFlight = items.some((item) => item.status === "QUEUED" || item.status === "PROCESSING" || canvaInFlight(item));
 
   // One the list does not hold yet (made in another tab, by a script): the first page is read again, once.
   const asked = useRef(new Set<string>());
@@ -211,6 +212,7 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
       ) : generation.hasFile ? (
         <GenerationImage generationId={generation.id} slide={1} alt="The generated image" fileVersion={fileVersion} />
       ) : null}
+      <CanvaActions generation={generation} />
       <div className="row">
         <UploadOwnImage generationId={generation.id} onUploaded={() => { setUploads((count) => count + 1); refresh(); }} />
         {generation.status === "FAILED" ? (

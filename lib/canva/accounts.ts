@@ -17,7 +17,8 @@
  *    reason that asks the person to reconnect.
  *  - Disconnect (and a deleted Postora account, by cascade) deletes the row;
  *    a trigger keeps the sealed refresh token as a revocation owed, which
- *    revokeOwedGrants sends to Canva after the commit.
+ *    revokeOwedGrants sends to Canva after the commit; another queues a
+ *    canva_revoke job for it, which tries again until Canva is told.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { asService, type Sql } from "@/lib/db/client";
@@ -194,27 +195,56 @@ export async function disconnect(deps: CanvaDeps, userId: string): Promise<void>
   await revokeOwedGrants(deps, userId);
 }
 
+type OwedRevocation = { id: string; userId: string; refreshToken: string };
+
+/** Revokes one owed grant at Canva and deletes its row; a failure is recorded on the row and thrown. */
+async function revokeOwed(deps: CanvaDeps, row: OwedRevocation): Promise<void> {
+  try {
+    await clientOf(deps).revoke(deps.box.open(row.refreshToken, refreshContext(row.userId)));
+  } catch (error) {
+    await asService((sql) => sql`update private.canva_revocations set last_error = ${String(error).slice(0, 500)} where id = ${row.id}`, deps.db);
+    throw error;
+  }
+  await asService((sql) => sql`delete from private.canva_revocations where id = ${row.id}`, deps.db);
+}
+
 /**
  * Tells Canva to revoke every refresh token still owed a revocation (one
  * person's, or everyone's), deleting each once done. A failure stays owed,
- * with its error, for the next call; it never fails the caller.
+ * with its error, for the job queued with it (revokeOwedGrant); it never
+ * fails the caller.
  */
 export async function revokeOwedGrants(deps: CanvaDeps, userId?: string): Promise<number> {
   const owed = await asService(
-    (sql) => sql<{ id: string; userId: string; refreshToken: string }[]>`
+    (sql) => sql<OwedRevocation[]>`
       select id, user_id, refresh_token from private.canva_revocations ${userId ? sql`where user_id = ${userId}` : sql``} order by id limit 100`,
     deps.db,
   );
   let revoked = 0;
   for (const row of owed) {
     try {
-      await clientOf(deps).revoke(deps.box.open(row.refreshToken, refreshContext(row.userId)));
-      await asService((sql) => sql`delete from private.canva_revocations where id = ${row.id}`, deps.db);
+      await revokeOwed(deps, row);
       revoked++;
     } catch (error) {
-      deps.log.warn("could not revoke a Canva grant; it stays owed", { userId: row.userId, error });
-      await asService((sql) => sql`update private.canva_revocations set last_error = ${String(error).slice(0, 500)} where id = ${row.id}`, deps.db);
+      deps.log.warn("could not revoke a Canva grant; it stays owed, and its job will try again", { userId: row.userId, error });
     }
   }
   return revoked;
+}
+
+/**
+ * The canva_revoke job's one attempt (lib/canva/revoke-task.ts): revokes this
+ * owed grant at Canva and deletes it. Throws when Canva could not be told,
+ * so the queue tries again later; "gone" when nothing is owed any more (the
+ * server's own attempt after the commit got there first).
+ */
+export async function revokeOwedGrant(deps: CanvaDeps, revocationId: string): Promise<"revoked" | "gone"> {
+  const [row] = await asService(
+    (sql) => sql<OwedRevocation[]>`select id, user_id, refresh_token from private.canva_revocations where id = ${revocationId}`,
+    deps.db,
+  );
+  if (!row) return "gone";
+  await revokeOwed(deps, row);
+  deps.log.info("an owed Canva revocation was sent", { userId: row.userId });
+  return "revoked";
 }

@@ -28,6 +28,7 @@ import { deliverWebhook, DELIVER_WEBHOOK_TASK, pruneWebhookHistory, type Deliver
 import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
 import { CANVA_SEND_TASK } from "@/lib/canva/send";
 import { canvaSendTask } from "@/lib/canva/send-task";
+import { CANVA_REVOKE_TASK, canvaRevokeTask } from "@/lib/canva/revoke-task";
 
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
@@ -220,6 +221,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         log.info("webhook history pruned", { messages: await pruneWebhookHistory(db) });
       },
       [CANVA_SEND_TASK]: canvaSendTask({ storage: options.pipeline.storage, db, log: log.child({ source: "canva-send" }) }),
+      [CANVA_REVOKE_TASK]: canvaRevokeTask({ db, log: log.child({ source: "canva-revoke" }) }),
       [STORAGE_SWEEP_TASK]: async () => {
         const swept = await sweepOrphanedFiles({ storage: options.pipeline.storage, db, log: log.child({ source: "storage-sweep" }) });
         log.info("storage sweep done", swept);
