@@ -97,8 +97,18 @@ describe("managing endpoints", () => {
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect((await update({ enabled: true })).body.data!.updateWebhookEndpoint.webhookEndpoint).toMatchObject({ enabled: true, disabledReason: null });
 
-    const rotated = await gql<{ rotateWebhookEndpointSecret: { secret: string } }>(alice, "mutation($id: ID!) { rotateWebhookEndpointSecret(input: { id: $id }) { secret webhookEndpoint { id } } }", { id: webhookEndpoint.id });
-    const newSecret = rotated.body.data!.rotateWebhookEndpointSecret.secret;
+    type Rotated = { rotateWebhookEndpointSecret: { secret: string; webhookEndpoint: { previousSecretExpiresAt: string | null } } };
+    const rotate = (revokePrevious?: boolean) =>
+      gql<Rotated>(alice, "mutation($input: RotateWebhookEndpointSecretInput!) { rotateWebhookEndpointSecret(input: $input) { secret webhookEndpoint { previousSecretExpiresAt } } }", {
+        input: { id: webhookEndpoint.id, revokePrevious },
+      });
+    // By default the old secret keeps signing for a day (lib/outbound-webhooks/rotation.test.ts follows it through);
+    // revoking it (a leaked secret) leaves only the new one at once.
+    const graced = (await rotate()).body.data!.rotateWebhookEndpointSecret;
+    expect(Date.parse(graced.webhookEndpoint.previousSecretExpiresAt!)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    const rotated = (await rotate(true)).body.data!.rotateWebhookEndpointSecret;
+    expect(rotated.webhookEndpoint.previousSecretExpiresAt).toBeNull();
+    const newSecret = rotated.secret;
     expect(newSecret).toMatch(/^whsec_/);
     expect(newSecret).not.toBe(secret);
 
@@ -109,6 +119,7 @@ describe("managing endpoints", () => {
     const request = receiver.received.at(-1)!;
     expect(new Webhook(newSecret).verify(request.body, request.headers)).toMatchObject({ type: "webhook.test", data: { endpointId: webhookEndpoint.id } });
     expect(() => new Webhook(secret).verify(request.body, request.headers)).toThrow();
+    expect(() => new Webhook(graced.secret).verify(request.body, request.headers)).toThrow();
 
     const deleted = await gql<{ deleteWebhookEndpoint: { deletedId: string } }>(alice, "mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedId } }", { id: webhookEndpoint.id });
     expect(deleted.body.data!.deleteWebhookEndpoint.deletedId).toBe(webhookEndpoint.id);

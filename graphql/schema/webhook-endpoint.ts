@@ -23,6 +23,7 @@ import {
   type WebhookEndpoint,
   type WebhookEventType,
 } from "@/lib/outbound-webhooks/endpoints";
+import { PREVIOUS_SECRET_GRACE_HOURS } from "@/lib/outbound-webhooks/secrets";
 
 /** The database id inside a global id of `typename`, sent as `argument`; BAD_USER_INPUT quoting it otherwise. */
 export function webhookIdOf(globalId: string, argument: string, typename: "WebhookEndpoint" | "WebhookDelivery"): string {
@@ -78,6 +79,11 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>("WebhookEnd
       description: "When the run of failed attempts that is still going on began; null when the last attempt succeeded. After 72 hours of it the endpoint is disabled.",
     }),
     lastSuccessAt: t.expose("lastSuccessAt", { type: "DateTime", nullable: true, description: "When a delivery to it last succeeded; null if never." }),
+    previousSecretExpiresAt: t.expose("previousSecretExpiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: `Until when the secret it had before its last rotation still signs deliveries, beside the current one (${PREVIOUS_SECRET_GRACE_HOURS} hours after rotating); null when only the current secret signs.`,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When you last changed it (URL, events, enabled or secret)." }),
   }),
@@ -152,12 +158,22 @@ builder.relayMutationField(
   "rotateWebhookEndpointSecret",
   {
     description: "Which endpoint gets a new signing secret.",
-    inputFields: (t) => ({ id: t.id({ required: true, description: "The WebhookEndpoint's id." }) }),
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: "The WebhookEndpoint's id." }),
+      revokePrevious: t.boolean({
+        required: false,
+        description: "true stops the old secret signing at once (say it leaked); by default it keeps signing beside the new one for the grace period.",
+      }),
+    }),
   },
   {
-    description: "Replaces an endpoint's signing secret: every attempt from now on is signed with the new one only. Needs a signed-in session.",
+    description:
+      `Gives an endpoint a new signing secret. For ${PREVIOUS_SECRET_GRACE_HOURS} hours after, each delivery is signed with both the new and the old secret ` +
+      "(two signatures in `webhook-signature`), so a receiver verifying with either accepts it while you deploy the new one; then only the new one signs " +
+      "(see previousSecretExpiresAt). With revokePrevious: true, only the new one from now on. Needs a signed-in session.",
     authScopes: SESSION,
-    resolve: (_root, { input }, ctx) => rotateEndpointSecret(endpointDeps(ctx), webhookIdOf(String(input.id), "input.id", "WebhookEndpoint")),
+    resolve: (_root, { input }, ctx) =>
+      rotateEndpointSecret(endpointDeps(ctx), webhookIdOf(String(input.id), "input.id", "WebhookEndpoint"), { revokePrevious: input.revokePrevious }),
   },
   {
     description: "The endpoint and its new signing secret (once).",

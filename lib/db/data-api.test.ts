@@ -586,6 +586,12 @@ describe("outbound webhooks through the Data API", () => {
     expect(await refusal(dataApi(alice, (sql) => sql`select secret_sealed from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
     expect(await refusal(dataApi(alice, (sql) => sql`select * from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
     expect(await dataApi(alice, (sql) => sql`select id, url from webhook_endpoints`)).toEqual([{ id: aliceEndpoint, url: "https://hooks.example.com/alice" }]);
+    // The secret before a rotation neither: only when it stops signing is readable, and only the rotation writes it.
+    expect(await refusal(dataApi(alice, (sql) => sql`select previous_secret_sealed from webhook_endpoints`))).toEqual(denied("table webhook_endpoints"));
+    expect(await dataApi(alice, (sql) => sql`select previous_secret_expires_at from webhook_endpoints`)).toEqual([{ previous_secret_expires_at: null }]);
+    expect(
+      await refusal(dataApi(alice, (sql) => sql`update webhook_endpoints set previous_secret_sealed = 'enc:v1:x', previous_secret_expires_at = now() + interval '1 year'`)),
+    ).toEqual(denied("table webhook_endpoints"));
   });
 
   it("hides a person's endpoints, messages, deliveries and attempts from everyone else, and lets them change nothing of them", async () => {
@@ -597,8 +603,10 @@ describe("outbound webhooks through the Data API", () => {
     expect(await dataApi(bob, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([]);
     expect(await dataApi(bob, (sql) => sql`select private.send_test_webhook(${aliceEndpoint}) as id`)).toEqual([{ id: null }]);
     expect(await dataApi(bob, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: null }]);
-    const [endpoint] = await asService((sql) => sql<{ url: string }[]>`select url from webhook_endpoints where id = ${aliceEndpoint}`);
-    expect(endpoint!.url).toBe("https://hooks.example.com/alice");
+    expect(await dataApi(bob, (sql) => sql`select private.rotate_webhook_secret(${aliceEndpoint}, 'enc:v1:bob', 24) as rotated`)).toEqual([{ rotated: false }]);
+    const [endpoint] = await asService((sql) => sql<{ url: string; secretSealed: string; previousSecretSealed: string | null }[]>`
+      select url, secret_sealed, previous_secret_sealed from webhook_endpoints where id = ${aliceEndpoint}`);
+    expect(endpoint).toEqual({ url: "https://hooks.example.com/alice", secretSealed: "enc:v1:k:iv:ct:tag", previousSecretSealed: null });
     const deliveries = await asService((sql) => sql`select id from webhook_deliveries where endpoint_id = ${aliceEndpoint}`);
     expect(deliveries).toHaveLength(1);
   });

@@ -26,6 +26,7 @@ import { getEnv } from "@/lib/env";
 import { secretBox } from "@/lib/secrets/box";
 import { deliverWebhook, DELIVER_WEBHOOK_TASK, pruneWebhookHistory, type DeliveryDeps } from "@/lib/outbound-webhooks/deliver";
 import { targetPolicyFor } from "@/lib/outbound-webhooks/endpoints";
+import { dropExpiredPreviousSecrets } from "@/lib/outbound-webhooks/secrets";
 import { CANVA_SEND_TASK } from "@/lib/canva/send";
 import { canvaSendTask } from "@/lib/canva/send-task";
 import { CANVA_REVOKE_TASK, canvaRevokeTask } from "@/lib/canva/revoke-task";
@@ -33,7 +34,7 @@ import { CANVA_REVOKE_TASK, canvaRevokeTask } from "@/lib/canva/revoke-task";
 /** Removes stored files no live generation owns (lib/storage/sweep.ts); graphile-worker's cron runs it once an hour, on one worker. */
 const STORAGE_SWEEP_TASK = "storage_sweep";
 const STORAGE_SWEEP_CRONTAB = `17 * * * * ${STORAGE_SWEEP_TASK}`;
-/** Deletes outbound webhook history older than 30 days (lib/outbound-webhooks/deliver.ts), once a day. */
+/** Deletes outbound webhook history older than 30 days and rotated-out secrets past their window, once a day. */
 const WEBHOOK_PRUNE_TASK = "webhook_prune";
 const WEBHOOK_PRUNE_CRONTAB = `43 3 * * * ${WEBHOOK_PRUNE_TASK}`;
 
@@ -218,7 +219,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       [GENERATE_POST_TASK]: task,
       [DELIVER_WEBHOOK_TASK]: deliverTask,
       [WEBHOOK_PRUNE_TASK]: async () => {
-        log.info("webhook history pruned", { messages: await pruneWebhookHistory(db) });
+        log.info("webhook history pruned", { messages: await pruneWebhookHistory(db), previousSecrets: await dropExpiredPreviousSecrets(db) });
       },
       [CANVA_SEND_TASK]: canvaSendTask({ storage: options.pipeline.storage, db, log: log.child({ source: "canva-send" }) }),
       [CANVA_REVOKE_TASK]: canvaRevokeTask({ db, log: log.child({ source: "canva-revoke" }) }),

@@ -5,7 +5,8 @@
  * queues attempt 1 of every delivery in the transaction that made the event.
  * This task signs the message (the `standardwebhooks` package: webhook-id is
  * the message id, the same on every attempt; webhook-timestamp is the
- * attempt's time), POSTs it (lib/outbound-webhooks/target.ts), and then, in
+ * attempt's time; for a day after a rotation, one signature per secret,
+ * lib/outbound-webhooks/secrets.ts), POSTs it (lib/outbound-webhooks/target.ts), and then, in
  * one transaction: records the attempt, moves the delivery on, notes the
  * endpoint's success or failure (72 hours of nothing but failures disable
  * it), and queues the next attempt on our schedule. graphile-worker's own
@@ -57,13 +58,17 @@ type Loaded = {
   endpointId: string;
   url: string;
   secretSealed: string;
+  /** The secret before the last rotation, while its window lasts; null otherwise. */
+  previousSecretSealed: string | null;
   disabledAt: Date | null;
   userId: string;
 };
 
 export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Promise<DeliveryOutcome> {
   const [row] = await deps.db<Loaded[]>`
-    select d.attempt_count, m.id as message_id, m.payload, e.id as endpoint_id, e.url, e.secret_sealed, e.disabled_at, d.user_id
+    select d.attempt_count, m.id as message_id, m.payload, e.id as endpoint_id, e.url, e.secret_sealed,
+           case when e.previous_secret_expires_at > now() then e.previous_secret_sealed end as previous_secret_sealed,
+           e.disabled_at, d.user_id
       from webhook_deliveries d
       join webhook_messages m on m.id = d.message_id
       join webhook_endpoints e on e.id = d.endpoint_id
@@ -77,7 +82,9 @@ export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Prom
 
   const body = JSON.stringify(row.payload);
   const timestamp = new Date();
-  const secret = openSecret(deps, row);
+  const secret = openSecret(deps, row, row.secretSealed);
+  // The previous secret signs too while its window lasts; one that does not open only loses its own signature.
+  const previous = row.previousSecretSealed === null ? null : openSecret(deps, row, row.previousSecretSealed);
   const result: SendResult =
     secret === null
       ? { status: null, succeeded: false, error: UNOPENABLE_SECRET, durationMs: 0, body: "" }
@@ -87,7 +94,10 @@ export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Prom
           {
             "webhook-id": row.messageId,
             "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-            "webhook-signature": new Webhook(secret).sign(row.messageId, timestamp, body),
+            "webhook-signature": [secret, previous]
+              .filter((key) => key !== null)
+              .map((key) => new Webhook(key).sign(row.messageId, timestamp, body))
+              .join(" "),
           },
           { policy: deps.policy, timeoutMs: deps.timeoutMs ?? 10_000, maxResponseBytes: MAX_RESPONSE_BYTES },
         );
@@ -106,10 +116,10 @@ export async function deliverWebhook(deps: DeliveryDeps, job: DeliveryJob): Prom
 const UNOPENABLE_SECRET =
   "Not sent: this endpoint's signing secret cannot be opened (it was altered, or sealed under a key this server no longer has). Rotate it with rotateWebhookEndpointSecret.";
 
-/** The endpoint's signing secret, or null (logged) when it does not open: an attempt that fails, never a task that crashes. */
-function openSecret(deps: DeliveryDeps, row: Loaded): string | null {
+/** One of the endpoint's signing secrets, or null (logged) when it does not open: an attempt that fails, never a task that crashes. */
+function openSecret(deps: DeliveryDeps, row: Loaded, sealed: string): string | null {
   try {
-    return deps.box.open(row.secretSealed, endpointSecretContext(row.endpointId));
+    return deps.box.open(sealed, endpointSecretContext(row.endpointId));
   } catch (error) {
     deps.log.error("a webhook endpoint's signing secret does not open", { endpointId: row.endpointId, error });
     return null;

@@ -15,7 +15,7 @@ import type { Sql } from "@/lib/db/client";
 import { getEnv, type Env } from "@/lib/env";
 import { NotFoundError, PreconditionError, ValidationError } from "@/lib/errors";
 import { secretBox } from "@/lib/secrets/box";
-import { endpointSecretContext, newSigningSecret } from "@/lib/outbound-webhooks/secrets";
+import { endpointSecretContext, newSigningSecret, PREVIOUS_SECRET_GRACE_HOURS } from "@/lib/outbound-webhooks/secrets";
 import { checkTargetUrl, TargetRefused, type TargetPolicy } from "@/lib/outbound-webhooks/target";
 
 export const WEBHOOK_EVENT_TYPES = ["generation.completed", "generation.failed", "generation.deleted"] as const;
@@ -34,6 +34,8 @@ export type WebhookEndpoint = {
   disabledReason: "manual" | "failing" | null;
   failingSince: Date | null;
   lastSuccessAt: Date | null;
+  /** Until when the secret before the last rotation still signs deliveries (beside the current one); null when none does. */
+  previousSecretExpiresAt: Date | null;
 };
 
 export type WebhookAttempt = {
@@ -68,7 +70,10 @@ export function targetPolicyFor(env: Pick<Env, "isProduction">): TargetPolicy {
   return { allowLocalhost: !env.isProduction };
 }
 
-const ENDPOINT_COLUMNS = "id, url, events, created_at, updated_at, disabled_at, disabled_reason, failing_since, last_success_at";
+// An expired previous secret reads as none, whether or not the daily prune has dropped it yet.
+const ENDPOINT_COLUMNS =
+  "id, url, events, created_at, updated_at, disabled_at, disabled_reason, failing_since, last_success_at, " +
+  "case when previous_secret_expires_at > now() then previous_secret_expires_at end as previous_secret_expires_at";
 
 function validUrl(url: string, env: Pick<Env, "isProduction">): string {
   try {
@@ -149,12 +154,25 @@ export function updateEndpoint(
   });
 }
 
-export async function rotateEndpointSecret(deps: EndpointDeps, id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+/**
+ * A new signing secret for an endpoint. The one it replaces keeps signing
+ * (beside the new one) for PREVIOUS_SECRET_GRACE_HOURS, so the receiver can
+ * switch without refusing events; `revokePrevious` (a leaked secret) stops
+ * it at once. A secret already in its window is dropped by a second rotation.
+ */
+export async function rotateEndpointSecret(
+  deps: EndpointDeps,
+  id: string,
+  options: { revokePrevious?: boolean | null } = {},
+): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const secret = newSigningSecret();
   const sealed = (await secretBox(deps.env ?? getEnv())).seal(secret, endpointSecretContext(id));
+  const graceHours = options.revokePrevious ? 0 : PREVIOUS_SECRET_GRACE_HOURS;
   return deps.db(async (sql) => {
     await one(sql, id);
-    await sql`update webhook_endpoints set secret_sealed = ${sealed}, updated_at = now() where id = ${id}`;
+    // The owner may not read the sealed secret it replaces: the database's own function moves it (checking the owner).
+    const [row] = await sql<{ rotated: boolean }[]>`select private.rotate_webhook_secret(${id}, ${sealed}, ${graceHours}) as rotated`;
+    if (!row?.rotated) throw new NotFoundError("webhook endpoint", id);
     return { endpoint: await one(sql, id), secret };
   });
 }
