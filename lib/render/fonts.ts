@@ -33,14 +33,17 @@ const require = createRequire(import.meta.url);
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
 // ---------------------------------------------------------------------
-// Families: the base font of each (a brand kit will pick one)
+// Families: the base font of each (a brand kit picks one)
 // ---------------------------------------------------------------------
 
 type Family = { package: string; name: string; subsets: string[] };
 
-/** The bundled families; "sans" is today's look. */
+/** The bundled families a brand kit picks from; "sans" is today's look. Each lists every script subset its package has. */
 export const FAMILIES = {
   sans: { package: "@fontsource/inter", name: "Inter", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "greek-ext", "vietnamese"] },
+  serif: { package: "@fontsource/noto-serif", name: "Noto Serif", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "greek-ext", "vietnamese"] },
+  rounded: { package: "@fontsource/nunito", name: "Nunito", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "vietnamese"] },
+  mono: { package: "@fontsource/jetbrains-mono", name: "JetBrains Mono", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "vietnamese"] },
 } as const satisfies Record<string, Family>;
 export type FamilyName = keyof typeof FAMILIES;
 
