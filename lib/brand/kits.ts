@@ -11,7 +11,7 @@
  * checked when the kit starts using it (lib/brand/logo.ts) and again at
  * every render.
  */
-import type { Sql } from "@/lib/db/client";
+import { asService, type Sql } from "@/lib/db/client";
 import { ValidationError } from "@/lib/errors";
 import { contrastProblems, HEX_COLOR, textColorFor } from "@/lib/brand/contrast";
 import { brandLogoPath, LogoError, logoImage } from "@/lib/brand/logo";
@@ -54,6 +54,12 @@ const COLUMNS = "display_name, handle, background_color, accent_color, text_colo
 /** The caller's kit (RLS: their own row), or DEFAULT_KIT. */
 export async function readBrandKit(sql: Sql): Promise<BrandKit> {
   const [row] = await sql<BrandKit[]>`select ${sql.unsafe(COLUMNS)} from public.brand_kits`;
+  return row ?? DEFAULT_KIT;
+}
+
+/** A user's kit on the service path (the pipeline renders with it), or DEFAULT_KIT. */
+export async function brandKitOf(db: Sql, userId: string): Promise<BrandKit> {
+  const [row] = await asService((sql) => sql<BrandKit[]>`select ${sql.unsafe(COLUMNS)} from public.brand_kits where user_id = ${userId}`, db);
   return row ?? DEFAULT_KIT;
 }
 

@@ -68,11 +68,16 @@ export function familyFonts(family: FamilyName): Promise<FontOptions[]> {
   let fonts = baseFonts.get(family);
   if (!fonts) {
     const { package: pkg, name, subsets } = FAMILIES[family];
-    fonts = Promise.all(
-      subsets.flatMap((subset, index) =>
-        WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: index ? `${name} ${subset}` : name, data: await fontFile(pkg, subset, weight), weight, style: "normal" })),
-      ),
+    const own = subsets.flatMap((subset, index) =>
+      WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: index ? `${name} ${subset}` : name, data: await fontFile(pkg, subset, weight), weight, style: "normal" })),
     );
+    // A family without a script Inter has (Nunito has no Greek) falls back to Inter for it, never to a missing-glyph box.
+    const sans = FAMILIES.sans;
+    const fallback = family === "sans" ? [] : sans.subsets.filter((subset) => !(subsets as readonly string[]).includes(subset));
+    const borrowed = fallback.flatMap((subset) =>
+      WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: `${sans.name} ${subset}`, data: await fontFile(sans.package, subset, weight), weight, style: "normal" })),
+    );
+    fonts = Promise.all([...own, ...borrowed]);
     baseFonts.set(family, fonts);
     fonts.catch(() => baseFonts.delete(family));
   }
