@@ -47,7 +47,7 @@ function overrideOf(templateContent: unknown): Override | null {
 }
 
 /** The kit with a template's overrides applied; TemplateContentError when the colours no longer pass. */
-export function withOverrides(kit: BrandKit, templateContent: unknown): BrandKit {
+function withOverrides(kit: BrandKit, templateContent: unknown): BrandKit {
   const override = overrideOf(templateContent);
   if (!override) return kit;
   const merged = {
