@@ -75,6 +75,9 @@ const inputs: Record<string, () => Promise<Record<string, unknown>>> = {
   connectCanva: async () => ({}),
   disconnectCanva: async () => ({}),
   sendGenerationToCanva: async () => ({ id: await generation("completed") }),
+  // The kit after the change holds fields the call did not send: reading it back needs `read`.
+  updateBrandKit: async () => ({ handle: "@written-by-a-key" }),
+  createBrandLogoUploadUrl: async () => ({}),
 };
 
 /** What a write-only key may read back: what its call just made, and nothing that existed before. */
@@ -90,6 +93,10 @@ const mayRead = new Set([
   "createGenerationUploadUrl.upload.path",
   "createGenerationUploadUrl.upload.expiresAt",
   "createTemplate.template.id",
+  "createBrandLogoUploadUrl.upload.url",
+  "createBrandLogoUploadUrl.upload.token",
+  "createBrandLogoUploadUrl.upload.path",
+  "createBrandLogoUploadUrl.upload.expiresAt",
   "deleteGeneration.deletedGenerationId",
   "deleteTemplate.deletedTemplateId",
 ]);

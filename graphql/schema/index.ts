@@ -7,6 +7,7 @@ import "@/graphql/schema/template";
 import "@/graphql/schema/subscription";
 import "@/graphql/schema/billing";
 import "@/graphql/schema/viewer";
+import "@/graphql/schema/brand-kit";
 import "@/graphql/schema/api-key";
 import "@/graphql/schema/webhook-endpoint";
 import "@/graphql/schema/webhook-delivery";

@@ -98,7 +98,7 @@ const generationRow = (id: string) =>
     select status, user_id, deleted_at from generations where id = ${id}`)[0]);
 
 describe("what a signed-in person cannot do through the Data API", () => {
-  it.each(["generations", "templates", "users", "subscriptions", "webhook_events", "clerk_deleted_users"])(
+  it.each(["generations", "templates", "users", "subscriptions", "webhook_events", "clerk_deleted_users", "brand_kits"])(
     "truncate %s",
     async (table) => {
       expect(await refusal(dataApi(alice, (sql) => sql.unsafe(`truncate ${table}`)))).toEqual(denied(`table ${table}`));
@@ -311,7 +311,7 @@ describe("what a signed-in person cannot do through the Data API", () => {
     for (const name of [`${alice.id}/avatar.png`, `${alice.id}/generation-${aliceQueued}.png.exe`, `${alice.id}/sub/generation-${aliceQueued}.png`]) {
       expect(await refusal(insert(name))).toEqual({
         code: "42501",
-        message: `postora-generations holds only <users.id>/generation-<generations.id>.png, <users.id>/generation-<generations.id>.pdf, <users.id>/generation-<generations.id>-slide-<n>.png files, not ${name}.`,
+        message: `postora-generations holds only <users.id>/brand-logo, <users.id>/generation-<generations.id>.png, <users.id>/generation-<generations.id>.pdf, <users.id>/generation-<generations.id>-slide-<n>.png files, not ${name}.`,
       });
     }
     const ownPath = generationObjectPath(alice.id, aliceQueued);
@@ -636,5 +636,47 @@ describe("outbound webhooks through the Data API", () => {
     ]);
     expect(await dataApi(alice, (sql) => sql`select private.redeliver_webhook(${aliceDelivery}) as id`)).toEqual([{ id: aliceDelivery }]);
     expect(await dataApi(alice, (sql) => sql`delete from webhook_endpoints where id = ${aliceEndpoint} returning id`)).toEqual([{ id: aliceEndpoint }]);
+  });
+});
+
+describe("brand kits through the Data API", () => {
+  // The Data API's rows keep the database's column names (no camelCase, unlike our pool).
+  const kitOf = (user: SeededUser) =>
+    asService(async (sql) => (await sql<{ backgroundColor: string; textColor: string }[]>`select background_color, text_color from brand_kits where user_id = ${user.id}`)[0]);
+  const insertKit = (as: SeededUser, owner: SeededUser, background = "#ffffff", accent = "#1d4ed8") =>
+    dataApi(as, (sql) => sql`
+      insert into brand_kits (user_id, display_name, background_color, accent_color) values (${owner.id}, 'Kit', ${background}, ${accent}) returning text_color`);
+
+  it("lets a person set, change and delete their own kit; the database picks the text colour", async () => {
+    expect(await insertKit(alice, alice)).toEqual([{ text_color: "#111111" }]);
+    expect(await dataApi(alice, (sql) => sql`update brand_kits set background_color = '#0f172a', accent_color = '#38bdf8' returning text_color`)).toEqual([{ text_color: "#ffffff" }]);
+    expect(await dataApi(alice, (sql) => sql`select display_name from brand_kits`)).toEqual([{ display_name: "Kit" }]);
+    expect(await dataApi(alice, (sql) => sql`delete from brand_kits returning display_name`)).toEqual([{ display_name: "Kit" }]);
+    expect(await kitOf(alice)).toBeUndefined();
+  });
+
+  it("refuses colours under WCAG's contrast floors, whoever writes them", async () => {
+    expect(await refusal(insertKit(alice, alice, "#777777"))).toEqual({
+      code: "23514",
+      message: "backgroundColor #777777: neither white nor near-black text reaches 4.5:1 on it (WCAG AA); choose a lighter or darker background.",
+    });
+    expect(await refusal(insertKit(alice, alice, "#ffffff", "#eeeeee"))).toEqual({
+      code: "23514",
+      message: "accentColor #eeeeee: contrast 1.16:1 with the background #ffffff, under 3:1; choose an accent further from the background.",
+    });
+    expect(await kitOf(alice)).toBeUndefined();
+  });
+
+  it("hides a kit from everyone else and refuses a kit for someone else, a change of owner or a chosen text colour", async () => {
+    await insertKit(alice, alice);
+    expect(await dataApi(bob, (sql) => sql`select user_id from brand_kits`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`update brand_kits set display_name = 'Bob was here' returning user_id`)).toEqual([]);
+    expect(await dataApi(bob, (sql) => sql`delete from brand_kits returning user_id`)).toEqual([]);
+    expect(await refusal(dataApi(null, (sql) => sql`select user_id from brand_kits`))).toEqual(denied("table brand_kits"));
+    expect(await refusal(insertKit(bob, alice))).toEqual(rlsViolation("brand_kits"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update brand_kits set user_id = ${bob.id}`))).toEqual(denied("table brand_kits"));
+    expect(await refusal(dataApi(alice, (sql) => sql`update brand_kits set text_color = '#111111'`))).toEqual(denied("table brand_kits"));
+    expect(await refusal(dataApi(alice, (sql) => sql`select private.contrast_ratio('#ffffff', '#000000')`))).toEqual(denied("function contrast_ratio"));
+    expect(await kitOf(alice)).toEqual({ backgroundColor: "#ffffff", textColor: "#111111" });
   });
 });

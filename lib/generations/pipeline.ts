@@ -13,6 +13,7 @@
  *  - A person's own upload: files are written with putRendered, which never
  *    replaces an image a person uploaded, even one that lands mid-job.
  *  - Alt text: written with the output, for the image and each slide (lib/generations/alt-text.ts).
+ *  - Brand kit: read when rendering, with the template's overrides (lib/brand/theme.ts).
  *  - Exactly once: the final UPDATE requires status `processing`, so a second
  *    run that races the first finds the work done.
  *  - Failures: a transient writer error is retried here with backoff, and
@@ -27,7 +28,8 @@ import { altTextsFor } from "@/lib/generations/alt-text";
 import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
 import type { OutputFormat } from "@/lib/generations/generations";
 import { carouselPdfFile, type RenderedFile } from "@/lib/generations/pdf";
-import { renderBulletCard, renderQuoteCard, renderSlide, type RenderOptions } from "@/lib/render/cards";
+import { renderThemeFor } from "@/lib/brand/theme";
+import { renderBulletCard, renderQuoteCard, renderSlide, type RenderOptions, type Theme } from "@/lib/render/cards";
 import { detectLanguage } from "@/lib/render/language";
 import { generationObjectPath, generationSlidePath, type FileStorage } from "@/lib/storage/types";
 import { TransientWriterError, type Writer } from "@/lib/ai/writer";
@@ -112,8 +114,8 @@ async function write(deps: PipelineDeps, inputContent: string, limits: Limits, s
  * (lib/render/draw.ts), and sharp rasterises the others' meanwhile, off the
  * main thread.
  */
-async function render(job: PipelineJob, content: GeneratedContent, claimed: Claimed): Promise<{ path: string; png: Buffer }[]> {
-  const options: RenderOptions = { language: claimed.language ?? detectLanguage(claimed.inputContent) };
+async function render(job: PipelineJob, content: GeneratedContent, claimed: Claimed, theme: Theme): Promise<{ path: string; png: Buffer }[]> {
+  const options: RenderOptions = { theme, language: claimed.language ?? detectLanguage(claimed.inputContent) };
   switch (content.format) {
     case "bullet_points":
       return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderBulletCard(content.bulletPoints, options) }];
@@ -156,7 +158,9 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
     const content = await write(deps, claimed.inputContent, limits, attempt.signal);
-    const files: RenderedFile[] = await render(job, content, claimed);
+    // The brand kit as it is now (lib/brand/theme.ts): a retry renders with the current kit, finished files never change.
+    const theme = await renderThemeFor({ ...deps, log }, job.userId, claimed.templateContent);
+    const files: RenderedFile[] = await render(job, content, claimed, theme);
     // LinkedIn posts a carousel as one PDF: it is stored beside the slides.
     if (content.format === "carousel") files.push(await carouselPdfFile(job.userId, job.generationId, files, content.slides[0]!.title));
     attempt.signal?.throwIfAborted();

@@ -20,11 +20,17 @@ import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/s
 
 const PADDING = 96;
 
-/** How a card looks: its colours, its font family and the name in its footer. */
+/**
+ * How a card looks: its colours, its font family and what its footer
+ * carries: a name, and from a brand kit (lib/brand/theme.ts) a handle and a
+ * logo (a PNG this process made, never a person's file as it came).
+ */
 export type Theme = {
   family: FamilyName;
   colors: { background: string; text: string; muted: string; accent: string };
   label: string;
+  handle?: string;
+  logo?: { png: Buffer; width: number; height: number };
 };
 
 export const DEFAULT_THEME: Theme = {
@@ -40,30 +46,40 @@ export type RenderOptions = { theme?: Theme; language?: string | null; rasterize
 // Fitting text
 // ---------------------------------------------------------------------
 
-/** Inter's widest common glyphs average under these fractions of the font size; used as upper bounds. */
-const GLYPH_WIDTH_EM = { 400: 0.58, 700: 0.62 } as const;
+/**
+ * Each family's widest common glyphs average under these fractions of the
+ * font size; used as upper bounds (Inter's are the ones the cards began
+ * with; JetBrains Mono's every glyph is 0.6 em).
+ */
+const GLYPH_WIDTHS_EM: Record<FamilyName, { 400: number; 700: number }> = {
+  sans: { 400: 0.58, 700: 0.62 },
+  serif: { 400: 0.62, 700: 0.66 },
+  rounded: { 400: 0.58, 700: 0.62 },
+  mono: { 400: 0.62, 700: 0.62 },
+};
+type GlyphWidths = (typeof GLYPH_WIDTHS_EM)[FamilyName];
 /** CJK ideographs, kana, Hangul, full-width forms and emoji take a full em; other scripts' letters are bounded by this. */
 const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Extended_Pictographic}\u3000-\u303f\uff00-\uffef]/u;
 const OTHER_SCRIPT_EM = 0.72;
 
 type TextBlock = { text: string; weight: 400 | 700; scale?: number };
 
-function charEm(char: string, weight: 400 | 700): number {
+function charEm(char: string, weight: 400 | 700, widths: GlyphWidths): number {
   if (WIDE.test(char)) return 1;
   // Combining marks and joiners take no room of their own.
   if (/\p{M}|\u200d/u.test(char)) return 0;
-  return char.codePointAt(0)! < 0x500 ? GLYPH_WIDTH_EM[weight] : OTHER_SCRIPT_EM;
+  return char.codePointAt(0)! < 0x500 ? widths[weight] : OTHER_SCRIPT_EM;
 }
 
 /** Lines a greedy wrap needs for this text at this size and width, measured in ems. */
-function linesFor(text: string, fontSize: number, width: number, weight: 400 | 700): number {
+function linesFor(text: string, fontSize: number, width: number, weight: 400 | 700, widths: GlyphWidths): number {
   const perLine = width / fontSize;
-  const space = GLYPH_WIDTH_EM[weight];
+  const space = widths[weight];
   let lines = 1;
   let used = 0;
   for (const word of text.split(/\s+/).filter(Boolean)) {
     let length = 0;
-    for (const char of word) length += charEm(char, weight);
+    for (const char of word) length += charEm(char, weight, widths);
     if (used > 0 && used + space + length <= perLine) {
       used += space + length;
       continue;
@@ -90,12 +106,13 @@ const direction = (text: string) => (/^[^\p{L}]*[\u0590-\u08ff\ufb1d-\ufdff\ufe7
 function fitFontSize(
   blocks: TextBlock[],
   box: { width: number; height: number },
-  options: { min: number; max: number; lineHeight: number; gap: number | ((fontSize: number) => number) },
+  options: { min: number; max: number; lineHeight: number; gap: number | ((fontSize: number) => number); family: FamilyName },
 ): number {
+  const widths = GLYPH_WIDTHS_EM[options.family];
   for (let size = options.max; size > options.min; size -= 2) {
     const height = blocks.reduce((sum, block) => {
       const fontSize = size * (block.scale ?? 1);
-      return sum + linesFor(block.text, fontSize, box.width, block.weight) * fontSize * options.lineHeight;
+      return sum + linesFor(block.text, fontSize, box.width, block.weight, widths) * fontSize * options.lineHeight;
     }, 0) + (typeof options.gap === "number" ? options.gap : options.gap(size)) * Math.max(0, blocks.length - 1);
     if (height <= box.height) return size;
   }
@@ -117,9 +134,31 @@ function frame(size: Size, theme: Theme, footer: string, children: Node[]): Node
   return div({ width: size.width, height: size.height, backgroundColor: colors.background, fontFamily: FAMILIES[theme.family].name, color: colors.text, padding: PADDING }, [
     div({ ...inner, flexDirection: "column" }, [
       div({ height: inner.height - 88, flexDirection: "column", justifyContent: "center" }, children),
-      div({ height: 40, marginTop: 48, fontSize: 28, color: colors.muted, justifyContent: "space-between" }, [div({}, theme.label), div({}, footer)]),
+      div({ height: 40, marginTop: 48, fontSize: 28, color: colors.muted, justifyContent: "space-between" }, [signature(theme), div({}, footer)]),
     ]),
   ]);
+}
+
+const LOGO_HEIGHT = 40;
+
+/**
+ * The footer's left side: the name alone (Postora's own look, drawn as it
+ * always was), or a brand kit's logo, name and handle, the name in the text
+ * colour. A long name or handle is cut with an ellipsis, never wrapped.
+ */
+function signature(theme: Theme): Node {
+  if (!theme.handle && !theme.logo) return div({}, theme.label);
+  const parts: Node[] = [];
+  if (theme.logo) {
+    const width = Math.round((theme.logo.width / theme.logo.height) * LOGO_HEIGHT);
+    // A separate object, so it may carry the img's own props beside Node's (satori reads src, width, height).
+    const props = { src: `data:image/png;base64,${theme.logo.png.toString("base64")}`, width, height: LOGO_HEIGHT, style: { width, height: LOGO_HEIGHT } };
+    parts.push({ type: "img", props });
+  }
+  const clip = { overflow: "hidden", whiteSpace: "nowrap", textOverflow: "ellipsis", maxWidth: 420 };
+  if (theme.label) parts.push(div({ ...clip, color: theme.colors.text, fontWeight: 700 }, theme.label));
+  if (theme.handle) parts.push(div(clip, theme.handle));
+  return div({ alignItems: "center", gap: 16 }, parts);
 }
 
 const TEXT_BOX = (size: Size) => ({ width: size.width - 2 * PADDING, height: size.height - 2 * PADDING - 40 - 48 });
@@ -129,7 +168,7 @@ export function bulletCardTree(bullets: string[], theme: Theme = DEFAULT_THEME):
   const marker = 56;
   const blocks = bullets.map((text) => ({ text, weight: 400 as const }));
   const gap = (size: number) => Math.round(size * 0.6);
-  const fontSize = fitFontSize(blocks, { width: box.width - marker, height: box.height }, { min: 16, max: 64, lineHeight: 1.3, gap });
+  const fontSize = fitFontSize(blocks, { width: box.width - marker, height: box.height }, { min: 16, max: 64, lineHeight: 1.3, gap, family: theme.family });
   return frame(BULLET_CARD_SIZE, theme, `${bullets.length} key points`, [
     div(
       { flexDirection: "column", gap: gap(fontSize) },
@@ -152,7 +191,7 @@ export function slideTree(slide: Slide, index: number, total: number, theme: The
     { text: slide.title, weight: 700, scale: cover ? 1.6 : 1.25 },
     { text: slide.body, weight: 400 },
   ];
-  const fontSize = fitFontSize(blocks, box, { min: 20, max: cover ? 60 : 56, lineHeight: 1.25, gap: 48 });
+  const fontSize = fitFontSize(blocks, box, { min: 20, max: cover ? 60 : 56, lineHeight: 1.25, gap: 48, family: theme.family });
   return frame(CAROUSEL_SIZE, theme, `${index + 1} / ${total}`, [
     div({ flexDirection: "column", gap: 48 }, [
       text({ width: box.width, fontSize: Math.floor(fontSize * (cover ? 1.6 : 1.25)), fontWeight: 700, lineHeight: 1.25, color: cover ? colors.accent : colors.text }, slide.title),
@@ -164,7 +203,7 @@ export function slideTree(slide: Slide, index: number, total: number, theme: The
 export function quoteCardTree(quote: string, theme: Theme = DEFAULT_THEME): Node {
   const box = TEXT_BOX(QUOTE_CARD_SIZE);
   const mark = 120;
-  const fontSize = fitFontSize([{ text: quote, weight: 700 }], { width: box.width, height: box.height - mark }, { min: 24, max: 88, lineHeight: 1.2, gap: 0 });
+  const fontSize = fitFontSize([{ text: quote, weight: 700 }], { width: box.width, height: box.height - mark }, { min: 24, max: 88, lineHeight: 1.2, gap: 0, family: theme.family });
   return frame(QUOTE_CARD_SIZE, theme, "", [
     div({ height: mark, fontSize: 160, lineHeight: 1, color: theme.colors.accent, fontWeight: 700 }, "\u201C"),
     text({ width: box.width, fontSize, fontWeight: 700, lineHeight: 1.2 }, quote),

@@ -33,14 +33,17 @@ const require = createRequire(import.meta.url);
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
 // ---------------------------------------------------------------------
-// Families: the base font of each (a brand kit will pick one)
+// Families: the base font of each (a brand kit picks one)
 // ---------------------------------------------------------------------
 
 type Family = { package: string; name: string; subsets: string[] };
 
-/** The bundled families; "sans" is today's look. */
+/** The bundled families a brand kit picks from; "sans" is today's look. Each lists every script subset its package has. */
 export const FAMILIES = {
   sans: { package: "@fontsource/inter", name: "Inter", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "greek-ext", "vietnamese"] },
+  serif: { package: "@fontsource/noto-serif", name: "Noto Serif", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "greek-ext", "vietnamese"] },
+  rounded: { package: "@fontsource/nunito", name: "Nunito", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "vietnamese"] },
+  mono: { package: "@fontsource/jetbrains-mono", name: "JetBrains Mono", subsets: ["latin", "latin-ext", "cyrillic", "cyrillic-ext", "greek", "vietnamese"] },
 } as const satisfies Record<string, Family>;
 export type FamilyName = keyof typeof FAMILIES;
 
@@ -65,11 +68,16 @@ export function familyFonts(family: FamilyName): Promise<FontOptions[]> {
   let fonts = baseFonts.get(family);
   if (!fonts) {
     const { package: pkg, name, subsets } = FAMILIES[family];
-    fonts = Promise.all(
-      subsets.flatMap((subset, index) =>
-        WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: index ? `${name} ${subset}` : name, data: await fontFile(pkg, subset, weight), weight, style: "normal" })),
-      ),
+    const own = subsets.flatMap((subset, index) =>
+      WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: index ? `${name} ${subset}` : name, data: await fontFile(pkg, subset, weight), weight, style: "normal" })),
     );
+    // A family without a script Inter has (Nunito has no Greek) falls back to Inter for it, never to a missing-glyph box.
+    const sans = FAMILIES.sans;
+    const fallback = family === "sans" ? [] : sans.subsets.filter((subset) => !(subsets as readonly string[]).includes(subset));
+    const borrowed = fallback.flatMap((subset) =>
+      WEIGHTS.map(async (weight): Promise<FontOptions> => ({ name: `${sans.name} ${subset}`, data: await fontFile(sans.package, subset, weight), weight, style: "normal" })),
+    );
+    fonts = Promise.all([...own, ...borrowed]);
     baseFonts.set(family, fonts);
     fonts.catch(() => baseFonts.delete(family));
   }

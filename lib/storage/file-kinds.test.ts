@@ -25,8 +25,8 @@ const record = (name: string, mimetype: string, size: number) =>
 
 describe("file kinds", () => {
   it("set the bucket's limits: the types of every kind, the largest cap", async () => {
-    // PNG images and slides, and carousel PDFs (20261207060100, the first kind a later migration added).
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png"], fileSizeLimit: "10485760" });
+    // PNG images and slides, carousel PDFs (20261207060100, the first kind a later migration added), brand logos (20261208010000).
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "image/svg+xml"], fileSizeLimit: "10485760" });
   });
 
   it("a later migration adds a kind with one insert: bucket, guard and sweep follow", async () => {
@@ -36,7 +36,7 @@ describe("file kinds", () => {
       values ('generation-text', ${GENERATIONS_BUCKET}, ${`^(${UUID})/generation-(${UUID})\\.txt$`},
               'select exists (select 1 from public.generations g where g.id = ($1)[2]::uuid and g.user_id = ($1)[1]::uuid and g.deleted_at is null)',
               array['text/plain'], 26214400, array['person'], '<users.id>/generation-<generations.id>.txt')`);
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "text/plain"], fileSizeLimit: "26214400" });
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "image/svg+xml", "text/plain"], fileSizeLimit: "26214400" });
 
     const person = await seedUser();
     const live = await seedGeneration(person.id);
@@ -59,7 +59,7 @@ describe("file kinds", () => {
 
     // And taking the kind away narrows the bucket again.
     await asService((sql) => sql`delete from private.storage_file_kinds where kind = 'generation-text'`);
-    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png"], fileSizeLimit: "10485760" });
+    expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "image/svg+xml"], fileSizeLimit: "10485760" });
   });
 
   it("are the database's alone: API roles can neither read nor change them", async () => {
