@@ -101,7 +101,7 @@ export async function pipelineBench(databaseUrl: string, dataDir: string): Promi
   const rounds = 12;
   const started = performance.now();
   for (let i = 0; i < rounds; i++) await renderSlide(slide, i % 6, 6);
-  console.log(`render: ${((performance.now() - started) / rounds).toFixed(1)} ms per 1080x1350 slide (satori + resvg, ${rounds} slides)`);
+  console.log(`render: ${((performance.now() - started) / rounds).toFixed(1)} ms per 1080x1350 slide (satori + sharp, ${rounds} slides)`);
 
   await db.end({ timeout: 5 });
   await setup.end({ timeout: 5 });

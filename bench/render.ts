@@ -6,14 +6,15 @@
  *    the two halves apart: satori's SVG, then each rasteriser and PNG
  *    setting on that same SVG, with the files' sizes.
  *  - A 10-slide carousel from insert to `completed` through the queue (the
- *    offline writer, one worker): p50 and p90.
+ *    offline writer, one worker, its PDF included): p50, p90 and CPU each.
  *  - Memory over 1,000 renders of slides in six scripts and emoji: RSS
- *    after the 100th and after the 1,000th (run first, in a fresh process).
+ *    after the 100th and after the 1,000th (run first, in a fresh process;
+ *    see memory() for how it is sampled).
  *
  * Prints figures; it is not a pass/fail test.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Resvg } from "@resvg/resvg-js";
@@ -41,6 +42,21 @@ const MIXED = [
   { title: "नमस्ते दुनिया", body: "टीम ने हर सप्ताह दस्तावेज़ लिखे और बैठकों का समय एक तिहाई कम हो गया।" },
 ];
 const LANGUAGES = [null, null, "zh-Hans", "ja", null, null];
+/** Twelve distinct points: the offline writer, which drops repeated ones, makes ten slides of them. */
+const GUIDE = [
+  "Small teams ship faster when they write their plans down before the first meeting.",
+  "A written proposal lets every reader comment at their own pace, across time zones.",
+  "Our survey of forty startups found that written proposals cut meeting time by a third.",
+  "Decisions recorded in a shared log are easier to revisit six months later.",
+  "New engineers learn the codebase faster from design notes than from hallway conversations.",
+  "Short documents get read, so each proposal should fit on two pages.",
+  "Every proposal names one owner who collects feedback and makes the final call.",
+  "Reviewers answer within two working days, or the owner proceeds without them.",
+  "Open questions go at the top of the page, where reviewers see them first.",
+  "Diagrams explain data flows better than paragraphs of prose.",
+  "Teams that adopted the habit reported fewer surprises during launch weeks.",
+  "Writing is a skill, and it improves with weekly practice and honest feedback.",
+].join(" ");
 
 const time = async (task: () => Promise<unknown>) => {
   const started = performance.now();
@@ -93,20 +109,41 @@ async function perSlide() {
   }
 }
 
+/**
+ * Memory over 1,000 renders. Each figure is taken after a full collection
+ * (the bench runs with --expose-gc), and is the median over the fifty renders
+ * ending at that point: one sample is not a sound measure, because glibc's
+ * allocator keeps the native memory sharp and satori free (per thread) and
+ * returns it at its own pace, so RSS after a collection moves by several
+ * percent from one render to the next, with or without a leak. The JS heap
+ * after a collection, which a cache growing with every emoji or font would
+ * swell, is printed beside it.
+ */
 async function memory() {
-  // After a full collection when the bench runs with --expose-gc, so the figure is what is kept, not what awaits collection.
-  const rss = () => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return process.memoryUsage().rss / 2 ** 20;
-  };
-  let at100 = 0;
+  const WINDOW = 50;
+  const samples = new Map<number, { rss: number[]; heap: number[] }>();
   for (let i = 1; i <= 1000; i++) {
     const n = i % MIXED.length;
     await renderSlide(MIXED[n]!, i % 10, 10, { language: LANGUAGES[n] });
-    if (i === 100) at100 = rss();
+    const point = Math.ceil(i / 100) * 100;
+    if (point - i < WINDOW) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      const sample = samples.get(point) ?? { rss: [], heap: [] };
+      sample.rss.push(rss / 2 ** 20);
+      sample.heap.push(heapUsed / 2 ** 20);
+      samples.set(point, sample);
+    }
   }
-  const at1000 = rss();
-  console.log(`render memory: RSS after the 100th render ${at100.toFixed(0)} MiB, after the 1,000th ${at1000.toFixed(0)} MiB (${((at1000 / at100 - 1) * 100).toFixed(1)}%), slides in 6 scripts and emoji`);
+  const rss = (point: number) => median(samples.get(point)!.rss);
+  const heap = (point: number) => median(samples.get(point)!.heap);
+  const change = (rss(1000) / rss(100) - 1) * 100;
+  console.log(
+    `render memory, 1,000 slides in 6 scripts and emoji (after GC, median of the ${WINDOW} renders up to each point): ` +
+      `RSS ${rss(100).toFixed(0)} MiB after the 100th, ${rss(1000).toFixed(0)} MiB after the 1,000th (${change >= 0 ? "+" : ""}${change.toFixed(1)}%, ` +
+      `${Math.abs(change) <= 10 ? "within" : "NOT within"} 10%); JS heap ${heap(100).toFixed(1)} -> ${heap(1000).toFixed(1)} MiB`,
+  );
+  console.log(`  RSS every 100 renders (MiB): ${[...samples.keys()].map((point) => rss(point).toFixed(0)).join(" ")}`);
 }
 
 async function carousel() {
@@ -119,7 +156,6 @@ async function carousel() {
     const [user] = await setup<{ id: string }[]>`insert into users (auth_id, email) values ('user_2benchrender', 'render@example.com') returning id`;
     const [template] = await setup<{ id: string }[]>`
       insert into templates (user_id, name, type, content) values (${user!.id}, 'Ten slides', 'carousel', ${setup.json({ slides: 10 })}) returning id`;
-    const text = Array.from({ length: 12 }, (_, i) => `Point ${i + 1} of the guide says that small teams ship faster when they write things down first.`).join(" ");
     const worker = await startWorker({
       connectionString: database.url(),
       concurrency: 1,
@@ -132,7 +168,7 @@ async function carousel() {
       const once = async () => {
         const started = performance.now();
         const [row] = await setup<{ id: string }[]>`
-          insert into generations (user_id, input_content, output_format, template_id) values (${user!.id}, ${text}, 'carousel', ${template!.id}) returning id`;
+          insert into generations (user_id, input_content, output_format, template_id) values (${user!.id}, ${GUIDE}, 'carousel', ${template!.id}) returning id`;
         while ((await setup`select 1 from generations where id = ${row!.id} and status = 'completed'`).length === 0) await sleep(5);
         const [slides] = await setup<{ n: number }[]>`select jsonb_array_length(slides) as n from generations where id = ${row!.id}`;
         if (slides!.n !== 10) throw new Error(`expected 10 slides, got ${slides!.n}`);
@@ -140,9 +176,15 @@ async function carousel() {
       };
       await once();
       const samples = [];
+      const cpu = process.cpuUsage();
       for (let i = 0; i < 15; i++) samples.push(await once());
+      const used = process.cpuUsage(cpu);
       samples.sort((a, b) => a - b);
-      console.log(`carousel of 10 slides, insert to completed (offline writer, one worker, ${samples.length} runs): p50 ${median(samples).toFixed(0)} ms, p90 ${samples[Math.floor(samples.length * 0.9)]!.toFixed(0)} ms`);
+      console.log(
+        `carousel of 10 slides and its PDF, insert to completed (offline writer, one worker, ${samples.length} runs): ` +
+          `p50 ${median(samples).toFixed(0)} ms, p90 ${samples[Math.floor(samples.length * 0.9)]!.toFixed(0)} ms, ` +
+          `${((used.user + used.system) / 1000 / samples.length).toFixed(0)} ms CPU each (this process: worker, sharp's threads, polling)`,
+      );
     } finally {
       await worker.stop();
       await db.end({ timeout: 5 });
@@ -154,7 +196,12 @@ async function carousel() {
   }
 }
 
+const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+// BENCH_RENDER=memory,slide,carousel (the default: all three) picks the parts.
+const parts = (process.env.BENCH_RENDER ?? "memory,slide,carousel").split(",");
+console.log(`render bench: load average ${load()} at the start`);
 // Memory first: resvg, measured next, keeps memory it never gives back.
-await memory();
-await perSlide();
-await carousel();
+if (parts.includes("memory")) await memory();
+if (parts.includes("slide")) await perSlide();
+if (parts.includes("carousel")) await carousel();
+console.log(`render bench: load average ${load()} at the end`);

@@ -1,7 +1,7 @@
 /**
  * One generation through the pipeline: claim it, write its content, render
  * its images, store them, then record the output and `completed` in one
- * transaction. The job queue (lib/jobs/worker.ts) calls processGeneration
+ * transaction (lib/generations/files.ts renders and stores). The job queue (lib/jobs/worker.ts) calls processGeneration
  * once per attempt; everything here is safe to run again after a crash.
  *
  * The worker is a system job, so it uses the service path, and every
@@ -27,11 +27,10 @@ import type { Logger } from "@/lib/log";
 import { altTextsFor } from "@/lib/generations/alt-text";
 import { limitsFor, TemplateContentError, type GeneratedContent, type Limits } from "@/lib/generations/content";
 import type { OutputFormat } from "@/lib/generations/generations";
-import { carouselPdfFile, type RenderedFile } from "@/lib/generations/pdf";
+import { renderAndStore } from "@/lib/generations/files";
 import { renderThemeFor } from "@/lib/brand/theme";
-import { renderBulletCard, renderQuoteCard, renderSlide, type RenderOptions, type Theme } from "@/lib/render/cards";
 import { detectLanguage } from "@/lib/render/language";
-import { generationObjectPath, generationSlidePath, type FileStorage } from "@/lib/storage/types";
+import type { FileStorage } from "@/lib/storage/types";
 import { TransientWriterError, type Writer } from "@/lib/ai/writer";
 
 export type PipelineDeps = {
@@ -108,29 +107,6 @@ async function write(deps: PipelineDeps, inputContent: string, limits: Limits, s
   }
 }
 
-/**
- * The images, in the language the person gave or the one their text is in.
- * A carousel's slides are rendered together: satori lays out one at a time
- * (lib/render/draw.ts), and sharp rasterises the others' meanwhile, off the
- * main thread.
- */
-async function render(job: PipelineJob, content: GeneratedContent, claimed: Claimed, theme: Theme): Promise<{ path: string; png: Buffer }[]> {
-  const options: RenderOptions = { theme, language: claimed.language ?? detectLanguage(claimed.inputContent) };
-  switch (content.format) {
-    case "bullet_points":
-      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderBulletCard(content.bulletPoints, options) }];
-    case "carousel":
-      return Promise.all(
-        content.slides.map(async (slide, index) => ({
-          path: generationSlidePath(job.userId, job.generationId, index + 1),
-          png: await renderSlide(slide, index, content.slides.length, options),
-        })),
-      );
-    case "canva_design":
-      return [{ path: generationObjectPath(job.userId, job.generationId), png: await renderQuoteCard(content.quote, options) }];
-  }
-}
-
 /** Records `failed` with its reason, unless the generation was deleted or finished meanwhile. */
 async function fail(db: Sql, job: PipelineJob, reason: string): Promise<PipelineOutcome> {
   const rows = await db`
@@ -154,25 +130,20 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
     log.info("nothing to do", { outcome: claimed.done.outcome });
     return claimed.done;
   }
-  const written: string[] = [];
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
     const content = await write(deps, claimed.inputContent, limits, attempt.signal);
+    // Deleted while the writer worked: nothing is rendered or stored.
+    const [live] = await deps.db`select 1 from public.generations where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null`;
+    if (!live) {
+      log.info("generation deleted while processing; nothing was stored");
+      return { outcome: "cancelled" };
+    }
+    // In the language the person gave, or the one their text is in.
+    const language = claimed.language ?? detectLanguage(claimed.inputContent);
     // The brand kit as it is now (lib/brand/theme.ts): a retry renders with the current kit, finished files never change.
     const theme = await renderThemeFor({ ...deps, log }, job.userId, claimed.templateContent);
-    const files: RenderedFile[] = await render(job, content, claimed, theme);
-    // LinkedIn posts a carousel as one PDF: it is stored beside the slides.
-    if (content.format === "carousel") files.push(await carouselPdfFile(job.userId, job.generationId, files, content.slides[0]!.title));
-    attempt.signal?.throwIfAborted();
-
-    const kept: string[] = [];
-    for (const file of files) {
-      const [live] = await deps.db`select 1 from public.generations where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null`;
-      if (!live) break;
-      if ((await deps.storage.putRendered(file.path, file.png, file.contentType)) === "written") written.push(file.path);
-      else kept.push(file.path);
-    }
-
+    const stored = await renderAndStore(deps.storage, job, content, { theme, language, signal: attempt.signal });
     const outcome = await asService(async (sql): Promise<PipelineOutcome> => {
       const [row] = await sql<{ status: string; deletedAt: Date | null }[]>`
         select status, deleted_at from public.generations where id = ${job.generationId} and user_id = ${job.userId} for update`;
@@ -188,14 +159,14 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
           quote = ${content.format === "canva_design" ? content.quote : null},
           alt_text = ${alt.image}
         where id = ${job.generationId} and user_id = ${job.userId}`;
-      return { outcome: "completed", files: files.map((file) => file.path), kept } as const;
+      return { outcome: "completed", files: stored.files, kept: stored.kept } as const;
     }, deps.db);
     if (outcome.outcome === "cancelled") {
       // Deleted while we worked: take back what we wrote, never the row.
-      await deps.storage.remove(written);
-      log.info("generation deleted while processing; its files were removed", { removed: written.length });
+      await deps.storage.remove(stored.written);
+      log.info("generation deleted while processing; its files were removed", { removed: stored.written.length });
     } else {
-      log.info("generation processed", { outcome: outcome.outcome, writer: deps.writer.name, files: written.length, kept: kept.length });
+      log.info("generation processed", { outcome: outcome.outcome, writer: deps.writer.name, files: stored.written.length, kept: stored.kept.length });
     }
     return outcome;
   } catch (error) {
