@@ -155,7 +155,7 @@ describe("migrating the production-shaped database", () => {
 
   it("keeps the bucket private, now with the PNG (and carousel PDF), 10 MiB limits", async () => {
     const [bucket] = await direct`select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'postora-generations'`;
-    expect(bucket).toEqual({ public: false, file_size_limit: "10485760", allowed_mime_types: ["application/pdf", "image/png"] });
+    expect(bucket).toEqual({ public: false, file_size_limit: "10485760", allowed_mime_types: ["application/pdf", "image/png", "image/svg+xml"] });
   });
 
   it("classifies the deleted users' templates as orphans and makes nothing a system template", () => {

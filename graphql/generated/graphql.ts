@@ -84,7 +84,7 @@ export type CreateGenerationUploadUrlInput = {
 
 /** The new template. */
 export type CreateTemplateInput = {
-  /** The layout: a JSON object of at most 64 KiB. */
+  /** The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content). */
   content: unknown;
   /** What to call it (1 to 100 characters). */
   name: string;

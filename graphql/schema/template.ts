@@ -16,7 +16,7 @@ export const Template = builder.loadableNode("Template", {
   fields: (t) => ({
     name: t.exposeString("name", { description: "What the template is called (1 to 100 characters)." }),
     type: t.field({ type: OutputFormatEnum, description: "What generations made with it become.", resolve: (template) => template.type }),
-    content: t.field({ type: "JSON", description: "The layout: a JSON object of at most 64 KiB.", resolve: (template) => template.content }),
+    content: t.field({ type: "JSON", description: "The layout: a JSON object of at most 64 KiB. An optional `brand` object ({ backgroundColor, accentColor, fontFamily: sans|serif|rounded|mono }) overrides your brand kit for generations made with it.", resolve: (template) => template.content }),
     createdAt: t.field({ type: "DateTime", description: "When it was created.", resolve: (template) => template.createdAt }),
     isSystem: t.boolean({ description: "True for Postora's own templates, which are read-only.", resolve: (template) => template.isSystem }),
   }),
@@ -61,7 +61,7 @@ builder.relayMutationField(
     inputFields: (t) => ({
       name: t.string({ required: true, description: "What to call it (1 to 100 characters).", validate: nameRules }),
       type: t.field({ type: OutputFormatEnum, required: true, description: "What generations made with it become." }),
-      content: t.field({ type: "JSON", required: true, description: "The layout: a JSON object of at most 64 KiB.", validate: contentRules }),
+      content: t.field({ type: "JSON", required: true, description: "The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content).", validate: contentRules }),
     }),
   },
   {

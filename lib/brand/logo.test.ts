@@ -42,5 +42,7 @@ describe("logoImage", () => {
     expect(await refusal(png.subarray(0, 30))).toMatch(/^The logo's PNG could not be read/);
     expect(await refusal("")).toBe("The logo file is empty; upload a PNG or an SVG.");
     expect(await refusal(Buffer.alloc(600 * 1024, 0x20))).toBe("The logo is 614400 bytes; a logo may be at most 524288 bytes (512 KiB).");
+    // Drawn 160 pixels high, this would be a 160-million-pixel-wide image.
+    expect(await refusal(svg("", 'width="1000000" height="1"'))).toBe("The SVG logo is 1000000x1; a logo may be at most 6 times as wide as it is high, or as high as it is wide.");
   });
 });

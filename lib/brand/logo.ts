@@ -23,6 +23,8 @@ const MAX_LOGO_BYTES = 512 * 1024;
 /** The largest side of the PNG a card embeds (twice the footer's height, for sharpness). */
 const LOGO_PIXELS = 160;
 const MAX_SOURCE_PIXELS = 4096 * 4096;
+/** How much wider than high (or higher than wide) a logo may be: it sits in a 40-pixel-high footer. */
+const MAX_ASPECT = 6;
 
 /** Where a person's logo is stored: <users.id>/brand-logo (the `brand-logo` file kind). */
 export const brandLogoPath = (userId: string) => `${userId}/brand-logo`;
@@ -82,6 +84,11 @@ function fromSvg(svg: string): Promise<LogoImage> {
   }
   if (resvg.imagesToResolve().length > 0) throw new LogoError("The SVG logo was refused: it refers to images outside the file; embed them or upload a PNG.");
   if (resvg.width === 0 || resvg.height === 0) throw new LogoError("The SVG logo has no size (width, height or viewBox); set one and upload it again.");
+  // Drawn LOGO_PIXELS high, a very wide SVG would be a huge image: its shape is checked before it is drawn.
+  const ratio = resvg.width / resvg.height;
+  if (ratio > MAX_ASPECT || ratio < 1 / MAX_ASPECT) {
+    throw new LogoError(`The SVG logo is ${Math.round(resvg.width)}x${Math.round(resvg.height)}; a logo may be at most ${MAX_ASPECT} times as wide as it is high, or as high as it is wide.`);
+  }
   // Rasterised at LOGO_PIXELS high, then fitted inside the same square as a PNG logo.
   return fromPng(resvg.render().asPng());
 }

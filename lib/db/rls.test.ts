@@ -356,6 +356,6 @@ describe("storage.objects in postora-generations", () => {
   it("keeps the bucket private with the PNG (and, the server's, PDF) and size limits the adapters enforce", async () => {
     const [bucket] = await asService((sql) => sql<{ public: boolean; fileSizeLimit: string; allowedMimeTypes: string[] }[]>`
       select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'postora-generations'`);
-    expect(bucket).toEqual({ public: false, fileSizeLimit: "10485760", allowedMimeTypes: ["application/pdf", "image/png"] });
+    expect(bucket).toEqual({ public: false, fileSizeLimit: "10485760", allowedMimeTypes: ["application/pdf", "image/png", "image/svg+xml"] });
   });
 });

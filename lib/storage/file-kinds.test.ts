@@ -62,6 +62,17 @@ describe("file kinds", () => {
     expect(await bucket()).toEqual({ allowedMimeTypes: ["application/pdf", "image/png", "image/svg+xml"], fileSizeLimit: "10485760" });
   });
 
+  it("keep SVG to the brand logo's name: the bucket accepts the type, a generation's image does not", async () => {
+    const person = await seedUser();
+    const generation = await seedGeneration(person.id);
+    const image = `${person.id}/generation-${generation}.png`;
+    const logo = `${person.id}/brand-logo`;
+    for (const name of [image, logo]) await openUploadWindow(GENERATIONS_BUCKET, name, new Date(Date.now() + 60_000));
+    await expect(record(image, "image/svg+xml", 100)).rejects.toThrow(`${image} must be image/png, not image/svg+xml.`);
+    await expect(record(logo, "image/svg+xml", 524289)).rejects.toThrow(/may be at most 524288 bytes/);
+    await record(logo, "image/svg+xml", 2048);
+  });
+
   it("are the database's alone: API roles can neither read nor change them", async () => {
     const [grants] = await asService((sql) => sql<{ count: number }[]>`
       select count(*)::int as count from information_schema.role_table_grants
