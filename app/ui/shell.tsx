@@ -11,6 +11,7 @@ import { useSession } from "@/app/ui/session";
 const pages = [
   { href: "/", label: "Generations" },
   { href: "/templates", label: "Templates" },
+  { href: "/keys", label: "API keys" },
   { href: "/account", label: "Account" },
   { href: "/api/graphql", label: "GraphiQL" },
 ];
