@@ -68,11 +68,12 @@ function OpenInCanva({ generation }: { generation: DashboardGenerationFragment }
   const send = requested(answered) > requested(generation.canva) ? answered : generation.canva;
   const connected = account.data?.viewer?.canva.connected;
 
-  // A send that failed may have found the grant gone: read the connection again.
+  // A send that failed (or was refused) may have found the grant gone: read the connection again.
   const failed = send?.status === "FAILED";
+  const refused = Boolean(sent.error);
   useEffect(() => {
-    if (failed) readAccount({ requestPolicy: "network-only" });
-  }, [failed, readAccount]);
+    if (failed || refused) readAccount({ requestPolicy: "network-only" });
+  }, [failed, refused, readAccount]);
 
   const start = () => void sendToCanva({ input: { id: generation.id } });
   const connectFirst = (
