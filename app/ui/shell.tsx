@@ -12,6 +12,7 @@ const pages = [
   { href: "/", label: "Generations" },
   { href: "/templates", label: "Templates" },
   { href: "/account", label: "Account" },
+  { href: "/webhooks", label: "Webhooks" },
   { href: "/api/graphql", label: "GraphiQL" },
 ];
 
