@@ -13,6 +13,7 @@ const pages = [
   { href: "/templates", label: "Templates" },
   { href: "/keys", label: "API keys" },
   { href: "/account", label: "Account" },
+  { href: "/webhooks", label: "Webhooks" },
   { href: "/api/graphql", label: "GraphiQL" },
 ];
 
