@@ -97,7 +97,9 @@ describe("Open in Canva in a real browser", () => {
     await fetch(`${standIn}/_stand-in/settings`, { method: "POST", body: JSON.stringify({ jobPolls: 1 }) });
     await carousel.getByRole("button", { name: "Send to Canva again" }).click();
     await shows(page, "Connect Canva again to continue.");
-    await carousel.getByRole("link", { name: "Connect Canva again (Account)" }).waitFor();
+    const reconnect = carousel.getByRole("link", { name: "Connect Canva again" });
+    await reconnect.waitFor();
+    expect(await reconnect.getAttribute("href")).toBe("/account");
     await page.goto(`${origin}/account`);
     await shows(page, "Connect Canva again to continue.");
 

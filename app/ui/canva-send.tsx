@@ -77,7 +77,7 @@ function OpenInCanva({ generation }: { generation: DashboardGenerationFragment }
 
   const start = () => void sendToCanva({ input: { id: generation.id } });
   const connectFirst = (
-    <a className="button secondary" href="/account">{send ? "Connect Canva again (Account)" : "Connect Canva first (Account) to open in Canva"}</a>
+    <a className="button secondary" href="/account">{send ? "Connect Canva again" : "Connect Canva first to open in Canva"}</a>
   );
 
   if (sent.fetching || send?.status === "QUEUED" || send?.status === "SENDING") {
