@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (last part): Open in Canva's own costs. PDF assembly of a
- * 10-slide carousel (lib/generations/pdf.ts, the slides rendered once beforehand), and the
+ * 10-slide carousel (pdfkit, the slides rendered once beforehand), and the
  * round trip of a send against the local Canva stand-in over HTTP: a
  * carousel's PDF import and a card's asset upload plus design, each with
  * Canva's polling pattern (first poll after 0.5 s). No database: the send's

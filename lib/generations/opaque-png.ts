@@ -1,11 +1,11 @@
 /**
- * An opaque RGBA PNG as an RGB PNG of the same pixels. resvg writes RGBA
- * even for a slide with an opaque background, and a PDF holds an RGBA image
- * only as two (the colours and a soft mask), decoded and compressed again;
- * an RGB PNG's compressed data it holds as it is (lib/generations/pdf.ts).
- * Inflating, unfiltering and deflating here uses Node's native zlib. Any PNG
- * this does not handle (other formats, interlaced, or with a pixel not fully
- * opaque) is returned unchanged.
+ * An opaque RGBA PNG as an RGB PNG of the same pixels. satori/resvg write
+ * RGBA even for a slide with an opaque background, and pdfkit embeds an RGBA
+ * PNG by decoding it in JavaScript to split off the alpha channel (seconds
+ * per slide); an RGB PNG's compressed data it embeds as it is. Inflating,
+ * unfiltering and deflating here uses Node's native zlib. Any PNG this does
+ * not handle (other formats, interlaced, or with a pixel not fully opaque)
+ * is returned unchanged.
  */
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 
