@@ -1,7 +1,8 @@
 /**
  * The dashboard's live list in Debian's Chromium, against `npm run dev`: a
  * generation moves queued -> processing -> completed in the database, and
- * the page follows it over the SSE stream with no list query in between.
+ * the page follows it over the SSE stream with no list query in between;
+ * with the stream refused, the same watch sees the page poll instead.
  */
 import postgres from "postgres";
 import type { Request } from "playwright-core";
@@ -61,6 +62,26 @@ describe("the live generations list", () => {
     await page.locator(".badge.completed").waitFor({ timeout: 30_000 });
     await shows(page, "Live two");
     expect(listed).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it("falls back to polling when the stream cannot open, which the same watch sees", async () => {
+    const page = await newPage();
+    await page.route("**/api/graphql", (route) => (isStream(route.request()) ? route.abort() : route.continue()));
+    const listed: string[] = [];
+    page.on("request", (request) => {
+      if (isListQuery(request)) listed.push(request.url());
+    });
+    await signIn(page, "user_live2", "live2@example.com");
+    await shows(page, "Nothing yet.");
+    const id = await queuedWithoutJob("user_live2");
+    await page.reload();
+    await page.locator(".badge.queued").waitFor();
+    const before = listed.length;
+    await sql`update generations set status = 'processing' where id = ${id}`;
+    await sql`update generations set status = 'completed', completed_at = now(), bullet_points = '["Polled"]' where id = ${id}`;
+    await page.locator(".badge.completed").waitFor({ timeout: 60_000 });
+    expect(listed.length).toBeGreaterThan(before);
     await page.close();
   }, 300_000);
 });
