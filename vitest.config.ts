@@ -1,6 +1,22 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/** Whether a test file starts `npm run dev`: its own, or the browser tests' shared one (test/shared-dev-server.ts). */
+const startsDevServer = (spec: TestSpecification) => /@\/test\/(dashboard|dev-server)"/.test(readFileSync(spec.moduleId, "utf8"));
+
+/**
+ * Files that start `npm run dev` take the longest to get going, so they start first and the other files fill the
+ * time they spend waiting; otherwise Vitest's own order (slowest last time, or the largest file on a fresh clone).
+ */
+class DevServersFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter(startsDevServer), ...sorted.filter((spec) => !startsDevServer(spec))];
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -19,6 +35,11 @@ export default defineConfig({
     globalSetup: ["./test/global-setup.ts"],
     setupFiles: ["./test/per-file-database.ts"],
     pool: "forks",
+    // Vitest's default on a 2-core machine is one file at a time (cores - 1), and most files spend their time
+    // waiting on Postgres, HTTP, a browser or a timer, not on a core: three at once keep both cores busy.
+    // VITEST_MAX_WORKERS overrides it (1 runs the files one by one, as before).
+    maxWorkers: 3,
+    sequence: { sequencer: DevServersFirst },
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },
