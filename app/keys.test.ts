@@ -3,9 +3,9 @@
  * secret copied from the page, used over real HTTP as a Bearer token (and
  * held to its scope), then revoked and refused.
  */
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useDashboard } from "@/test/dashboard";
+import { fitsScreens } from "@/test/fits-screens";
 
 const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/keys"]);
 
@@ -17,25 +17,6 @@ async function withKey(secret: string, query: string): Promise<{ status: number;
     body: JSON.stringify({ query }),
   });
   return { status: response.status, body: (await response.json()) as never };
-}
-
-/**
- * No sideways scrolling in the page's own content at a phone's and a laptop's
- * width, and controls a finger can hit (44 px). The shared page check
- * (test/page-checks.ts, with axe-core and the whole shell) replaces this at merge.
- */
-async function fitsScreens(page: Page) {
-  for (const width of [390, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    const overflow = await page.locator("main").evaluate((main) => main.scrollWidth - main.clientWidth);
-    expect(overflow, `the page's content scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    const small = await page.locator("main button, main input[type=checkbox]").evaluateAll((controls) =>
-      controls
-        .map((control) => (control.closest("label") ?? control).getBoundingClientRect().height)
-        .filter((height) => height > 0 && height < 44),
-    );
-    expect(small, `controls under 44 px tall at ${width} px`).toEqual([]);
-  }
 }
 
 describe("the API keys page", () => {
