@@ -157,9 +157,10 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
   const written: string[] = [];
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
-    const content = await write(deps, claimed.inputContent, limits, attempt.signal);
     // The brand kit as it is now (lib/brand/theme.ts): a retry renders with the current kit, finished files never change.
+    // Read before writing, so a template's unusable overrides fail the job before a model call is spent.
     const theme = await renderThemeFor({ ...deps, log }, job.userId, claimed.templateContent);
+    const content = await write(deps, claimed.inputContent, limits, attempt.signal);
     const files: RenderedFile[] = await render(job, content, claimed, theme);
     // LinkedIn posts a carousel as one PDF: it is stored beside the slides.
     if (content.format === "carousel") files.push(await carouselPdfFile(job.userId, job.generationId, files, content.slides[0]!.title));
