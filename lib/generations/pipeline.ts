@@ -132,6 +132,9 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
   }
   try {
     const limits = limitsFor(claimed.outputFormat, claimed.templateContent);
+    // The brand kit as it is now (lib/brand/theme.ts): a retry renders with the current kit, finished files never change.
+    // Read before writing, so a template's unusable overrides fail the job before a model call is spent.
+    const theme = await renderThemeFor({ ...deps, log }, job.userId, claimed.templateContent);
     const content = await write(deps, claimed.inputContent, limits, attempt.signal);
     // Deleted while the writer worked: nothing is rendered or stored.
     const [live] = await deps.db`select 1 from public.generations where id = ${job.generationId} and user_id = ${job.userId} and deleted_at is null`;
@@ -141,8 +144,6 @@ export async function processGeneration(deps: PipelineDeps, job: PipelineJob, at
     }
     // In the language the person gave, or the one their text is in.
     const language = claimed.language ?? detectLanguage(claimed.inputContent);
-    // The brand kit as it is now (lib/brand/theme.ts): a retry renders with the current kit, finished files never change.
-    const theme = await renderThemeFor({ ...deps, log }, job.userId, claimed.templateContent);
     const stored = await renderAndStore(deps.storage, job, content, { theme, language, signal: attempt.signal });
     const outcome = await asService(async (sql): Promise<PipelineOutcome> => {
       const [row] = await sql<{ status: string; deletedAt: Date | null }[]>`
