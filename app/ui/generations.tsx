@@ -161,16 +161,21 @@ function GenerationList({ onStatusChange }: { onStatusChange: (message: string) 
     <section className="panel" aria-labelledby="list-heading">
       <h2 id="list-heading" style={{ marginTop: 0 }}>Your generations</h2>
       {items.length === 0 ? (
-        <p className="empty">Nothing yet. Paste some text above and press Generate.</p>
+        <p className="empty">
+          <strong>Nothing yet.</strong>
+          Start above: paste an article, notes or a thread into “Your text”, pick a format and press Generate. Your post shows here as it is made.
+        </p>
       ) : (
         <ol style={{ listStyle: "none", padding: 0, margin: 0 }}>
           {items.map((item) => <GenerationItem key={item.id} generation={item} refresh={() => reexecute({ requestPolicy: "network-only" })} />)}
         </ol>
       )}
-      <nav className="row" aria-label="Pages of generations">
-        <button type="button" className="secondary" disabled={!connection?.pageInfo.hasPreviousPage} onClick={() => setCursor({ before: connection?.pageInfo.startCursor })}>Newer</button>
-        <button type="button" className="secondary" disabled={!connection?.pageInfo.hasNextPage} onClick={() => setCursor({ after: connection?.pageInfo.endCursor })}>Older</button>
-      </nav>
+      {connection?.pageInfo.hasPreviousPage || connection?.pageInfo.hasNextPage ? (
+        <nav className="row" aria-label="Pages of generations">
+          <button type="button" className="secondary" disabled={!connection.pageInfo.hasPreviousPage} onClick={() => setCursor({ before: connection.pageInfo.startCursor })}>Newer</button>
+          <button type="button" className="secondary" disabled={!connection.pageInfo.hasNextPage} onClick={() => setCursor({ after: connection.pageInfo.endCursor })}>Older</button>
+        </nav>
+      ) : null}
     </section>
   );
 }
@@ -202,13 +207,18 @@ function GenerationItem({ generation, refresh }: { generation: DashboardGenerati
       {generation.status === "FAILED" && generation.failureReason ? <p className="error">{generation.failureReason}</p> : null}
       {generation.quote ? <blockquote>{generation.quote}</blockquote> : null}
       {generation.slides?.length ? (
-        <ol className="slides" aria-label="Carousel slides">
-          {generation.slides.map((slide) => (
-            <li key={slide.number} style={{ listStyle: "none" }}>
-              <GenerationImage generationId={generation.id} slide={slide.number} alt={`Slide ${slide.number}: ${slide.title}`} fileVersion={fileVersion} />
-            </li>
-          ))}
-        </ol>
+        <>
+          <p className="slides-hint hint" id={`${headingId}-slides`}>
+            {generation.slides.length} slides: scroll sideways for the rest <span aria-hidden="true">→</span>
+          </p>
+          <ol className="slides" aria-label="Carousel slides" aria-describedby={`${headingId}-slides`}>
+            {generation.slides.map((slide) => (
+              <li key={slide.number}>
+                <GenerationImage generationId={generation.id} slide={slide.number} alt={`Slide ${slide.number}: ${slide.title}`} fileVersion={fileVersion} />
+              </li>
+            ))}
+          </ol>
+        </>
       ) : generation.hasFile ? (
         <GenerationImage generationId={generation.id} slide={1} alt="The generated image" fileVersion={fileVersion} />
       ) : null}
@@ -245,7 +255,7 @@ function GenerationImage({ generationId, slide, alt, fileVersion }: { generation
   return (
     <figure className="card" style={{ margin: "0.5rem 0" }}>
       <img src={url} alt={alt} width={216} />
-      <figcaption><a href={url} download={`postora-${generationId}-${slide}.png`} aria-label={slide > 1 ? `Download slide ${slide} PNG` : undefined}>Download PNG</a></figcaption>
+      <figcaption><a href={url} download={`postora-${generationId}-${slide}.png`}>Download {slide > 1 ? <span className="sr-only">slide {slide} </span> : null}PNG</a></figcaption>
     </figure>
   );
 }

@@ -5,7 +5,7 @@
  * (lib/generations/content.ts).
  */
 import { useMutation, useQuery } from "@urql/next";
-import { useMemo, useState, type FormEvent } from "react";
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import {
   DashboardCreateTemplateDocument,
   DashboardDeleteTemplateDocument,
@@ -37,6 +37,9 @@ const SETTINGS: Record<OutputFormat, Setting[]> = {
 };
 const FORMAT_LABELS: Record<OutputFormat, string> = { BULLET_POINTS: "Bullet points", CAROUSEL: "Carousel", CANVA_DESIGN: "Quote card" };
 
+// The payload names only the deleted id, no Template: say which cached lists it changes, so they are read again.
+const DELETED = { additionalTypenames: ["Template"] };
+
 type TemplateNode = { id: string; name: string; type: OutputFormat; isSystem: boolean; content: unknown };
 
 export function TemplatesPage() {
@@ -57,20 +60,26 @@ export function TemplatesPage() {
       {!result.data && !result.error ? <p className="loading" role="status">Loading templates…</p> : null}
       {result.data ? (
         <div className="grid2" style={{ marginTop: "1rem" }}>
-          <TemplateList title="Yours" templates={templates.filter((t) => !t.isSystem)} onEdit={setEditing} empty="You have no templates of your own yet." />
-          <TemplateList title="Postora's" templates={templates.filter((t) => t.isSystem)} empty="No system templates." />
+          <TemplateList
+            title="Your templates"
+            templates={templates.filter((t) => !t.isSystem)}
+            onEdit={setEditing}
+            empty={<><strong>No templates of your own yet.</strong>Press “New template” to set how many bullet points or slides a generation makes, then pick it under Template when you generate.</>}
+          />
+          <TemplateList title="Postora’s templates" templates={templates.filter((t) => t.isSystem)} empty="Postora has no templates on this server yet." />
         </div>
       ) : null}
     </>
   );
 }
 
-function TemplateList({ title, templates, onEdit, empty }: { title: string; templates: TemplateNode[]; onEdit?: (t: TemplateNode) => void; empty: string }) {
+function TemplateList({ title, templates, onEdit, empty }: { title: string; templates: TemplateNode[]; onEdit?: (t: TemplateNode) => void; empty: ReactNode }) {
   const [deleted, remove] = useMutation(DashboardDeleteTemplateDocument);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const headingId = useId();
   return (
-    <section className="panel" aria-label={`${title} templates`}>
-      <h2 style={{ marginTop: 0 }}>{title}</h2>
+    <section className="panel" aria-labelledby={headingId}>
+      <h2 id={headingId} style={{ marginTop: 0 }}>{title}</h2>
       {templates.length === 0 ? <p className="empty">{empty}</p> : null}
       <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>
         {templates.map((template) => (
@@ -85,7 +94,7 @@ function TemplateList({ title, templates, onEdit, empty }: { title: string; temp
                 <button type="button" className="secondary" onClick={() => onEdit(template)} aria-label={`Edit ${template.name}`}>Edit</button>
                 {confirming === template.id ? (
                   <>
-                    <button type="button" className="danger" onClick={() => void remove({ input: { id: template.id } })} disabled={deleted.fetching}>Yes, delete {template.name}</button>
+                    <button type="button" className="danger" onClick={() => void remove({ input: { id: template.id } }, DELETED)} disabled={deleted.fetching}>Yes, delete {template.name}</button>
                     <button type="button" className="secondary" onClick={() => setConfirming(null)}>Cancel</button>
                   </>
                 ) : (

@@ -1,21 +1,15 @@
 /**
- * The dashboard as a person uses it, in Debian's Chromium, against the app
- * on its embedded defaults (`npm run dev`: embedded Postgres, local storage,
- * the worker with the offline writer, the development identity).
+ * The Generations page (/) as a person uses it, in Debian's Chromium, against
+ * the app on its embedded defaults (`npm run dev`: embedded Postgres, local
+ * storage, the worker with the offline writer, the development identity).
  */
 import path from "node:path";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { createGeneration, screenshots, shows, useDashboard } from "@/test/dashboard";
+import { createGeneration, screenshots, useDashboard } from "@/test/dashboard";
+import { checkPage } from "@/test/page-checks";
 
-const { server: devServer, newPage, signIn: signInAs } = useDashboard(["/sign-in", "/", "/templates", "/account"]);
-
-async function signIn(page: Parameters<typeof signInAs>[0], clerkUserId: string, email: string) {
-  await page.goto(`${devServer().origin}/sign-in`);
-  await page.getByText("Development sign-in.").waitFor();
-  await page.screenshot({ path: path.join(screenshots, "sign-in.png") });
-  await signInAs(page, clerkUserId, email);
-}
+const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/account"]);
 
 function isPng(bytes: Buffer): { width: number; height: number } | null {
   if (bytes.subarray(0, 8).toString("hex") !== "89504e470d0a1a0a") return null;
@@ -27,8 +21,8 @@ const TEXT =
   "Writing forces clarity, and clarity saves rework. Teams that document decisions onboard new people in days, not weeks. " +
   "The habit costs ten minutes a day and pays back every sprint. Written notes also outlive the people who wrote them.";
 
-describe("the dashboard in a real browser", () => {
-  it("takes a person from sign-in to finished posts, with uploads, retries, deletes, templates and privacy", async () => {
+describe("the Generations page in a real browser", () => {
+  it("takes a person from an empty page to finished posts, with uploads, retries, deletes and privacy", async () => {
     const page = await newPage();
     const external: string[] = [];
     page.on("request", (request) => {
@@ -36,10 +30,19 @@ describe("the dashboard in a real browser", () => {
       const ownServer = new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${devServer().port}/`);
       if (!ownServer.test(request.url()) && !/^(data|blob):/.test(request.url())) external.push(request.url());
     });
-    await signIn(page, "user_browser1", "browser1@example.com");
+    await signIn(page, "user_generations1", "generations1@example.com");
     // The first list of a fresh dev server (first compiles, on a busy CI machine) gets longer than the rest.
     await shows(page, "Nothing yet.");
-    await page.screenshot({ path: path.join(screenshots, "generations-empty.png"), fullPage: true });
+    // The empty page says what to do first.
+    await shows(page, "paste an article, notes or a thread");
+    await checkPage(page, "generations-empty");
+
+    // The favicon is our own SVG, served where the page's icon link points.
+    const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+    const served = await page.request.get(new URL(icon!, page.url()).toString());
+    expect(served.status()).toBe(200);
+    expect(served.headers()["content-type"]).toContain("image/svg+xml");
+    expect((await page.request.get(`${devServer().origin}/favicon.ico`)).headers()["content-type"]).toContain("image/svg+xml");
 
     // Validation messages appear next to the field they name.
     await page.getByLabel("Your text").fill("   ");
@@ -56,6 +59,22 @@ describe("the dashboard in a real browser", () => {
       .poll(() => page.locator("figure img").evaluateAll((images) => images.filter((image) => (image as HTMLImageElement).naturalWidth > 0).length), { timeout: 60_000 })
       .toBe(8);
     await page.screenshot({ path: path.join(screenshots, "generations-completed.png"), fullPage: true });
+
+    // The carousel says more slides follow, snaps slide by slide, and shows part of the next one.
+    const carousel = items.filter({ hasText: "Carousel" });
+    await carousel.getByText("scroll sideways for the rest").waitFor();
+    const scroller = carousel.getByRole("list", { name: "Carousel slides" });
+    expect(await scroller.evaluate((element) => getComputedStyle(element).scrollSnapType)).toContain("x");
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      const cut = await scroller.evaluate((element) => {
+        const box = element.getBoundingClientRect();
+        const slides = [...element.children].map((slide) => slide.getBoundingClientRect());
+        return { overflows: element.scrollWidth > element.clientWidth, partlyShown: slides.some((slide) => slide.left < box.right && slide.right > box.right) };
+      });
+      expect(cut, `the carousel at ${width} px`).toEqual({ overflows: true, partlyShown: true });
+    }
+    await checkPage(page, "generations");
 
     // The bullet points are shown, and every image downloads as a real PNG.
     const bullets = items.filter({ hasText: "Bullet points" }).getByRole("list", { name: "Bullet points" }).getByRole("listitem");
@@ -85,13 +104,11 @@ describe("the dashboard in a real browser", () => {
     try {
       await sql`set session_replication_role = replica`;
       await sql`update generations set status = 'failed', failure_reason = 'The writer timed out.'
-                where id = (select g.id from generations g join users u on u.id = g.user_id
-                            where u.auth_id = 'user_browser1' and g.output_format = 'carousel' limit 1)`;
+                where output_format = 'carousel' and user_id = (select id from users where auth_id = 'user_generations1')`;
     } finally {
       await sql.end();
     }
     await page.reload();
-    const carousel = items.filter({ hasText: "Carousel" });
     await carousel.getByRole("button", { name: "Retry" }).click();
     await expect.poll(() => carousel.locator(".badge.completed").count(), { timeout: 120_000 }).toBe(1);
 
@@ -100,20 +117,7 @@ describe("the dashboard in a real browser", () => {
     await quoteCard.getByRole("button", { name: "Yes, delete" }).click();
     await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(2);
 
-    // Templates: create one, edit it as a form, see the change.
-    await page.getByRole("link", { name: "Templates" }).click();
-    await page.getByRole("button", { name: "New template" }).click();
-    await page.getByLabel("Name").fill("Short list");
-    await page.getByLabel("Number of bullet points").fill("3");
-    await page.getByRole("button", { name: "Create template" }).click();
-    await page.getByText("Short list").waitFor();
-    await page.getByRole("button", { name: "Edit Short list" }).click();
-    await page.getByLabel("Number of bullet points").fill("4");
-    await page.getByRole("button", { name: "Save template" }).click();
-    await page.getByText("Number of bullet points: 4").waitFor();
-    await page.screenshot({ path: path.join(screenshots, "templates.png"), fullPage: true });
-
-    // Account: plan and usage.
+    // Account: plan and usage, reached through the navigation.
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByText("Generations this period").waitFor();
     // No Stripe keys on the embedded defaults: a note, not buttons that cannot work.
@@ -124,7 +128,7 @@ describe("the dashboard in a real browser", () => {
     // Someone else signs in on the same browser: none of the first person's generations.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/sign-in/);
-    await signIn(page, "user_browser2", "browser2@example.com");
+    await signIn(page, "user_generations2", "generations2@example.com");
     await page.getByText("Nothing yet.").waitFor();
     expect(await items.count()).toBe(0);
 
@@ -132,18 +136,21 @@ describe("the dashboard in a real browser", () => {
     await page.close();
   }, 420_000);
 
-  it("keeps what a person typed when their session expires, and asks them to sign in again", async () => {
+  it("folds the navigation into a menu on a phone, which a keyboard opens, follows and closes", async () => {
     const page = await newPage();
-    await signIn(page, "user_browser3", "browser3@example.com");
-    await page.getByLabel("Your text").fill("A draft that must survive");
-    await page.evaluate(() => {
-      const raw = window.sessionStorage.getItem("postora.devSession")!;
-      window.sessionStorage.setItem("postora.devSession", JSON.stringify({ ...JSON.parse(raw), token: "expired.token.value" }));
-    });
-    await page.getByRole("button", { name: "Generate" }).click();
-    await page.waitForURL(/\/sign-in\?next=/, { timeout: 30_000 });
-    await signIn(page, "user_browser3", "browser3@example.com");
-    await expect(page.getByLabel("Your text").inputValue()).resolves.toBe("A draft that must survive");
+    await signIn(page, "user_generations3", "generations3@example.com");
+    await page.setViewportSize({ width: 360, height: 800 });
+    const menu = page.getByRole("button", { name: "Menu" });
+    await menu.focus();
+    await page.keyboard.press("Enter");
+    expect(await menu.getAttribute("aria-expanded")).toBe("true");
+    // Focus moves into the menu; Tab walks its links.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Generations");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Templates");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Templates", level: 1 }).waitFor();
+    expect(await menu.getAttribute("aria-expanded")).toBe("false");
     await page.close();
   }, 180_000);
 });

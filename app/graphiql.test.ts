@@ -1,0 +1,45 @@
+/**
+ * GraphiQL (/api/graphql) as a person uses it: signed in through the
+ * dashboard, every example tab switched to with a mouse click and run.
+ */
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { screenshots, useDashboard } from "@/test/dashboard";
+
+const { server, newPage, signIn } = useDashboard(["/sign-in", "/", "/api/graphql"]);
+
+/** The example tabs graphql/graphiql.ts opens with, by operation, and what running each answers. */
+const EXAMPLES = [
+  { title: "Health", answers: '"ok": true' },
+  { title: "WhoAmI", answers: "graphiql1@example.com" },
+  { title: "MyGenerations", answers: '"generations"' },
+  { title: "CreatePost", answers: '"QUEUED"' },
+];
+
+describe("GraphiQL in a real browser", () => {
+  it("switches between the example tabs with the mouse, and runs each", async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(page, "user_graphiql1", "graphiql1@example.com");
+    await page.goto(`${server().origin}/api/graphql`);
+    const tabs = page.getByRole("tab");
+    await expect.poll(() => tabs.count(), { timeout: 60_000 }).toBe(EXAMPLES.length);
+
+    for (const [index, example] of EXAMPLES.entries()) {
+      const tab = tabs.nth(index);
+      await tab.getByRole("button", { name: example.title }).click();
+      await expect.poll(() => tab.getAttribute("aria-selected"), { message: `clicking "${example.title}" selects its tab` }).toBe("true");
+      await expect.poll(() => page.locator(".graphiql-query-editor").innerText(), { message: `the editor shows "${example.title}"` }).toContain(example.title);
+
+      await page.getByRole("button", { name: /^Execute query/ }).click();
+      // A document of several operations asks which one to run.
+      const choice = page.getByRole("menuitem", { name: example.title });
+      if (await choice.isVisible().catch(() => false)) await choice.click();
+      await expect
+        .poll(async () => (await page.locator(".graphiql-response").innerText()).replace(/\s+/g, " "), { timeout: 30_000, message: `running "${example.title}"` })
+        .toContain(example.answers);
+    }
+    await page.screenshot({ path: path.join(screenshots, "graphiql.png") });
+    await page.close();
+  }, 300_000);
+});
