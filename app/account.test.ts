@@ -7,6 +7,7 @@ import type { CDPSession, Page } from "playwright-core";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { useDashboard } from "@/test/dashboard";
+import { checkPage } from "@/test/page-checks";
 
 const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/account"]);
 
@@ -63,6 +64,7 @@ describe("the account page", () => {
     await page.getByText("Generations this period").waitFor();
     const plan = await page.getByRole("region", { name: "Plan and usage" }).innerText();
     expect(plan).not.toMatch(/canceled|Status|Current period ends/i);
+    await checkPage(page, "account");
 
     await livesIn(page, "en-US", "America/Los_Angeles");
     await page.reload();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { useDashboard } from "@/test/dashboard";
-import { fitsScreens } from "@/test/fits-screens";
+import { checkPage } from "@/test/page-checks";
 
 const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/keys"]);
 
@@ -27,7 +27,7 @@ describe("the API keys page", () => {
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
     await shows(page, "No API keys yet.");
-    await fitsScreens(page);
+    await checkPage(page, "keys-empty");
 
     // An empty name is refused next to the field, with nothing created.
     await page.getByLabel("Name").fill("   ");
@@ -64,7 +64,7 @@ describe("the API keys page", () => {
     await expect.poll(() => item.innerText()).toMatch(/Read[\s\S]*Created .+Last used /);
     expect(await item.innerText()).not.toContain("Write");
     expect(await page.locator("body").innerText()).not.toContain(secret);
-    await fitsScreens(page);
+    await checkPage(page, "keys");
 
     // Revoke asks first; Cancel keeps the key.
     await page.getByRole("button", { name: "Revoke Nightly export" }).click();

@@ -7,6 +7,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shows, useDashboard } from "@/test/dashboard";
+import { checkPage } from "@/test/page-checks";
 import { startReceiver, type TestReceiver } from "@/test/webhook-receiver";
 
 const { server, newPage, signIn } = useDashboard(["/sign-in", "/", "/webhooks"]);
@@ -26,6 +27,7 @@ describe("the webhooks page", () => {
     await signIn(page, "user_webhooks1", "webhooks1@example.com");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
     await shows(page, "No endpoints yet.");
+    await checkPage(page, "webhooks-empty");
 
     // Add: the secret is shown once, and copies.
     await page.getByLabel("Endpoint URL").fill(receiver.url);
@@ -47,6 +49,7 @@ describe("the webhooks page", () => {
     const deliveries = endpoint.getByRole("table", { name: "Recent deliveries" });
     await deliveries.getByText("succeeded").waitFor({ timeout: 30_000 });
     await deliveries.getByText("HTTP 200").waitFor();
+    await checkPage(page, "webhooks");
 
     // Redeliver: one more attempt, same webhook-id.
     await deliveries.getByRole("button", { name: "Redeliver" }).click();

@@ -209,6 +209,8 @@ function Deliveries({ deliveries, refresh }: { deliveries: DashboardWebhookDeliv
   if (deliveries.length === 0) return <p className="empty">No deliveries yet.</p>;
   return (
     <>
+      {/* Six columns do not fit a phone: the table scrolls inside its own focusable region, never the page. */}
+      <div className="table-scroll" role="region" aria-label="Recent deliveries, scrolls sideways" tabIndex={0}>
       <table aria-label="Recent deliveries" style={{ width: "100%", borderCollapse: "collapse", marginTop: "0.5rem" }}>
         <thead>
           <tr><th align="left">Event</th><th align="left">Status</th><th align="left">Attempts</th><th align="left">Last answer</th><th align="left">When</th><th /></tr>
@@ -236,6 +238,7 @@ function Deliveries({ deliveries, refresh }: { deliveries: DashboardWebhookDeliv
           })}
         </tbody>
       </table>
+      </div>
       {redelivered.error ? <p className="error" role="alert">{messageOf(redelivered.error)}</p> : null}
     </>
   );
