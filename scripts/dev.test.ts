@@ -3,10 +3,11 @@
  * starts the embedded Postgres, migrates, serves GraphQL over real HTTP, stops
  * cleanly on Ctrl-C with no process left behind, and reuses its data next time.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "@/test/browser";
 import { ARTICLE } from "@/test/pipeline";
@@ -80,11 +81,15 @@ describe("npm run dev on embedded defaults", () => {
     expect(first.output()).toMatch(/migration\(s\) applied/);
 
     // A client's whole journey over real HTTP: token, generation, upload, download.
-    const token = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/token.ts", "--user", "user_2journey", "--email", "journey@example.com"], {
-      cwd: root,
-      env: { ...process.env, POSTORA_DATA_DIR: dataDir, PORT: String(port) },
-      encoding: "utf8",
-    }).trim();
+    // Asynchronously: a blocked event loop would miss the server closing its idle keep-alive socket (after 5 s),
+    // and the next fetch would be sent down that closed socket ("other side closed").
+    const token = (
+      await promisify(execFile)(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/token.ts", "--user", "user_2journey", "--email", "journey@example.com"], {
+        cwd: root,
+        env: { ...process.env, POSTORA_DATA_DIR: dataDir, PORT: String(port) },
+        encoding: "utf8",
+      })
+    ).stdout.trim();
     const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
       const response = await fetch(`http://127.0.0.1:${port}/api/graphql`, {
         method: "POST",

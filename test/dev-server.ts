@@ -83,9 +83,10 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env, logFile });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const cleanUp = async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    // The last of next dev's cache writes can land while its folder is being removed (ENOTEMPTY): rm retries.
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
     await rm(logFile, { force: true });
-    await rm(path.join(root, distDir), { recursive: true, force: true });
+    await rm(path.join(root, distDir), { recursive: true, force: true, maxRetries: 5 });
     await rm(path.join(root, tsconfig), { force: true });
   };
   const stop = async () => {
