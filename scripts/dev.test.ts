@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEV_TOKEN_COOKIE } from "@/graphql/graphiql";
 import { launchChromium } from "@/test/browser";
 import { ARTICLE } from "@/test/pipeline";
 import { decodePng } from "@/test/png";
@@ -129,9 +130,17 @@ describe("npm run dev on embedded defaults", () => {
       page.on("request", (request) => {
         if (!request.url().startsWith(`http://127.0.0.1:${port}/`) && !/^(data|blob):/.test(request.url())) external.push(request.url());
       });
+      // Signed in as the dashboard's development sign-in leaves it (app/api/dev-identity/token): GraphiQL opens its
+      // example tabs with the person's token. Its editor loads after the page: run once the editor holds the query.
+      await page.context().addCookies([{ name: DEV_TOKEN_COOKIE, value: token, domain: "127.0.0.1", path: "/api/graphql" }]);
       await page.goto(`http://127.0.0.1:${port}/api/graphql`);
+      await page.getByRole("tab").first().getByRole("button", { name: "Health" }).click({ timeout: 60_000 });
+      await expect.poll(() => page.locator(".graphiql-query-editor").innerText(), { timeout: 60_000 }).toContain("Health");
       await page.locator(".graphiql-execute-button").click({ timeout: 30_000 });
-      await page.locator(".graphiql-response").getByText('"databaseRole": "anon"').waitFor({ timeout: 30_000 });
+      // The editors lay text out with non-breaking spaces.
+      await expect
+        .poll(async () => (await page.locator(".graphiql-response").innerText()).replace(/\s+/g, " "), { timeout: 30_000 })
+        .toContain('"databaseRole": "authenticated"');
       if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, "graphiql.png") });
       expect(external).toEqual([]);
     } finally {
