@@ -80,7 +80,9 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   const tsconfig = `${distDir}.tsconfig.json`;
   await writeFile(path.join(root, tsconfig), JSON.stringify({ extends: "./tsconfig.json" }));
   const logFile = `${dataDir}.log`;
-  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env, logFile });
+  const origin = `http://127.0.0.1:${port}`;
+  // APP_URL is where redirects (the Canva callback, signed storage URLs) send the browser: the origin the tests sign in at.
+  const { child, output } = spawnDev({ port, dbPort, dataDir, distDir, tsconfig, env: { APP_URL: origin, ...env }, logFile });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const cleanUp = async () => {
     // The last of next dev's cache writes can land while its folder is being removed (ENOTEMPTY): rm retries.
@@ -96,7 +98,6 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
     return code;
   };
 
-  const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
