@@ -16,8 +16,14 @@
  * card embeds is always a PNG this process made. Anything else, or a file
  * that does not decode, is refused with a LogoError saying what to fix.
  */
-import { Resvg } from "@resvg/resvg-js";
-import sharp from "sharp";
+import type { Resvg } from "@resvg/resvg-js";
+
+/*
+ * sharp and resvg are native addons, a large part of a server's resident memory (BENCHMARKS.md), that the API's
+ * process needs only when someone sets a logo: they load on the first one, not with the GraphQL schema.
+ */
+const loadSharp = async () => (await import("sharp")).default;
+const loadResvg = async () => (await import("@resvg/resvg-js")).Resvg;
 
 const MAX_LOGO_BYTES = 512 * 1024;
 /** The largest side of the PNG a card embeds (twice the footer's height, for sharpness). */
@@ -62,6 +68,7 @@ function svgProblem(svg: string): string | null {
 
 async function fromPng(bytes: Buffer): Promise<LogoImage> {
   try {
+    const sharp = await loadSharp();
     const image = sharp(bytes, { limitInputPixels: MAX_SOURCE_PIXELS });
     const { format } = await image.metadata();
     if (format !== "png") throw new LogoError("The logo is not a PNG or an SVG file.");
@@ -73,9 +80,10 @@ async function fromPng(bytes: Buffer): Promise<LogoImage> {
   }
 }
 
-function fromSvg(svg: string): Promise<LogoImage> {
+async function fromSvg(svg: string): Promise<LogoImage> {
   const problem = svgProblem(svg);
   if (problem) throw new LogoError(`The SVG logo was refused: ${problem}.`);
+  const Resvg = await loadResvg();
   let resvg: Resvg;
   try {
     resvg = new Resvg(svg, { fitTo: { mode: "height", value: LOGO_PIXELS }, font: { loadSystemFonts: false } });

@@ -9,7 +9,6 @@
  * RGBA one in JavaScript to split off the alpha: our opaque slides are
  * turned into RGB first (lib/generations/opaque-png.ts).
  */
-import PDFDocument from "pdfkit";
 import { opaquePng } from "@/lib/generations/opaque-png";
 import { CAROUSEL_SIZE } from "@/lib/render/sizes";
 import { generationPdfPath, generationSlidePath, type FileStorage, type RenderedContentType } from "@/lib/storage/types";
@@ -22,8 +21,11 @@ import { generationPdfPath, generationSlidePath, type FileStorage, type Rendered
 const CAROUSEL_PAGE = CAROUSEL_SIZE;
 
 /** The PDF of a carousel whose slides are these PNGs (slide 1 first). */
-export function carouselPdf(slides: readonly Uint8Array[], title: string): Promise<Buffer> {
-  if (slides.length === 0) return Promise.reject(new RangeError("A carousel PDF needs at least one slide."));
+export async function carouselPdf(slides: readonly Uint8Array[], title: string): Promise<Buffer> {
+  if (slides.length === 0) throw new RangeError("A carousel PDF needs at least one slide.");
+  // pdfkit loads with the first PDF: the API's process reaches this module only for an old carousel's download,
+  // and should not carry the writer's memory (BENCHMARKS.md) through every other request.
+  const { default: PDFDocument } = await import("pdfkit");
   const size: [number, number] = [CAROUSEL_PAGE.width, CAROUSEL_PAGE.height];
   const doc = new PDFDocument({ autoFirstPage: false, size, margin: 0, info: { Title: title, Producer: "Postora", Creator: "Postora" } });
   return new Promise<Buffer>((resolve, reject) => {
