@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** Whether a test file starts `npm run dev`: its own, or the browser tests' shared one (test/shared-dev-server.ts). */
-const startsDevServer = (spec: TestSpecification) => /@\/test\/(dashboard|dev-server)"/.test(readFileSync(spec.moduleId, "utf8"));
+const startsDevServer = (spec: TestSpecification) => /@\/test\/(dashboard|dev-server|shared-dev-server)"/.test(readFileSync(spec.moduleId, "utf8"));
 
 /**
  * Files that start `npm run dev` take the longest to get going, so they start first and the other files fill the

@@ -21,6 +21,11 @@ describe("GraphiQL in a real browser", () => {
     const page = await newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, "user_graphiql1", "graphiql1@example.com");
+    // GraphiQL's page is served whole by the API: nothing it loads comes from anywhere else.
+    const external: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(`${server().origin}/`) && !/^(data|blob):/.test(request.url())) external.push(request.url());
+    });
     await page.goto(`${server().origin}/api/graphql`);
     const tabs = page.getByRole("tab");
     await expect.poll(() => tabs.count(), { timeout: 60_000 }).toBe(EXAMPLES.length);
@@ -52,6 +57,7 @@ describe("GraphiQL in a real browser", () => {
         )
         .toContain(example.answers);
     }
+    expect(external).toEqual([]);
     await page.screenshot({ path: path.join(screenshots, "graphiql.png") });
     await page.close();
   }, 300_000);

@@ -118,7 +118,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    // An ephemeral cluster skips initdb's flush to disk as well: it is thrown away, never recovered.
+    initdbFlags: ["--encoding=UTF8", "--locale=C", ...(options.ephemeral ? ["--no-sync"] : [])],
     postgresFlags: [
       "-c", "listen_addresses=127.0.0.1",
       "-c", "unix_socket_directories=",
