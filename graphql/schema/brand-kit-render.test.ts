@@ -10,22 +10,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGraphQLServer } from "@/graphql/yoga";
 import { getLocalStorage } from "@/lib/storage/local/adapter";
 import { generationSlidePath } from "@/lib/storage/types";
-import { ARTICLE, startTestWorker, type TestWorker } from "@/test/pipeline";
+import { ARTICLE } from "@/test/pipeline";
+import { usePipelineHarness } from "@/test/pipeline-harness";
 import { storageFetch } from "@/test/storage";
-import { postGraphQL, seedGeneration, signedInPerson, type SignedInPerson } from "@/test/support";
+import { postGraphQL, seedGeneration } from "@/test/support";
 
-const server = createGraphQLServer();
-let person: SignedInPerson;
-let worker: TestWorker;
+const { server, person } = usePipelineHarness();
 let bait: Server;
 const baitRequests: string[] = [];
 
 beforeAll(async () => {
-  person = await signedInPerson(server);
-  worker = await startTestWorker();
   // Where a malicious logo points: nothing may ever ask it for anything.
   bait = createServer((request, response) => {
     baitRequests.push(request.url ?? "");
@@ -35,12 +31,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.close();
   await new Promise((resolve) => bait?.close(resolve));
 });
 
 const ask = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
-  const { body } = await postGraphQL<T>(server, query, { authorization: person.authorization, variables });
+  const { body } = await postGraphQL<T>(server, query, { authorization: person().authorization, variables });
   expect(body.errors).toBeUndefined();
   return body.data!;
 };
@@ -62,7 +57,7 @@ async function finished(id: string): Promise<{ status: string; failureReason: st
   throw new Error(`generation ${id} did not finish`);
 }
 
-const slide = (id: string, number = 1) => getLocalStorage().read(generationSlidePath(person.id, decodeGlobalID(id).id, number));
+const slide = (id: string, number = 1) => getLocalStorage().read(generationSlidePath(person().id, decodeGlobalID(id).id, number));
 
 async function pixel(png: Uint8Array, x: number, y: number): Promise<string> {
   const data = await sharp(png).extract({ left: x, top: y, width: 1, height: 1 }).removeAlpha().raw().toBuffer();
@@ -102,7 +97,7 @@ describe("a brand kit on the rendered files", () => {
   });
 
   it("renders a retry with the kit as it is then", async () => {
-    const failed = await seedGeneration(person.id, { inputContent: ARTICLE, outputFormat: "carousel", status: "failed" });
+    const failed = await seedGeneration(person().id, { inputContent: ARTICLE, outputFormat: "carousel", status: "failed" });
     await setKit({ backgroundColor: "#ffffff", accentColor: "#1d4ed8" });
     const id = Buffer.from(`Generation:${failed}`).toString("base64");
     await ask("mutation($input: RetryGenerationInput!) { retryGeneration(input: $input) { generation { id } } }", { input: { id } });

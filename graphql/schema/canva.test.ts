@@ -6,7 +6,7 @@
  * revoked at Canva asks to reconnect, and disconnect revokes it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { startCanvaStandIn } from "@/lib/canva/stand-in";
 
 // Before any app module reads the configuration: Canva is this file's stand-in.
@@ -14,27 +14,15 @@ const standIn = await startCanvaStandIn({ isProduction: false, settings: { jobPo
 process.env.CANVA_API_URL = `${standIn.origin}/rest`;
 process.env.CANVA_AUTHORIZE_URL = `${standIn.origin}/api/oauth/authorize`;
 
-const { createGraphQLServer } = await import("@/graphql/yoga");
 const { GET: callback } = await import("@/app/api/canva/callback/route");
-const { ARTICLE, startTestWorker } = await import("@/test/pipeline");
-const { postGraphQL, signedInPerson } = await import("@/test/support");
-type TestWorker = Awaited<ReturnType<typeof startTestWorker>>;
-type SignedInPerson = Awaited<ReturnType<typeof signedInPerson>>;
+const { ARTICLE } = await import("@/test/pipeline");
+const { usePipelineHarness } = await import("@/test/pipeline-harness");
+const { postGraphQL } = await import("@/test/support");
 
-const server = createGraphQLServer();
-let person: SignedInPerson;
-let worker: TestWorker;
+const { server, person } = usePipelineHarness();
+afterAll(() => standIn.close());
 
-beforeAll(async () => {
-  person = await signedInPerson(server);
-  worker = await startTestWorker();
-});
-afterAll(async () => {
-  await worker?.close();
-  await standIn.close();
-});
-
-const ask = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, authorization = person.authorization) =>
+const ask = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, authorization = person().authorization) =>
   postGraphQL<T>(server, query, { authorization, variables });
 const viewerCanva = async () => (await ask<{ viewer: { canva: Record<string, unknown> } }>("{ viewer { canva { connected displayName reason } } }")).body.data!.viewer.canva;
 const GENERATION = `query($id: ID!) { generation(id: $id) { status canva { status failureReason designId editUrl } } }`;
