@@ -84,7 +84,7 @@ export type CreateGenerationUploadUrlInput = {
 
 /** The new template. */
 export type CreateTemplateInput = {
-  /** The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content). */
+  /** The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content), refused here (BAD_USER_INPUT) when a colour is not #rrggbb, the font is not one of the four, or it has other keys. */
   content: unknown;
   /** What to call it (1 to 100 characters). */
   name: string;
@@ -220,7 +220,7 @@ export type UpdateGenerationInput = {
 
 /** Which template, and the fields to change: only the fields you send change. */
 export type UpdateTemplateInput = {
-  /** A new layout: a JSON object of at most 64 KiB. */
+  /** A new layout: a JSON object of at most 64 KiB, its `brand` object checked as in createTemplate. */
   content?: unknown;
   /** The template's global id. */
   id: string;

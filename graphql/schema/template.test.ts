@@ -4,7 +4,7 @@
  * typed by the generated documents (graphql/documents).
  */
 import { randomUUID } from "node:crypto";
-import { encodeGlobalID } from "@pothos/plugin-relay";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   CreateTemplateDocument,
@@ -94,6 +94,31 @@ describe("writing templates", () => {
     expect(huge.body.errors?.[0]?.message).toMatch(/at most 64 KiB/);
     const empty = await postDocument(server, UpdateTemplateDocument, { authorization: alice.authorization, variables: { input: { id: alicesId } } });
     expect(empty.body.errors?.[0]?.message).toMatch(/Send at least one of name or content/);
+  });
+
+  it("refuses a brand override that no generation could use when the template is saved, and stores nothing", async () => {
+    const countAlices = async () =>
+      (await asService((sql) => sql<{ count: number }[]>`select count(*)::int as count from templates where user_id = ${alice.id}`))[0]!.count;
+    const before = await countAlices();
+    const created = await createTemplate(alice, { name: "Off brand", type: "CAROUSEL", content: { slides: 3, brand: { backgroundColor: "red", fontFamily: "comic", shadow: true } } });
+    expect(created.body.data?.createTemplate ?? null).toBeNull();
+    const [error] = created.body.errors ?? [];
+    expect(error?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.content" });
+    expect(error?.message).toContain("content.brand.backgroundColor: must be a #rrggbb colour");
+    expect(error?.message).toContain("content.brand: Unrecognized key: \"shadow\"");
+    expect(error?.message).toMatch(/content\.brand\.fontFamily: .*"sans"/);
+    expect(await countAlices()).toBe(before);
+
+    const update = await postDocument(server, UpdateTemplateDocument, {
+      authorization: alice.authorization,
+      variables: { input: { id: alicesId, content: { bullets: 7, brand: { accentColor: "#12345" } } } },
+    });
+    expect(update.body.errors?.[0]?.message).toContain("content.brand.accentColor: must be a #rrggbb colour");
+    const [stored] = await asService((sql) => sql<{ content: unknown }[]>`select content from templates where id = ${decodeGlobalID(alicesId).id}`);
+    expect(stored!.content).toEqual({ bullets: 7 });
+
+    const fine = await createTemplate(alice, { name: "On brand", type: "CAROUSEL", content: { slides: 3, brand: { backgroundColor: "#FEF3C7", fontFamily: "serif" } } });
+    expect(fine.body.errors).toBeUndefined();
   });
 
   it("lets the owner rename and delete their template, and the delete payload returns the id and the viewer", async () => {

@@ -61,7 +61,7 @@ builder.relayMutationField(
     inputFields: (t) => ({
       name: t.string({ required: true, description: "What to call it (1 to 100 characters).", validate: nameRules }),
       type: t.field({ type: OutputFormatEnum, required: true, description: "What generations made with it become." }),
-      content: t.field({ type: "JSON", required: true, description: "The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content).", validate: contentRules }),
+      content: t.field({ type: "JSON", required: true, description: "The layout: a JSON object of at most 64 KiB; may hold a `brand` object overriding your brand kit's colours and font (see Template.content), refused here (BAD_USER_INPUT) when a colour is not #rrggbb, the font is not one of the four, or it has other keys.", validate: contentRules }),
     }),
   },
   {
@@ -91,7 +91,7 @@ builder.relayMutationField(
     inputFields: (t) => ({
       id: t.id({ required: true, description: "The template's global id." }),
       name: t.string({ required: false, description: "A new name (1 to 100 characters).", validate: nameRules }),
-      content: t.field({ type: "JSON", required: false, description: "A new layout: a JSON object of at most 64 KiB.", validate: contentRules }),
+      content: t.field({ type: "JSON", required: false, description: "A new layout: a JSON object of at most 64 KiB, its `brand` object checked as in createTemplate.", validate: contentRules }),
     }),
     validate: [(input) => input.name != null || input.content != null, { message: "Send at least one of name or content." }],
   },

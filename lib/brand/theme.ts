@@ -11,39 +11,22 @@
  * what to fix). The logo is read and checked again at every render; a logo
  * that has become unusable is left out (and logged), never drawn broken.
  */
-import { z } from "zod";
 import type { Sql } from "@/lib/db/client";
-import { contrastProblems, HEX_COLOR, mutedColorFor, textColorFor } from "@/lib/brand/contrast";
+import { contrastProblems, mutedColorFor, textColorFor } from "@/lib/brand/contrast";
 import { brandKitOf, type BrandKit } from "@/lib/brand/kits";
 import { brandLogoPath, LogoError, logoImage } from "@/lib/brand/logo";
+import { templateBrandOf, type TemplateBrand } from "@/lib/brand/template-brand";
 import { TemplateContentError } from "@/lib/generations/content";
 import type { Logger } from "@/lib/log";
 import { DEFAULT_THEME, type Theme } from "@/lib/render/cards";
-import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
 import { StorageObjectNotFoundError } from "@/lib/storage/errors";
 import type { FileStorage } from "@/lib/storage/types";
 
-const hex = z.string().trim().toLowerCase().regex(HEX_COLOR, "must be a #rrggbb colour");
-const templateBrand = z
-  .object({
-    backgroundColor: hex.optional(),
-    accentColor: hex.optional(),
-    fontFamily: z.enum(Object.keys(FAMILIES) as [FamilyName, ...FamilyName[]]).optional(),
-  })
-  .strict();
-
-type Override = z.infer<typeof templateBrand>;
-
 /** The template's `brand` object, checked; null when it has none. */
-function overrideOf(templateContent: unknown): Override | null {
-  const brand = templateContent && typeof templateContent === "object" ? (templateContent as Record<string, unknown>).brand : undefined;
-  if (brand === undefined || brand === null) return null;
-  const parsed = templateBrand.safeParse(brand);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `brand${issue.path.map((key) => `.${String(key)}`).join("")}: ${issue.message}`).join("; ");
-    throw new TemplateContentError(`The template's brand overrides are not usable (${problems}). Fix the template with updateTemplate.`);
-  }
-  return parsed.data;
+function overrideOf(templateContent: unknown): TemplateBrand | null {
+  const { brand, problems } = templateBrandOf(templateContent);
+  if (problems.length) throw new TemplateContentError(`The template's brand overrides are not usable (${problems.join("; ")}). Fix the template with updateTemplate.`);
+  return brand;
 }
 
 /** The kit with a template's overrides applied; TemplateContentError when the colours no longer pass. */

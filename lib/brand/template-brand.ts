@@ -1,0 +1,34 @@
+/**
+ * A template's optional `brand` object: colours and a font that override the
+ * person's brand kit for generations made with it, e.g.
+ *   { "slides": 6, "brand": { "backgroundColor": "#fef3c7", "accentColor": "#b45309", "fontFamily": "serif" } }
+ *
+ * Its shape is checked when the template is saved (a wrong colour or font is
+ * refused there, naming the field) and again when a generation renders with
+ * it, since rows written before the check, or through the Data API, may hold
+ * anything. Whether the colours pass the contrast check depends on the kit at
+ * render time, so that is checked only then (lib/brand/theme.ts).
+ */
+import { z } from "zod";
+import { HEX_COLOR } from "@/lib/brand/contrast";
+import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
+
+const hex = z.string().trim().toLowerCase().regex(HEX_COLOR, "must be a #rrggbb colour");
+const templateBrand = z
+  .object({
+    backgroundColor: hex.optional(),
+    accentColor: hex.optional(),
+    fontFamily: z.enum(Object.keys(FAMILIES) as [FamilyName, ...FamilyName[]]).optional(),
+  })
+  .strict();
+
+export type TemplateBrand = z.infer<typeof templateBrand>;
+
+/** The template content's `brand` object, checked: null when it has none; otherwise what is wrong with it, per field ("brand.accentColor: ..."). */
+export function templateBrandOf(templateContent: unknown): { brand: TemplateBrand | null; problems: string[] } {
+  const brand = templateContent && typeof templateContent === "object" ? (templateContent as Record<string, unknown>).brand : undefined;
+  if (brand === undefined || brand === null) return { brand: null, problems: [] };
+  const parsed = templateBrand.safeParse(brand);
+  if (parsed.success) return { brand: parsed.data, problems: [] };
+  return { brand: null, problems: parsed.error.issues.map((issue) => `brand${issue.path.map((key) => `.${String(key)}`).join("")}: ${issue.message}`) };
+}
