@@ -4,16 +4,20 @@
  *   { "slides": 6, "brand": { "backgroundColor": "#fef3c7", "accentColor": "#b45309", "fontFamily": "serif" } }
  *
  * Its shape is checked when the template is saved (a wrong colour or font is
- * refused there, naming the field) and again when a generation renders with
- * it, since rows written before the check, or through the Data API, may hold
- * anything. Whether the colours pass the contrast check depends on the kit at
+ * refused there, naming the field; a database trigger keeps the same rule for
+ * the Data API) and again when a generation renders with it, since rows
+ * written before the check may hold anything. Whether the colours pass the contrast check depends on the kit at
  * render time, so that is checked only then (lib/brand/theme.ts).
  */
 import { z } from "zod";
-import { HEX_COLOR } from "@/lib/brand/contrast";
 import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
 
-const hex = z.string().trim().toLowerCase().regex(HEX_COLOR, "must be a #rrggbb colour");
+// Exactly #rrggbb, as the database's trigger has it (supabase/migrations/20261208070000_template_brand_shape.sql):
+// no surrounding spaces, so what the API accepts the database accepts too.
+const hex = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour")
+  .transform((color) => color.toLowerCase());
 const templateBrand = z
   .object({
     backgroundColor: hex.optional(),

@@ -14,8 +14,10 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templateBrandOf } from "@/lib/brand/template-brand";
 import { asService, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { FAMILIES } from "@/lib/render/fonts";
 import { GENERATIONS_BUCKET, generationObjectPath } from "@/lib/storage/types";
 import { openUploadWindow } from "@/lib/storage/upload-window";
 import { seedGeneration, seedTemplate, seedUser, type SeededUser } from "@/test/support";
@@ -678,5 +680,45 @@ describe("brand kits through the Data API", () => {
     expect(await refusal(dataApi(alice, (sql) => sql`update brand_kits set text_color = '#111111'`))).toEqual(denied("table brand_kits"));
     expect(await refusal(dataApi(alice, (sql) => sql`select private.contrast_ratio('#ffffff', '#000000')`))).toEqual(denied("function contrast_ratio"));
     expect(await kitOf(alice)).toEqual({ backgroundColor: "#ffffff", textColor: "#111111" });
+  });
+});
+
+describe("a template's brand override through the Data API", () => {
+  const insertTemplate = (content: Record<string, unknown>) =>
+    dataApi(alice, (sql) => sql`insert into templates (user_id, name, type, content) values (${alice.id}, 'Branded', 'carousel', ${sql.json(content as never)}) returning id`);
+  const brandRefusal = (brand: unknown) => refusal(insertTemplate({ slides: 3, brand }));
+
+  it("takes what the API takes: any bundled family, #rrggbb colours, or no brand at all", async () => {
+    for (const fontFamily of Object.keys(FAMILIES)) {
+      expect(await insertTemplate({ slides: 3, brand: { backgroundColor: "#FEF3C7", accentColor: "#b45309", fontFamily } })).toHaveLength(1);
+    }
+    expect(await insertTemplate({ slides: 3, brand: null })).toHaveLength(1);
+    expect(await insertTemplate({ slides: 3 })).toHaveLength(1);
+  });
+
+  it("refuses what the API refuses, naming the field", async () => {
+    const check = (message: string) => ({ code: "23514", message });
+    expect(await brandRefusal("acme")).toEqual(check("content.brand: must be an object holding backgroundColor, accentColor or fontFamily."));
+    expect(await brandRefusal({ shadow: true, glow: 1 })).toEqual(check("content.brand: unknown key(s) glow, shadow; it may hold backgroundColor, accentColor and fontFamily."));
+    expect(await brandRefusal({ backgroundColor: "red" })).toEqual(check("content.brand.backgroundColor: must be a #rrggbb colour."));
+    expect(await brandRefusal({ accentColor: " #b45309" })).toEqual(check("content.brand.accentColor: must be a #rrggbb colour."));
+    expect(await brandRefusal({ accentColor: null })).toEqual(check("content.brand.accentColor: must be a #rrggbb colour."));
+    expect(await brandRefusal({ fontFamily: "comic" })).toEqual(check("content.brand.fontFamily: must be one of sans, serif, rounded, mono."));
+    // The API's own check agrees on every one of these.
+    for (const brand of ["acme", { shadow: true }, { backgroundColor: "red" }, { accentColor: " #b45309" }, { accentColor: null }, { fontFamily: "comic" }]) {
+      expect(templateBrandOf({ brand }).problems).not.toEqual([]);
+    }
+  });
+
+  it("leaves a row written before the rule renamable", async () => {
+    const [legacy] = await asService((sql) => sql<{ id: string }[]>`
+      insert into templates (user_id, name, type, content) values (${alice.id}, 'Old', 'carousel', '{"slides": 3}') returning id`);
+    await asService((sql) => sql`alter table templates disable trigger templates_brand_shape`);
+    try {
+      await asService((sql) => sql`update templates set content = '{"slides": 3, "brand": "acme"}' where id = ${legacy!.id}`);
+    } finally {
+      await asService((sql) => sql`alter table templates enable trigger templates_brand_shape`);
+    }
+    expect(await dataApi(alice, (sql) => sql`update templates set name = 'Renamed' where id = ${legacy!.id} returning name`)).toEqual([{ name: "Renamed" }]);
   });
 });
