@@ -6,8 +6,9 @@
  * Its shape is checked when the template is saved (a wrong colour or font is
  * refused there, naming the field; a database trigger keeps the same rule for
  * the Data API) and again when a generation renders with it, since rows
- * written before the check may hold anything. Whether the colours pass the contrast check depends on the kit at
- * render time, so that is checked only then (lib/brand/theme.ts).
+ * written before the check may hold anything. Whether the colours pass the
+ * contrast check depends on the kit at render time, so that is checked only
+ * then (lib/brand/theme.ts).
  */
 import { z } from "zod";
 import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
