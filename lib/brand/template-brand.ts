@@ -11,7 +11,7 @@
  * then (lib/brand/theme.ts).
  */
 import { z } from "zod";
-import { FAMILIES, type FamilyName } from "@/lib/render/fonts";
+import type { FamilyName } from "@/lib/render/fonts";
 
 // Exactly #rrggbb, as the database's trigger has it (supabase/migrations/20261208070000_template_brand_shape.sql):
 // no surrounding spaces, so what the API accepts the database accepts too.
@@ -19,11 +19,14 @@ const hex = z
   .string()
   .regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour")
   .transform((color) => color.toLowerCase());
+// The bundled families by name. Not FAMILIES itself: lib/render/fonts.ts resolves font packages at run time, which
+// the API route's bundle cannot hold (lib/db/data-api.test.ts checks this list against FAMILIES).
+const FAMILY_NAMES = ["sans", "serif", "rounded", "mono"] as const satisfies readonly FamilyName[];
 const templateBrand = z
   .object({
     backgroundColor: hex.optional(),
     accentColor: hex.optional(),
-    fontFamily: z.enum(Object.keys(FAMILIES) as [FamilyName, ...FamilyName[]]).optional(),
+    fontFamily: z.enum(FAMILY_NAMES).optional(),
   })
   .strict();
 

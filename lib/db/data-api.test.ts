@@ -690,7 +690,9 @@ describe("a template's brand override through the Data API", () => {
 
   it("takes what the API takes: any bundled family, #rrggbb colours, or no brand at all", async () => {
     for (const fontFamily of Object.keys(FAMILIES)) {
-      expect(await insertTemplate({ slides: 3, brand: { backgroundColor: "#FEF3C7", accentColor: "#b45309", fontFamily } })).toHaveLength(1);
+      const brand = { backgroundColor: "#FEF3C7", accentColor: "#b45309", fontFamily };
+      expect(templateBrandOf({ brand }).problems).toEqual([]);
+      expect(await insertTemplate({ slides: 3, brand })).toHaveLength(1);
     }
     expect(await insertTemplate({ slides: 3, brand: null })).toHaveLength(1);
     expect(await insertTemplate({ slides: 3 })).toHaveLength(1);
