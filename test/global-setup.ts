@@ -3,6 +3,7 @@
  * template database; per-file-database.ts clones it for each test file
  * (CREATE DATABASE ... TEMPLATE is a file copy: milliseconds, not a migration).
  */
+import { generateKeyPair } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,7 +20,31 @@ declare module "vitest" {
   export interface ProvidedContext {
     postgresAdminUrl: string;
     postgresTemplate: string;
+    /**
+     * RSA private keys (PKCS#8 PEM) made once per run: the first is every file's development signing key
+     * (per-file-database.ts), the rest stand in for Clerk instances (createTestSigningKey in test/support.ts).
+     */
+    signingKeys: string[];
   }
+}
+
+/** How many distinct stand-in Clerk keys one test file may ask for, plus the development key. */
+const SIGNING_KEYS = 4;
+
+/**
+ * A 2048-bit RSA key takes a few hundred milliseconds of a core to find; made per file it cost the suite more
+ * than a minute of CPU (BENCHMARKS.md). Made here, on the thread pool, side by side with the migration.
+ */
+function makeSigningKeys(): Promise<string[]> {
+  const one = () =>
+    new Promise<string>((resolve, reject) =>
+      generateKeyPair(
+        "rsa",
+        { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } },
+        (error, _publicKey, privateKey) => (error ? reject(error) : resolve(privateKey)),
+      ),
+    );
+  return Promise.all(Array.from({ length: SIGNING_KEYS }, one));
 }
 
 /**
@@ -37,6 +62,7 @@ async function runTempFolder(): Promise<string> {
 export default async function setup(project: TestProject) {
   const outerTmp = process.env.TMPDIR;
   const runDir = await runTempFolder();
+  const signingKeys = makeSigningKeys();
   const dataDir = await mkdtemp(path.join(runDir, "postora-test-pg-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: await freePort(), ephemeral: true });
   const admin = postgres(database.url(), { max: 1, onnotice: () => {} });
@@ -45,6 +71,7 @@ export default async function setup(project: TestProject) {
   await migrate(database.url(templateDatabase));
   project.provide("postgresAdminUrl", database.url());
   project.provide("postgresTemplate", templateDatabase);
+  project.provide("signingKeys", await signingKeys);
   // The browser tests' one `npm run dev`, started when the first of them asks (test/shared-dev-server.ts).
   const devServerBroker = await startDevServerBroker();
   project.provide("devServerBroker", devServerBroker.url);

@@ -3,7 +3,7 @@
  * and points the app's configuration at it before any app module loads.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -22,6 +22,10 @@ process.env.DATABASE_URL = url.toString();
 // Keys, tokens and local files of this file's run live in a throwaway folder.
 const dataDir = mkdtempSync(path.join(tmpdir(), "postora-test-data-"));
 process.env.POSTORA_DATA_DIR = dataDir;
+// The development signing key is there already, as in a developer's data folder after the first run: made once
+// per run (global-setup.ts), not per file. lib/auth/dev-identity.test.ts makes one on first use in a folder of its own.
+mkdirSync(path.join(dataDir, "dev-identity"), { mode: 0o700 });
+writeFileSync(path.join(dataDir, "dev-identity", "signing-key.pem"), inject("signingKeys")[0]!, { mode: 0o600 });
 process.env.LOG_LEVEL ??= "silent";
 
 afterAll(async () => {

@@ -2,12 +2,13 @@
  * Shared helpers for tests: act as a user, seed rows through the service path.
  * One place, so every test means the same thing by "user A".
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { createPublicKey, randomBytes, randomUUID } from "node:crypto";
 import { signJwt } from "@clerk/backend/jwt";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { print } from "graphql";
 import { Webhook } from "svix";
+import { inject } from "vitest";
 import { mintDevToken } from "@/lib/auth/dev-identity";
 import { asService, type DbIdentity, type Sql } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -93,12 +94,19 @@ export function newClerkUserId(): string {
 
 export type TestSigningKey = { privateKeyPem: string; publicKeyPem: string; kid: string };
 
-/** An RSA key standing in for a Clerk instance's: its public PEM is what CLERK_JWT_KEY would hold. */
+let signingKeysHandedOut = 0;
+
+/**
+ * An RSA key standing in for a Clerk instance's: its public PEM is what CLERK_JWT_KEY would hold. Each call in a
+ * file gets a different key (the run makes them once, test/global-setup.ts), none of them the development key.
+ */
 export function createTestSigningKey(): TestSigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const [, ...instanceKeys] = inject("signingKeys");
+  const privateKeyPem = instanceKeys[signingKeysHandedOut++];
+  if (!privateKeyPem) throw new Error(`A test file may ask for ${instanceKeys.length} signing keys: raise SIGNING_KEYS in test/global-setup.ts.`);
   return {
-    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    privateKeyPem,
+    publicKeyPem: createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString(),
     kid: `ins_test_${randomBytes(4).toString("hex")}`,
   };
 }

@@ -154,6 +154,9 @@ describe("subscription generationUpdated", () => {
     const bobStream = await subscribe(bob.authorization);
     const bobs = await seedGeneration(bob.id);
     const alices = await seedGeneration(alice.id);
+    // A stream reads the row when it hears of a change: wait for each to see QUEUED before the row moves on.
+    await bobStream.next(statusIs(bobs, "queued"));
+    await aliceStream.next(statusIs(alices, "queued"));
     await setStatus(bobs, "processing");
     await setStatus(alices, "processing");
     await bobStream.next(statusIs(bobs, "processing"));

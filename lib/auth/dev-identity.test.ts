@@ -16,7 +16,8 @@ const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!,
 
 describe("the local signing key", () => {
   it("is created on first use under the data folder, private to its owner, and reused", async () => {
-    const env = getEnv();
+    // The run's files start with a key in their data folder (test/per-file-database.ts): this one starts empty.
+    const env = parseEnv({ POSTORA_DATA_DIR: `${getEnv().dataDir}/first-use` });
     const key = await devSigningKey(env);
     expect(devKeyFile(env).startsWith(env.dataDir)).toBe(true);
     expect((await stat(devKeyFile(env))).mode & 0o777).toBe(0o600);

@@ -5,6 +5,7 @@
  * runOnce) revokes at Canva once Canva answers, retrying in between.
  */
 import { Logger, makeWorkerUtils, runOnce, type WorkerUtils } from "graphile-worker";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, servicePool } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -15,16 +16,23 @@ import { seedUser } from "@/test/support";
 
 let canva: CanvaHarness;
 let utils: WorkerUtils;
-const connectionString = () => getEnv().databaseDirectUrl!;
+/**
+ * graphile-worker's utilities and runOnce share one pool this file owns and ends. A pool they make themselves can
+ * still hold an idle connection when the file's database is dropped (test/per-file-database.ts), and pg raises the
+ * server's goodbye on it (57P01) as an uncaught error.
+ */
+let pgPool: pg.Pool;
 // The job's failures are expected here: graphile-worker's own log of them is noise.
 const quiet = new Logger(() => () => {});
 
 beforeAll(async () => {
   canva = await canvaHarness();
-  utils = await makeWorkerUtils({ connectionString: connectionString(), logger: quiet });
+  pgPool = new pg.Pool({ connectionString: getEnv().databaseDirectUrl! });
+  utils = await makeWorkerUtils({ pgPool, logger: quiet });
 });
 afterAll(async () => {
   await utils?.release();
+  await pgPool?.end();
   await canva.standIn.close();
 });
 
@@ -49,7 +57,7 @@ const jobOf = async (revocationId: string) => {
 async function runJobNow(jobId: string) {
   await utils.rescheduleJobs([jobId], { runAt: new Date() });
   const task = canvaRevokeTask({ db: servicePool(), log: canva.deps.log, canva: async () => canva.deps });
-  await runOnce({ connectionString: connectionString(), taskList: { [CANVA_REVOKE_TASK]: task }, logger: quiet });
+  await runOnce({ pgPool, taskList: { [CANVA_REVOKE_TASK]: task }, logger: quiet });
 }
 
 describe("a revocation Canva did not take", () => {
