@@ -5,7 +5,7 @@
  * carousel and following the send to its design's link, a grant revoked at
  * Canva asking to reconnect, and disconnecting.
  */
-import { readFile } from "node:fs/promises";
+import { buffer } from "node:stream/consumers";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -68,7 +68,8 @@ describe("Open in Canva in a real browser", () => {
     expect(slides).toBeGreaterThan(1);
     const [download] = await Promise.all([page.waitForEvent("download"), carousel.getByRole("button", { name: "Download PDF" }).click()]);
     expect(download.suggestedFilename()).toMatch(/^postora-.+\.pdf$/);
-    const pdf = await readPdf(await readFile((await download.path())!));
+    // The run's Chromium is shared over a connection (test/dashboard.ts): the file comes back as a stream, not a path.
+    const pdf = await readPdf(await buffer(await download.createReadStream()));
     expect(pdf.pages).toBe(slides);
     expect(new Set(pdf.pageSizes)).toEqual(new Set(["1080 x 1350"]));
     await download.delete();

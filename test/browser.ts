@@ -6,35 +6,49 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type BrowserServer } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export async function launchChromium(): Promise<Browser> {
+export type ChromiumServer = { wsEndpoint: string; close: () => Promise<void> };
+
+/**
+ * One Chromium that test files connect to (chromium.connect), each with contexts of its own: a launch costs
+ * about four seconds of a core, once per run instead of once per page's file (BENCHMARKS.md).
+ */
+export async function launchChromiumServer(): Promise<ChromiumServer> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Browser tests need Chromium at ${CHROMIUM}: run \`apt-get install chromium\` (or set CHROMIUM_PATH).`);
   }
   // Chromium writes a few files of its own to TMPDIR (.org.chromium.Chromium.*) and does not always remove them:
-  // give each browser a folder of its own, removed when the browser goes away.
+  // give the browser a folder of its own, removed when the browser goes away.
   const scratch = await mkdtemp(path.join(tmpdir(), "postora-chromium-"));
-  // playwright-core gives each launch a fresh, empty profile of its own.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    env: { ...process.env, TMPDIR: scratch },
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  }).catch(async (error: unknown) => {
+  // playwright-core gives each context a fresh, empty profile of its own.
+  let server: BrowserServer;
+  try {
+    server = await chromium.launchServer({
+      executablePath: CHROMIUM,
+      env: { ...process.env, TMPDIR: scratch },
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  } catch (error) {
     await rm(scratch, { recursive: true, force: true });
     throw error;
-  });
-  browser.on("disconnected", () => void rm(scratch, { recursive: true, force: true }));
-  return browser;
+  }
+  return {
+    wsEndpoint: server.wsEndpoint(),
+    async close() {
+      await server.close();
+      await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
+    },
+  };
 }

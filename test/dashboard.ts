@@ -1,17 +1,17 @@
 /**
  * What every browser test of a dashboard page needs: the app on its embedded
  * defaults (`npm run dev`, one for the whole run: test/shared-dev-server.ts),
- * Debian's Chromium, a development sign-in, and a wait that fails by saying
- * what the page shows instead. One test file per page calls `useDashboard()`
- * at its top level, and signs in as users of its own.
+ * the run's one Debian Chromium (each page in a context of its own), a
+ * development sign-in, and a wait that fails by saying what the page shows
+ * instead. One test file per page calls `useDashboard()` at its top level,
+ * and signs in as users of its own.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
-import { launchChromium } from "@/test/browser";
 import type { DevServer } from "@/test/dev-server";
-import { sharedDevServer } from "@/test/shared-dev-server";
+import { sharedBrowserEndpoint, sharedDevServer } from "@/test/shared-dev-server";
 
 export const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
 
@@ -32,10 +32,11 @@ export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
     server = await sharedDevServer();
     // `next dev` compiles each page on its first request: do it before the browser's clock starts.
     for (const page of pages) await fetch(`${server.origin}${page}`);
-    browser = await launchChromium();
+    browser = await chromium.connect(await sharedBrowserEndpoint());
   }, 600_000);
 
   afterAll(async () => {
+    // A connected browser's close() ends this file's contexts and leaves the run's Chromium to the others.
     await browser?.close();
   });
 

@@ -1,56 +1,89 @@
 /**
- * One `npm run dev` for every browser test file of a run. Starting next dev
- * (compiling pages, an embedded Postgres, the worker) costs far more than any
- * page test, so the run's main process (global-setup.ts) starts it on the
- * first file's request and stops it at the end. Test files ask for it over a
- * loopback HTTP endpoint, since they run in processes of their own; each
- * signs in as its own fresh users, so they share it safely.
+ * One `npm run dev` and one Chromium for every browser test file of a run.
+ * Starting next dev (compiling pages, an embedded Postgres, the worker) costs
+ * far more than any page test, and a browser launch more than most, so the
+ * run's main process (global-setup.ts) starts each on the first file's
+ * request and stops it at the end. Test files ask for them over a loopback
+ * HTTP endpoint, since they run in processes of their own; each signs in as
+ * its own fresh users in browser contexts of its own, so they share safely.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
+import { launchChromiumServer, type ChromiumServer } from "@/test/browser";
 import { startDevServer, type DevServer } from "@/test/dev-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Where a test file asks for the run's shared dev server (see sharedDevServer()). */
+    /** Where a test file asks for the run's shared dev server and browser (see sharedDevServer()). */
     devServerBroker: string;
   }
 }
 
-type Answer = { state: "starting" } | { state: "failed"; error: string } | { state: "running"; server: Omit<DevServer, "output" | "stop"> };
+type Answer<T> = { state: "starting" } | { state: "failed"; error: string } | { state: "running"; server: T };
+type SharedDevServer = Omit<DevServer, "output" | "stop">;
+type SharedBrowser = { wsEndpoint: string };
 
-/** In the run's main process: the endpoint that starts the shared dev server on the first request. */
-export async function startDevServerBroker(): Promise<{ url: string; close: () => Promise<void> }> {
-  let server: DevServer | undefined;
-  let answer: Answer | undefined;
+/** Something started on the first ask, answered as "starting" until it runs, and stopped with the run. */
+function startedOnFirstAsk<T, Running extends { stop: () => Promise<unknown> }>(start: () => Promise<Running>, describe: (running: Running) => T) {
+  let running: Running | undefined;
+  let answer: Answer<T> | undefined;
   let starting: Promise<void> | undefined;
-  const start = () =>
-    (starting ??= startDevServer().then(
-      (started) => {
-        server = started;
-        const { port, origin, databaseUrl, dataDir, logFile } = started;
-        answer = { state: "running", server: { port, origin, databaseUrl, dataDir, logFile } };
-      },
-      (error: unknown) => {
-        answer = { state: "failed", error: (error as Error).message };
-      },
-    ));
+  return {
+    ask(): Answer<T> {
+      starting ??= start().then(
+        (started) => {
+          running = started;
+          answer = { state: "running", server: describe(started) };
+        },
+        (error: unknown) => {
+          answer = { state: "failed", error: (error as Error).message };
+        },
+      );
+      return answer ?? { state: "starting" };
+    },
+    async stop() {
+      await starting;
+      await running?.stop();
+    },
+  };
+}
+
+/** In the run's main process: the endpoint that starts the shared dev server (/) and browser (/browser) when first asked. */
+export async function startDevServerBroker(): Promise<{ url: string; close: () => Promise<void> }> {
+  const devServer = startedOnFirstAsk(startDevServer, ({ port, origin, databaseUrl, dataDir, logFile }): SharedDevServer => ({ port, origin, databaseUrl, dataDir, logFile }));
+  const browser = startedOnFirstAsk(
+    async () => {
+      const chromium: ChromiumServer = await launchChromiumServer();
+      return { wsEndpoint: chromium.wsEndpoint, stop: chromium.close };
+    },
+    ({ wsEndpoint }): SharedBrowser => ({ wsEndpoint }),
+  );
   const http = createServer((request, response) => {
-    void start();
+    const answer = request.url === "/browser" ? browser.ask() : devServer.ask();
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify(answer ?? { state: "starting" }));
+    response.end(JSON.stringify(answer));
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
     async close() {
       await new Promise((resolve) => http.close(resolve));
-      await starting;
-      await server?.stop();
+      await browser.stop();
+      await devServer.stop();
     },
   };
+}
+
+async function askBroker<T>(path: string): Promise<T> {
+  const broker = new URL(path, inject("devServerBroker"));
+  for (;;) {
+    const answer = (await (await fetch(broker)).json()) as Answer<T>;
+    if (answer.state === "failed") throw new Error(answer.error);
+    if (answer.state === "running") return answer.server;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /**
@@ -58,14 +91,11 @@ export async function startDevServerBroker(): Promise<{ url: string; close: () =
  * first. Its stop() leaves it running for the other files (the run stops it).
  */
 export async function sharedDevServer(): Promise<DevServer> {
-  const broker = inject("devServerBroker");
-  for (;;) {
-    const answer = (await (await fetch(broker)).json()) as Answer;
-    if (answer.state === "failed") throw new Error(answer.error);
-    if (answer.state === "running") {
-      const { server } = answer;
-      return { ...server, output: () => readFileSync(server.logFile, "utf8"), stop: async () => null };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const server = await askBroker<SharedDevServer>("/");
+  return { ...server, output: () => readFileSync(server.logFile, "utf8"), stop: async () => null };
+}
+
+/** In a test file: where to connect (chromium.connect) to the run's Chromium, launched by whichever file asks first. */
+export async function sharedBrowserEndpoint(): Promise<string> {
+  return (await askBroker<SharedBrowser>("/browser")).wsEndpoint;
 }
