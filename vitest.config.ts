@@ -35,6 +35,10 @@ export default defineConfig({
     globalSetup: ["./test/global-setup.ts"],
     setupFiles: ["./test/per-file-database.ts"],
     pool: "forks",
+    // A worker process runs file after file: loading the packages (GraphQL, Pothos, Yoga, Clerk, Stripe, ...) once
+    // per process instead of once per file halved the workers' CPU (BENCHMARKS.md). Each file still gets fresh
+    // modules of ours, its own environment and its own database (test/per-file-database.ts).
+    isolate: false,
     // Vitest's default on a 2-core machine is one file at a time (cores - 1), and most files spend their time
     // waiting on Postgres, HTTP, a browser or a timer, not on a core: three at once keep both cores busy.
     // VITEST_MAX_WORKERS overrides it (1 runs the files one by one, as before).

@@ -1,13 +1,31 @@
 /**
  * Gives every test file its own database, cloned from the migrated template,
  * and points the app's configuration at it before any app module loads.
+ *
+ * A worker process runs many files one after another (vitest.config.ts,
+ * `isolate: false`): packages from node_modules load once per process, while
+ * our own modules are loaded afresh for every file (vi.resetModules below), so
+ * each file starts with the environment the worker started with, its own
+ * configuration, pools and caches, as if it had the process to itself.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, inject } from "vitest";
+import SchemaBuilder from "@pothos/core";
+import { afterAll, inject, vi } from "vitest";
+
+// Every file evaluates graphql/plain-fields-plugin.ts again, which registers its plugin again: Pothos allows that
+// only when told to (the switch exists for hot reloading, which loads modules again the same way).
+SchemaBuilder.allowPluginReRegistration = true;
+vi.resetModules();
+// What the worker's environment was before any file ran, put back for each file: a file that sets NODE_ENV or a
+// Stripe key for itself leaves nothing to the next.
+const worker = globalThis as typeof globalThis & { environmentAtStart?: NodeJS.ProcessEnv };
+worker.environmentAtStart ??= { ...process.env };
+for (const key of Object.keys(process.env)) if (!(key in worker.environmentAtStart)) delete process.env[key];
+Object.assign(process.env, worker.environmentAtStart);
 
 const adminUrl = inject("postgresAdminUrl");
 const template = inject("postgresTemplate");

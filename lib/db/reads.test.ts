@@ -28,7 +28,9 @@ describe("readOnce", () => {
     expect(await readOnce(null, [sqlText`select current_user as role`])).toEqual([[{ role: "anon" }]]);
     await expect(readOnce(null, [sqlText`select count(*) from generations`])).rejects.toMatchObject({ code: "42501" });
     const [open] = await asService((sql) => sql<{ n: number }[]>`
-      select count(*)::int as n from pg_stat_activity where application_name = 'postora-api' and state like 'idle in transaction%' and pid <> pg_backend_pid()`);
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'postora-api' and state like 'idle in transaction%'
+        and pid <> pg_backend_pid()`);
     expect(open!.n).toBe(0);
   });
 
