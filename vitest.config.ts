@@ -4,17 +4,24 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Whether a test file starts `npm run dev`: its own, or the browser tests' shared one (test/shared-dev-server.ts). */
-const startsDevServer = (spec: TestSpecification) => /@\/test\/(dashboard|dev-server|shared-dev-server)"/.test(readFileSync(spec.moduleId, "utf8"));
+/** Which test file imports which of our test modules (the browser tests' shared server, or a server of its own). */
+const imports = (spec: TestSpecification, module: string) => readFileSync(spec.moduleId, "utf8").includes(`"@/test/${module}"`);
+const usesSharedDevServer = (spec: TestSpecification) => imports(spec, "dashboard") || imports(spec, "shared-dev-server");
+const startsOwnDevServer = (spec: TestSpecification) => imports(spec, "dev-server");
 
 /**
- * Files that start `npm run dev` take the longest to get going, so they start first and the other files fill the
- * time they spend waiting; otherwise Vitest's own order (slowest last time, or the largest file on a fresh clone).
+ * The browser tests take the longest and spend most of it waiting (on the shared `npm run dev`, which compiles pages
+ * as they are first asked for, on the browser, on the worker), so they start first and the other files fill that
+ * time. The file that starts `npm run dev` of its own comes right after them rather than beside the shared server's
+ * first compile, which both would slow. Then Vitest's own order (slowest last time, or the largest file on a fresh
+ * clone).
  */
 class DevServersFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    return [...sorted.filter(startsDevServer), ...sorted.filter((spec) => !startsDevServer(spec))];
+    const shared = sorted.filter(usesSharedDevServer);
+    const own = sorted.filter((spec) => !usesSharedDevServer(spec) && startsOwnDevServer(spec));
+    return [...shared, ...own, ...sorted.filter((spec) => !shared.includes(spec) && !own.includes(spec))];
   }
 }
 
