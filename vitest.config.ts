@@ -4,24 +4,29 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Which test file imports which of our test modules (the browser tests' shared server, or a server of its own). */
-const imports = (spec: TestSpecification, module: string) => readFileSync(spec.moduleId, "utf8").includes(`"@/test/${module}"`);
-const usesSharedDevServer = (spec: TestSpecification) => imports(spec, "dashboard") || imports(spec, "shared-dev-server");
-const startsOwnDevServer = (spec: TestSpecification) => imports(spec, "dev-server");
+/**
+ * Where a test file goes in the order: first the browser tests (they import the shared `npm run dev`), then the file
+ * that starts one of its own, then the rest. Read from the file's imports.
+ */
+function batchOf(spec: TestSpecification): 0 | 1 | 2 {
+  const source = readFileSync(spec.moduleId, "utf8");
+  if (source.includes(`"@/test/dashboard"`) || source.includes(`"@/test/shared-dev-server"`)) return 0;
+  return source.includes(`"@/test/dev-server"`) ? 1 : 2;
+}
 
 /**
  * The browser tests take the longest and spend most of it waiting (on the shared `npm run dev`, which compiles pages
  * as they are first asked for, on the browser, on the worker), so they start first and the other files fill that
  * time. The file that starts `npm run dev` of its own comes right after them rather than beside the shared server's
- * first compile, which both would slow. Then Vitest's own order (slowest last time, or the largest file on a fresh
- * clone).
+ * first compile, which both would slow. Within each batch, Vitest's own order (slowest last time, or the largest file
+ * on a fresh clone).
  */
 class DevServersFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const shared = sorted.filter(usesSharedDevServer);
-    const own = sorted.filter((spec) => !usesSharedDevServer(spec) && startsOwnDevServer(spec));
-    return [...shared, ...own, ...sorted.filter((spec) => !shared.includes(spec) && !own.includes(spec))];
+    const batches = new Map(sorted.map((spec) => [spec, batchOf(spec)]));
+    // Array.prototype.sort is stable: Vitest's order holds within a batch.
+    return sorted.sort((a, b) => batches.get(a)! - batches.get(b)!);
   }
 }
 

@@ -16,7 +16,7 @@ import { chromium, type BrowserServer } from "playwright-core";
 const CANDIDATES = ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? CANDIDATES.find((candidate) => existsSync(candidate)) ?? CANDIDATES[0]!;
 
-export type ChromiumServer = { wsEndpoint: string; close: () => Promise<void> };
+export type ChromiumServer = { wsEndpoint: string; stop: () => Promise<void> };
 
 /**
  * One Chromium that test files connect to (chromium.connect), each with contexts of its own: a launch costs
@@ -52,7 +52,7 @@ export async function launchChromiumServer(): Promise<ChromiumServer> {
   }
   return {
     wsEndpoint: server.wsEndpoint(),
-    async close() {
+    async stop() {
       await server.close();
       await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
     },

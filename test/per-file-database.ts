@@ -40,11 +40,14 @@ process.env.DATABASE_URL = url.toString();
 // Keys, tokens and local files of this file's run live in a throwaway folder.
 const dataDir = mkdtempSync(path.join(tmpdir(), "postora-test-data-"));
 process.env.POSTORA_DATA_DIR = dataDir;
+process.env.LOG_LEVEL ??= "silent";
 // The development signing key is there already, as in a developer's data folder after the first run: made once
 // per run (global-setup.ts), not per file. lib/auth/dev-identity.test.ts makes one on first use in a folder of its own.
-mkdirSync(path.join(dataDir, "dev-identity"), { mode: 0o700 });
-writeFileSync(path.join(dataDir, "dev-identity", "signing-key.pem"), inject("signingKeys")[0]!, { mode: 0o600 });
-process.env.LOG_LEVEL ??= "silent";
+const { devKeyFile } = await import("@/lib/auth/dev-identity");
+const { parseEnv } = await import("@/lib/env");
+const devKey = devKeyFile(parseEnv(process.env));
+mkdirSync(path.dirname(devKey), { recursive: true, mode: 0o700 });
+writeFileSync(devKey, inject("signingKeys")[0]!, { mode: 0o600 });
 
 afterAll(async () => {
   const { closePool } = await import("@/lib/db/client");

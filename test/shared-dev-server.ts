@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
-import { launchChromiumServer, type ChromiumServer } from "@/test/browser";
+import { launchChromiumServer } from "@/test/browser";
 import { startDevServer, type DevServer } from "@/test/dev-server";
 
 declare module "vitest" {
@@ -53,13 +53,7 @@ function startedOnFirstAsk<T, Running extends { stop: () => Promise<unknown> }>(
 /** In the run's main process: the endpoint that starts the shared dev server (/) and browser (/browser) when first asked. */
 export async function startDevServerBroker(): Promise<{ url: string; close: () => Promise<void> }> {
   const devServer = startedOnFirstAsk(startDevServer, ({ port, origin, databaseUrl, dataDir, logFile }): SharedDevServer => ({ port, origin, databaseUrl, dataDir, logFile }));
-  const browser = startedOnFirstAsk(
-    async () => {
-      const chromium: ChromiumServer = await launchChromiumServer();
-      return { wsEndpoint: chromium.wsEndpoint, stop: chromium.close };
-    },
-    ({ wsEndpoint }): SharedBrowser => ({ wsEndpoint }),
-  );
+  const browser = startedOnFirstAsk(launchChromiumServer, ({ wsEndpoint }): SharedBrowser => ({ wsEndpoint }));
   const http = createServer((request, response) => {
     const answer = request.url === "/browser" ? browser.ask() : devServer.ask();
     response.writeHead(200, { "content-type": "application/json" });
