@@ -4,6 +4,8 @@
  * Returns the dimensions.
  */
 import { crc32, deflateSync, inflateSync } from "node:zlib";
+import pixelmatch from "pixelmatch";
+import sharp from "sharp";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -54,4 +56,22 @@ export function solidPng(width: number, height: number): Buffer {
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x80)]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
   return Buffer.concat([SIGNATURE, chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
+type Pixels = { width: number; height: number; data: Buffer };
+
+/** A PNG's pixels as 8-bit RGBA, decoded by sharp (libvips: native, several times faster than a JavaScript decoder). */
+export async function pixelsOf(png: Buffer): Promise<Pixels> {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
+}
+
+/**
+ * How many pixels differ between two images of the same size (pixelmatch at threshold 0.1, which ignores
+ * anti-aliasing noise). A Buffer is decoded first; pass Pixels to decode a reference once for several comparisons.
+ */
+export async function differentPixels(actual: Buffer | Pixels, expected: Buffer | Pixels): Promise<number> {
+  const [a, b] = await Promise.all([actual, expected].map((image) => (Buffer.isBuffer(image) ? pixelsOf(image) : image)));
+  if (a!.width !== b!.width || a!.height !== b!.height) throw new Error(`The images differ in size: ${a!.width}x${a!.height} against ${b!.width}x${b!.height}.`);
+  return pixelmatch(a!.data, b!.data, null, a!.width, a!.height, { threshold: 0.1 });
 }

@@ -8,14 +8,13 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import pixelmatch from "pixelmatch";
-import { PNG } from "pngjs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { themeOf } from "@/lib/brand/theme";
 import { logoImage } from "@/lib/brand/logo";
 import { DEFAULT_THEME, renderSlide, type Theme } from "@/lib/render/cards";
 import type { FamilyName } from "@/lib/render/fonts";
+import { differentPixels } from "@/test/png";
 
 const REFERENCES = path.join(import.meta.dirname, "references");
 const MAX_DIFFERENT = 250;
@@ -38,12 +37,6 @@ async function pixel(png: Buffer, x: number, y: number): Promise<string> {
   return `#${[...data].map((value) => value.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function difference(actual: Buffer, expected: Buffer): number {
-  const [a, b] = [PNG.sync.read(actual), PNG.sync.read(expected)];
-  expect({ width: a.width, height: a.height }).toEqual({ width: b.width, height: b.height });
-  return pixelmatch(a.data, b.data, null, a.width, a.height, { threshold: 0.1 });
-}
-
 describe("brand kits on the cards", () => {
   for (const family of ["sans", "serif", "rounded", "mono"] as const) {
     it(`draws the ${family} family as its reference`, async () => {
@@ -53,13 +46,13 @@ describe("brand kits on the cards", () => {
         await writeFile(file, png);
         throw new Error(`No reference for brand-${family}: wrote ${file}; look at it, then commit it.`);
       }
-      expect(difference(png, await readFile(file))).toBeLessThan(MAX_DIFFERENT);
+      expect(await differentPixels(png, await readFile(file))).toBeLessThan(MAX_DIFFERENT);
     });
   }
 
   it("gives each family its own glyphs", async () => {
     const [sans, serif, rounded, mono] = await Promise.all((["sans", "serif", "rounded", "mono"] as const).map((family) => renderSlide(SLIDE, 2, 8, { theme: themeOf(kit(family)) })));
-    for (const other of [serif, rounded, mono]) expect(difference(sans!, other!)).toBeGreaterThan(10 * MAX_DIFFERENT);
+    for (const other of [serif, rounded, mono]) expect(await differentPixels(sans!, other!)).toBeGreaterThan(10 * MAX_DIFFERENT);
   });
 
   it("paints the kit's background and puts its logo at the footer's start", async () => {

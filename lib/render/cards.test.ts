@@ -3,7 +3,6 @@
  * with one word too long for a line, every glyph satori draws lies inside the
  * card's padded area, and the PNGs decode at the format's size.
  */
-import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_THEME,
@@ -16,7 +15,7 @@ import {
 } from "@/lib/render/cards";
 import { svgToPng } from "@/lib/render/draw";
 import { BULLET_CARD_SIZE, CAROUSEL_SIZE, QUOTE_CARD_SIZE } from "@/lib/render/sizes";
-import { decodePng } from "@/test/png";
+import { decodePng, pixelsOf } from "@/test/png";
 
 const PADDING = 96;
 const words = (n: number, word = "extraordinary") => Array.from({ length: n }, () => word).join(" ");
@@ -81,7 +80,7 @@ describe("cards keep their text inside", () => {
 
   it("takes a theme, today's look by default", async () => {
     // The corner's colour, to within the palette's rounding.
-    const corner = async (png: Promise<Buffer>) => [...PNG.sync.read(await png).data.subarray(0, 3)];
+    const corner = async (png: Promise<Buffer>) => [...(await pixelsOf(await png)).data.subarray(0, 3)];
     const near = (actual: number[], expected: number[]) => actual.forEach((channel, i) => expect(Math.abs(channel - expected[i]!)).toBeLessThanOrEqual(2));
     near(await corner(renderQuoteCard("Small steps.")), [0x0f, 0x17, 0x2a]);
     const light = { ...DEFAULT_THEME, colors: { ...DEFAULT_THEME.colors, background: "#ffffff", text: "#111111" } };

@@ -13,12 +13,11 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import pixelmatch from "pixelmatch";
-import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { renderSlide } from "@/lib/render/cards";
 import type { Rasterizer } from "@/lib/render/draw";
 import { detectLanguage } from "@/lib/render/language";
+import { differentPixels, pixelsOf } from "@/test/png";
 
 const REFERENCES = path.join(import.meta.dirname, "references");
 /**
@@ -42,15 +41,6 @@ const CARDS: Record<string, { title: string; body: string }> = {
   emoji: { title: "Ship it 🚀👩‍💻", body: "Thumbs 👍🏽👍🏿, flags 🇯🇵🇧🇷🇺🇦, family 👨‍👩‍👧, rainbow 🏳️‍🌈, heart ❤️ and keycap 3️⃣." },
 };
 
-const decode = (png: Buffer) => PNG.sync.read(png);
-
-/** Pixels that differ between two PNGs of the same size. */
-function difference(actual: Buffer, expected: Buffer): number {
-  const [a, b] = [decode(actual), decode(expected)];
-  expect({ width: a.width, height: a.height }).toEqual({ width: b.width, height: b.height });
-  return pixelmatch(a.data, b.data, null, a.width, a.height, { threshold: 0.1 });
-}
-
 const render = (name: string, rasterizer: Rasterizer) => {
   const card = CARDS[name]!;
   return renderSlide(card, 1, 3, { language: detectLanguage(`${card.title} ${card.body}`), rasterizer });
@@ -65,9 +55,9 @@ describe("every script and emoji render with real glyphs", () => {
         await writeFile(file, png);
         throw new Error(`No reference for ${name}: wrote ${file}; look at it, then commit it.`);
       }
-      const reference = await readFile(file);
-      expect(difference(png, reference)).toBeLessThan(MAX_DIFFERENT);
-      expect(difference(await render(name, "resvg"), reference)).toBeLessThan(MAX_DIFFERENT);
+      const reference = await pixelsOf(await readFile(file));
+      expect(await differentPixels(png, reference)).toBeLessThan(MAX_DIFFERENT);
+      expect(await differentPixels(await render(name, "resvg"), reference)).toBeLessThan(MAX_DIFFERENT);
     });
   }
 
@@ -75,6 +65,6 @@ describe("every script and emoji render with real glyphs", () => {
     // Characters whose Japanese, Simplified, Traditional and Korean forms differ (骨, 直, 令, 次, 角, 述, 雪).
     const han = { title: "骨 直 令 次", body: "角 述 雪 骨 直 令 次 角 述 雪" };
     const [ja, hans, hant, ko] = await Promise.all(["ja", "zh-Hans", "zh-Hant", "ko"].map((language) => renderSlide(han, 1, 3, { language })));
-    for (const [one, other] of [[ja, hans], [hans, hant], [ja, ko], [hant, ko]] as const) expect(difference(one!, other!)).toBeGreaterThan(2 * MAX_DIFFERENT);
+    for (const [one, other] of [[ja, hans], [hans, hant], [ja, ko], [hant, ko]] as const) expect(await differentPixels(one!, other!)).toBeGreaterThan(2 * MAX_DIFFERENT);
   });
 });
