@@ -4,10 +4,10 @@
  * held to its scope), then revoked and refused.
  */
 import { describe, expect, it } from "vitest";
-import { useDashboard } from "@/test/dashboard";
+import { copiedText, useDashboard, watchClipboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 
-const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/keys"]);
+const { server: devServer, newPage, signIn, shows } = useDashboard(["/", "/keys"]);
 
 /** POSTs to the API as the key's holder would (curl with `Authorization: Bearer <secret>`). */
 async function withKey(secret: string, query: string): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
@@ -22,7 +22,7 @@ async function withKey(secret: string, query: string): Promise<{ status: number;
 describe("the API keys page", () => {
   it("creates a key, shows and copies its secret once, and revokes it so it stops working", async () => {
     const page = await newPage();
-    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: devServer().origin });
+    await watchClipboard(page, devServer().origin);
     await signIn(page, "user_keys1", "keys1@example.com");
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
@@ -45,8 +45,8 @@ describe("the API keys page", () => {
 
     await page.getByRole("button", { name: "Copy key" }).click();
     await shows(page, "Copied to the clipboard.", 10_000);
-    const secret = await page.evaluate(() => navigator.clipboard.readText());
-    expect(secret).toBe(shown);
+    expect(await copiedText(page)).toBe(shown);
+    const secret = shown;
 
     // The key works, over plain HTTP, as this person, and only for what its scope allows.
     const read = await withKey(secret, "{ viewer { email } }");

@@ -6,11 +6,11 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shows, useDashboard } from "@/test/dashboard";
+import { copiedText, shows, useDashboard, watchClipboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 import { startReceiver, type TestReceiver } from "@/test/webhook-receiver";
 
-const { server, newPage, signIn } = useDashboard(["/sign-in", "/", "/webhooks"]);
+const { server, newPage, signIn } = useDashboard(["/", "/webhooks"]);
 let receiver: TestReceiver;
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ afterAll(async () => {
 describe("the webhooks page", () => {
   it("adds an endpoint, sends it a test event that is delivered, redelivers, rotates and deletes", async () => {
     const page = await newPage();
-    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: server().origin });
+    await watchClipboard(page, server().origin);
     await signIn(page, "user_webhooks1", "webhooks1@example.com");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
     await shows(page, "No endpoints yet.");
@@ -36,7 +36,7 @@ describe("the webhooks page", () => {
     expect(secret).toMatch(/^whsec_/);
     await page.getByRole("button", { name: "Copy secret" }).click();
     await shows(page, "Copied.", 10_000);
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    expect(await copiedText(page)).toBe(secret);
     await page.getByRole("button", { name: "Done" }).click();
     const endpoint = page.getByRole("listitem").filter({ hasText: receiver.url });
     await endpoint.getByText(/^Enabled ·/).waitFor();

@@ -18,12 +18,18 @@ export const screenshots = path.resolve(import.meta.dirname, "../test-results/sc
 export type Dashboard = {
   server: () => DevServer;
   newPage: () => Promise<Page>;
+  /**
+   * Signed in as a development user, on the Generations page: what the sign-in form does, without loading the form
+   * (app/sign-in.test.ts tests the form itself).
+   */
   signIn: (page: Page, clerkUserId: string, email: string) => Promise<void>;
+  /** Signed in through the sign-in page's form, as a person does. */
+  signInWithForm: (page: Page, clerkUserId: string, email: string) => Promise<void>;
   shows: (page: Page, text: string, timeout?: number) => Promise<void>;
 };
 
 /** The run's app and a browser for this file, with `pages` compiled before any clock starts. */
-export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
+export function useDashboard(pages: string[] = ["/"]): Dashboard {
   let server: DevServer | undefined;
   let browser: Browser | undefined;
 
@@ -31,7 +37,7 @@ export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
     await mkdir(screenshots, { recursive: true });
     server = await sharedDevServer();
     // `next dev` compiles each page on its first request: do it before the browser's clock starts.
-    for (const page of pages) await fetch(`${server.origin}${page}`);
+    for (const page of ["/api/dev-identity/token", ...pages]) await fetch(`${server.origin}${page}`);
     browser = await chromium.connect(await sharedBrowserEndpoint());
   }, 600_000);
 
@@ -54,6 +60,19 @@ export function useDashboard(pages: string[] = ["/sign-in", "/"]): Dashboard {
       return page;
     },
     async signIn(page, clerkUserId, email) {
+      // The token the sign-in form asks for, from the same route, with the context's cookies (GraphiQL's among them).
+      const origin = running().origin;
+      const response = await page.request.post(`${origin}/api/dev-identity/token`, { data: { clerkUserId, email } });
+      expect(response.status(), await response.text()).toBe(200);
+      const { token, expiresAt } = (await response.json()) as { token: string; expiresAt: string };
+      // Kept where the form keeps it (app/ui/session.tsx): this tab's sessionStorage, which needs a document of the
+      // app's origin; the route's own empty 405 answer is one, without loading a page's scripts.
+      await page.goto(`${origin}/api/dev-identity/token`);
+      await page.evaluate((session) => window.sessionStorage.setItem("postora.devSession", JSON.stringify(session)), { token, expiresAt, clerkUserId, email });
+      await page.goto(origin);
+      await page.getByRole("heading", { name: "Generations", level: 1 }).waitFor({ timeout: 60_000 });
+    },
+    async signInWithForm(page, clerkUserId, email) {
       await page.goto(`${running().origin}/sign-in`);
       await page.getByText("Development sign-in.").waitFor();
       await page.getByLabel("User id").fill(clerkUserId);
@@ -74,6 +93,29 @@ export async function shows(page: Page, text: string, timeout = 120_000): Promis
     const visible = await page.locator("body").innerText().catch(() => "(page unreadable)");
     throw new Error(`"${text}" did not appear within ${timeout / 1000} s. The page shows:\n${visible.slice(0, 2000)}`, { cause: error });
   }
+}
+
+/**
+ * Lets the page write to the clipboard and keeps, in the page, the last text a write succeeded with. The clipboard
+ * belongs to the whole browser, which the run's browser test files share: reading it back (readText) could return
+ * what another file's page copied a moment later. Call before the page loads; read with `copiedText`.
+ */
+export async function watchClipboard(page: Page, origin: string): Promise<void> {
+  await page.context().grantPermissions(["clipboard-write"], { origin });
+  await page.addInitScript(() => {
+    const clipboard = navigator.clipboard as Clipboard | undefined;
+    if (!clipboard) return;
+    const writeText = clipboard.writeText.bind(clipboard);
+    clipboard.writeText = async (text: string) => {
+      await writeText(text);
+      (window as unknown as { copiedText: string }).copiedText = text;
+    };
+  });
+}
+
+/** What the page's last successful clipboard write held (see watchClipboard), or null. */
+export function copiedText(page: Page): Promise<string | null> {
+  return page.evaluate(() => (window as unknown as { copiedText?: string }).copiedText ?? null);
 }
 
 /** Fills the create form and waits until the generation is queued (the form clears for the next one). */
