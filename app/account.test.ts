@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { useDashboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 
-const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/account"]);
+const { server: devServer, newPage, signIn, shows } = useDashboard(["/", "/account"]);
 
 /** The browser's locale and time zone, as a person's own machine sets them (the page reads them through Intl). */
 const sessions = new WeakMap<Page, CDPSession>();

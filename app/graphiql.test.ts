@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { screenshots, useDashboard } from "@/test/dashboard";
 
-const { server, newPage, signIn } = useDashboard(["/sign-in", "/", "/api/graphql"]);
+const { server, newPage, signIn } = useDashboard(["/", "/api/graphql"]);
 
 /** The example tabs graphql/graphiql.ts opens with, by operation, and what running each answers. */
 const EXAMPLES = [

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { useDashboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 
-const { server, newPage, signIn } = useDashboard(["/sign-in", "/"]);
+const { server, newPage, signInWithForm } = useDashboard(["/sign-in", "/"]);
 
 describe("the sign-in page in a real browser", () => {
   it("fits a phone and a laptop, and is accessible", async () => {
@@ -29,7 +29,7 @@ describe("the sign-in page in a real browser", () => {
 
   it("keeps what a person typed when their session expires, and asks them to sign in again", async () => {
     const page = await newPage();
-    await signIn(page, "user_signin1", "signin1@example.com");
+    await signInWithForm(page, "user_signin1", "signin1@example.com");
     await page.getByLabel("Your text").fill("A draft that must survive");
     await page.evaluate(() => {
       const raw = window.sessionStorage.getItem("postora.devSession")!;
@@ -37,7 +37,7 @@ describe("the sign-in page in a real browser", () => {
     });
     await page.getByRole("button", { name: "Generate" }).click();
     await page.waitForURL(/\/sign-in\?next=/, { timeout: 30_000 });
-    await signIn(page, "user_signin1", "signin1@example.com");
+    await signInWithForm(page, "user_signin1", "signin1@example.com");
     await expect(page.getByLabel("Your text").inputValue()).resolves.toBe("A draft that must survive");
     await page.close();
   }, 180_000);

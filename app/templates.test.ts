@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { shows, useDashboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 
-const { newPage, signIn } = useDashboard(["/sign-in", "/", "/templates"]);
+const { newPage, signIn } = useDashboard(["/", "/templates"]);
 
 describe("the Templates page in a real browser", () => {
   it("says what to do first, then creates and edits a template as a form", async () => {

@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { createGeneration, useDashboard } from "@/test/dashboard";
 
-const { server: devServer, newPage, signIn } = useDashboard(["/sign-in", "/"]);
+const { server: devServer, newPage, signIn } = useDashboard();
 
 const TEXT =
   "Small teams win by writing decisions down. A one-page note settles what a meeting would circle for an hour, " +
