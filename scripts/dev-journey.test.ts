@@ -1,6 +1,7 @@
 /**
- * A client's whole journey over real HTTP against `npm run dev` on embedded
- * defaults (the run's shared one, test/shared-dev-server.ts): a token from
+ * What a first `npm run dev` on a fresh machine serves, and a client's whole
+ * journey over real HTTP against it, on embedded defaults (the run's shared
+ * one, test/shared-dev-server.ts): GraphQL and GraphiQL, a token from
  * `npm run token`, a generation, an upload to its signed URL, the download,
  * and the worker dev starts taking a generation to COMPLETED with nothing
  * configured. (scripts/dev.test.ts starts and stops a dev of its own.)
@@ -34,6 +35,20 @@ async function token(clerkUserId: string, email: string): Promise<string> {
 }
 
 describe("npm run dev, used over HTTP", () => {
+  it("on a fresh machine, makes and migrates its own Postgres and answers GraphQL and GraphiQL", async () => {
+    expect(server.output()).toMatch(/initialising a new PostgreSQL 17 cluster/);
+    expect(server.output()).toMatch(/migration\(s\) applied/);
+    // What the README promises: `{ health }` answers, as an anonymous caller.
+    const health = await fetch(`${server.origin}/api/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ health { ok databaseRole } }" }),
+    });
+    expect(await health.json()).toEqual({ data: { health: { ok: true, databaseRole: "anon" } } });
+    const graphiql = await fetch(`${server.origin}/api/graphql`, { headers: { accept: "text/html" } });
+    expect(await graphiql.text()).toContain("<title>Postora API</title>");
+  });
+
   it("takes a client from a token to an uploaded file, a download and a finished generation", async () => {
     const bearer = await token("user_2journey", "journey@example.com");
     const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
