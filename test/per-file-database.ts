@@ -32,7 +32,10 @@ const template = inject("postgresTemplate");
 const name = `test_${randomBytes(6).toString("hex")}`;
 
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${name} template ${template}`);
+// FILE_COPY copies the template's files as they are; Postgres 15+'s default (WAL_LOG) writes every page of it through
+// the write-ahead log, which cost the suite's Postgres a third more CPU (BENCHMARKS.md). The template is not written
+// to during the run, so the checkpoint FILE_COPY asks for has little to flush.
+await admin.unsafe(`create database ${name} template ${template} strategy file_copy`);
 
 const url = new URL(adminUrl);
 url.pathname = `/${name}`;
