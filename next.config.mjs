@@ -27,6 +27,10 @@ const requiredInDevelopment = [
 /** @type {(phase: string) => import("next").NextConfig} */
 const nextConfig = (phase) => ({
   serverExternalPackages: phase === PHASE_DEVELOPMENT_SERVER ? [...mustStayExternal, ...requiredInDevelopment] : mustStayExternal,
+  // next dev gzips every script it serves, about 5 MB of them per page load in a fresh browser (the development
+  // builds of React and Next.js), each time: twice the server's CPU for those scripts, to save bytes on a local
+  // machine's loopback (BENCHMARKS.md). `next start` keeps compressing.
+  compress: phase !== PHASE_DEVELOPMENT_SERVER,
   poweredByHeader: false,
   // The development badge sits over the page (and its buttons) in screenshots and browser tests.
   devIndicators: false,
