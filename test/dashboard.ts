@@ -11,7 +11,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { DevServer } from "@/test/dev-server";
-import { sharedBrowserEndpoint, sharedDevServer } from "@/test/shared-dev-server";
+import { compiledOnce, sharedBrowserEndpoint, sharedDevServer } from "@/test/shared-dev-server";
 
 export const screenshots = path.resolve(import.meta.dirname, "../test-results/screenshots");
 
@@ -37,7 +37,7 @@ export function useDashboard(pages: string[] = ["/"]): Dashboard {
     await mkdir(screenshots, { recursive: true });
     server = await sharedDevServer();
     // `next dev` compiles each page on its first request: do it before the browser's clock starts.
-    for (const page of ["/api/dev-identity/token", ...pages]) await fetch(`${server.origin}${page}`);
+    for (const page of ["/api/dev-identity/token", ...pages]) await compiledOnce(page);
     browser = await chromium.connect(await sharedBrowserEndpoint());
   }, 600_000);
 

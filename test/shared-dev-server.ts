@@ -50,14 +50,30 @@ function startedOnFirstAsk<T, Running extends { stop: () => Promise<unknown> }>(
   };
 }
 
-/** In the run's main process: the endpoint that starts the shared dev server (/) and browser (/browser) when first asked. */
+/**
+ * In the run's main process: the endpoint that starts the shared dev server (/) and browser (/browser) when first
+ * asked, and has the dev server compile a page once (/compile?page=/account).
+ */
 export async function startDevServerBroker(): Promise<{ url: string; close: () => Promise<void> }> {
   const devServer = startedOnFirstAsk(startDevServer, ({ port, origin, databaseUrl, dataDir, logFile }): SharedDevServer => ({ port, origin, databaseUrl, dataDir, logFile }));
   const browser = startedOnFirstAsk(launchChromiumServer, ({ wsEndpoint }): SharedBrowser => ({ wsEndpoint }));
+  // `next dev` compiles a page on its first request; each page is asked for once per run, not once per file.
+  const compiled = new Map<string, Promise<void>>();
+  const compile = (origin: string, page: string) => {
+    if (!compiled.has(page)) compiled.set(page, fetch(new URL(page, origin)).then((answer) => answer.arrayBuffer()).then(() => undefined, () => undefined));
+    return compiled.get(page)!;
+  };
   const http = createServer((request, response) => {
-    const answer = request.url === "/browser" ? browser.ask() : devServer.ask();
-    response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify(answer));
+    const url = new URL(request.url ?? "/", "http://broker");
+    const reply = (answer: unknown) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(answer));
+    };
+    if (url.pathname === "/browser") return reply(browser.ask());
+    const answer = devServer.ask();
+    const page = url.pathname === "/compile" ? url.searchParams.get("page") : null;
+    if (!page || answer.state !== "running") return reply(answer);
+    void compile(answer.server.origin, page).then(() => reply(answer));
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   return {
@@ -87,6 +103,11 @@ async function askBroker<T>(path: string): Promise<T> {
 export async function sharedDevServer(): Promise<DevServer> {
   const server = await askBroker<SharedDevServer>("/");
   return { ...server, output: () => readFileSync(server.logFile, "utf8"), stop: async () => null };
+}
+
+/** In a test file: the page (or route) compiled by the run's shared dev server, by whichever file asked for it first. */
+export async function compiledOnce(page: string): Promise<void> {
+  await askBroker<SharedDevServer>(`/compile?page=${encodeURIComponent(page)}`);
 }
 
 /** In a test file: where to connect (chromium.connect) to the run's Chromium, launched by whichever file asks first. */
