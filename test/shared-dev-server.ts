@@ -6,6 +6,8 @@
  * request and stops it at the end. Test files ask for them over a loopback
  * HTTP endpoint, since they run in processes of their own; each signs in as
  * its own fresh users in browser contexts of its own, so they share safely.
+ * The same endpoint has the server compile each page a file needs once per
+ * run (`next dev` compiles a page on its first request).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
