@@ -59,11 +59,14 @@ function startedOnFirstAsk<T, Running extends { stop: () => Promise<unknown> }>(
 export async function startDevServerBroker(): Promise<{ url: string; close: () => Promise<void> }> {
   const devServer = startedOnFirstAsk(startDevServer, ({ port, origin, databaseUrl, dataDir, logFile }): SharedDevServer => ({ port, origin, databaseUrl, dataDir, logFile }));
   const browser = startedOnFirstAsk(launchChromiumServer, ({ wsEndpoint }): SharedBrowser => ({ wsEndpoint }));
-  // `next dev` compiles a page on its first request; each page is asked for once per run, not once per file.
+  // `next dev` compiles a page on its first request; each page is asked for once per run, not once per file. A request
+  // that fails is forgotten, so the next file asks again, and this file is told (askBroker throws).
   const compiled = new Map<string, Promise<void>>();
   const compile = (origin: string, page: string) => {
-    if (!compiled.has(page)) compiled.set(page, fetch(new URL(page, origin)).then((answer) => answer.arrayBuffer()).then(() => undefined, () => undefined));
-    return compiled.get(page)!;
+    const compiling = compiled.get(page) ?? fetch(new URL(page, origin)).then((answer) => answer.arrayBuffer()).then(() => undefined);
+    compiled.set(page, compiling);
+    compiling.catch(() => compiled.delete(page));
+    return compiling;
   };
   const http = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://broker");
@@ -75,7 +78,10 @@ export async function startDevServerBroker(): Promise<{ url: string; close: () =
     const answer = devServer.ask();
     const page = url.pathname === "/compile" ? url.searchParams.get("page") : null;
     if (!page || answer.state !== "running") return reply(answer);
-    void compile(answer.server.origin, page).then(() => reply(answer));
+    void compile(answer.server.origin, page).then(
+      () => reply(answer),
+      (error: unknown) => reply({ state: "failed", error: `Asking ${page} of the shared dev server failed: ${(error as Error).message}` }),
+    );
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   return {
