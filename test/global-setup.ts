@@ -32,8 +32,8 @@ declare module "vitest" {
 const SIGNING_KEYS = 4;
 
 /**
- * A 2048-bit RSA key takes a few hundred milliseconds of a core to find; made per file it cost the suite more
- * than a minute of CPU (BENCHMARKS.md). Made here, on the thread pool, side by side with the migration.
+ * A 2048-bit RSA key takes a few hundred milliseconds of a core to find; made in the test files it cost the suite
+ * 8.6 CPU s (BENCHMARKS.md). Made here, on the thread pool, side by side with the migration.
  */
 function makeSigningKeys(): Promise<string[]> {
   const one = () =>
