@@ -6,7 +6,7 @@
 import path from "node:path";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { createGeneration, screenshots, useDashboard } from "@/test/dashboard";
+import { createGeneration, pageGet, screenshots, useDashboard } from "@/test/dashboard";
 import { checkPage } from "@/test/page-checks";
 
 const { server: devServer, newPage, signIn, shows } = useDashboard(["/sign-in", "/", "/account"]);
@@ -38,10 +38,10 @@ describe("the Generations page in a real browser", () => {
 
     // The favicon is our own SVG, served where the page's icon link points.
     const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
-    const served = await page.request.get(new URL(icon!, page.url()).toString());
+    const served = await pageGet(page, new URL(icon!, page.url()).toString());
     expect(served.status()).toBe(200);
     expect(served.headers()["content-type"]).toContain("image/svg+xml");
-    expect((await page.request.get(`${devServer().origin}/favicon.ico`)).headers()["content-type"]).toContain("image/svg+xml");
+    expect((await pageGet(page, `${devServer().origin}/favicon.ico`)).headers()["content-type"]).toContain("image/svg+xml");
 
     // Validation messages appear next to the field they name.
     await page.getByLabel("Your text").fill("   ");
@@ -81,7 +81,7 @@ describe("the Generations page in a real browser", () => {
     const downloads = page.getByRole("link", { name: "Download PNG" });
     await expect.poll(() => downloads.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     const href = await downloads.first().getAttribute("href");
-    const image = Buffer.from(await (await page.request.get(href!)).body());
+    const image = Buffer.from(await (await pageGet(page, href!)).body());
     expect(isPng(image)).not.toBeNull();
 
     // Uploading one's own PNG replaces the image; downloading gives back the same bytes.
@@ -91,7 +91,7 @@ describe("the Generations page in a real browser", () => {
     await expect
       .poll(async () => {
         const link = await quoteCard.getByRole("link", { name: "Download PNG" }).getAttribute("href");
-        return link ? Buffer.from(await (await page.request.get(link)).body()).equals(own) : false;
+        return link ? Buffer.from(await (await pageGet(page, link)).body()).equals(own) : false;
       }, { timeout: 30_000 })
       .toBe(true);
 

@@ -7,7 +7,7 @@ import { Resvg } from "@resvg/resvg-js";
 import type { Locator } from "playwright-core";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { createGeneration, useDashboard } from "@/test/dashboard";
+import { createGeneration, pageGet, useDashboard } from "@/test/dashboard";
 
 const { server: devServer, newPage, signIn } = useDashboard();
 
@@ -39,7 +39,7 @@ describe("uploads and retries on the generations page", () => {
       await card.getByLabel("Upload your own PNG").setInputFiles({ name: "mine.png", mimeType: "image/png", buffer: own });
       await expect.poll(() => shownSize(card), { timeout: 30_000 }).toBe(`${width}x${height}`);
       const href = await card.getByRole("link", { name: "Download PNG" }).getAttribute("href");
-      expect(Buffer.from(await (await page.request.get(href!)).body()).equals(own)).toBe(true);
+      expect(Buffer.from(await (await pageGet(page, href!)).body()).equals(own)).toBe(true);
     }
 
     // A retry: the pipeline renders the image again (over nobody's upload), and the page shows that render.

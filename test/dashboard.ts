@@ -8,7 +8,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type APIResponse, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { DevServer } from "@/test/dev-server";
 import { compiledOnce, sharedBrowserEndpoint, sharedDevServer } from "@/test/shared-dev-server";
@@ -62,7 +62,7 @@ export function useDashboard(pages: string[] = ["/"]): Dashboard {
     async signIn(page, clerkUserId, email) {
       // The token the sign-in form asks for, from the same route, with the context's cookies (GraphiQL's among them).
       const origin = running().origin;
-      const response = await page.request.post(`${origin}/api/dev-identity/token`, { data: { clerkUserId, email } });
+      const response = await page.request.post(`${origin}/api/dev-identity/token`, { data: { clerkUserId, email }, maxRetries: ONCE_MORE_ON_RESET });
       expect(response.status(), await response.text()).toBe(200);
       const { token, expiresAt } = (await response.json()) as { token: string; expiresAt: string };
       // Kept where the form keeps it (app/ui/session.tsx): this tab's sessionStorage, which needs a document of the
@@ -82,6 +82,19 @@ export function useDashboard(pages: string[] = ["/"]): Dashboard {
     },
     shows,
   };
+}
+
+/**
+ * Playwright's requests (page.request) keep their sockets alive between calls, and the server (Node's http under
+ * `next dev`) closes a socket left idle for 5 s: a request sent at that very moment meets a reset socket. Once in CI
+ * generations.test's first download failed with ECONNRESET, most likely this (not reproduced alone). Playwright
+ * sends such a request again on a fresh socket when asked to.
+ */
+const ONCE_MORE_ON_RESET = 1;
+
+/** GETs a URL with the page's cookies, as a link in the page would. */
+export function pageGet(page: Page, url: string): Promise<APIResponse> {
+  return page.request.get(url, { maxRetries: ONCE_MORE_ON_RESET });
 }
 
 /** Waits for text on the page; if it never comes, fails with what the page shows instead, and a screenshot. */
