@@ -106,6 +106,9 @@ describe("a revocation Canva did not take", () => {
     const [queued] = await asService((sql) => sql<{ id: string }[]>`select id from graphile_worker.jobs where task_identifier = ${CANVA_REVOKE_TASK}`);
     expect(queued).toBeDefined();
     await runJobNow(queued!.id);
-    expect(await asService((sql) => sql`select 1 from graphile_worker.jobs where task_identifier = ${CANVA_REVOKE_TASK}`)).toHaveLength(0);
+    // The whole row of any job left, so that a failure says whether it ran (attempts, last_error) or was not yet due.
+    const left = await asService((sql) => sql`
+      select id, attempts, last_error, run_at, locked_at, now() as database_now from graphile_worker.jobs where task_identifier = ${CANVA_REVOKE_TASK}`);
+    expect(left, `after running job ${queued!.id}, no canva_revoke job is left`).toEqual([]);
   });
 });
